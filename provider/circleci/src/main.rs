@@ -1,1 +1,5 @@
-fn main() {}
+//! `terraform-provider-circleci`: Terraform launches this binary; it serves the provider.
+
+fn main() {
+    circleci_tfplugin::plugin::main(terraform_provider_circleci::CircleCiProvider::default())
+}

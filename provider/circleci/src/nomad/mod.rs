@@ -1,0 +1,3 @@
+//! Nomad: the control plane's and clients' mTLS material.
+
+pub mod tls;

@@ -1,0 +1,188 @@
+//! The traits a provider implements: the provider itself, resources and data sources.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use circleci_cty::{AttributePath, Type, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use crate::schema::{Attribute, Block, NestedBlock, Schema};
+use crate::validators;
+use crate::{Diagnostic, Diagnostics, Failure};
+
+/// What a resource operation gets besides its values: the configured provider's data, the
+/// resource's private state, and a signal for StopProvider.
+pub struct Context<D> {
+    data: Option<Arc<D>>,
+    stop: watch::Receiver<bool>,
+    private: Mutex<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl<D> Context<D> {
+    pub(crate) fn new(data: Option<Arc<D>>, stop: watch::Receiver<bool>, private: &[u8]) -> Self {
+        let private = serde_json::from_slice(private).unwrap_or_default();
+        Context { data, stop, private: Mutex::new(private) }
+    }
+
+    /// The data returned by [`Provider::configure`].
+    pub fn data(&self) -> Result<&D, Diagnostic> {
+        self.data.as_deref().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The provider was used before ConfigureProvider; this is a bug in Terraform or the provider.",
+            )
+        })
+    }
+
+    /// A value from the resource's private state (kept by Terraform, never shown to users).
+    pub fn private(&self, key: &str) -> Option<serde_json::Value> {
+        self.private.lock().ok()?.get(key).cloned()
+    }
+
+    pub fn set_private(&self, key: &str, value: serde_json::Value) {
+        if let Ok(mut p) = self.private.lock() {
+            p.insert(key.to_string(), value);
+        }
+    }
+
+    pub(crate) fn private_bytes(&self) -> Vec<u8> {
+        match self.private.lock() {
+            Ok(p) if !p.is_empty() => serde_json::to_vec(&*p).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Resolves when Terraform asks the provider to stop (Ctrl-C): long waits should end early.
+    pub async fn stopped(&self) {
+        let mut stop = self.stop.clone();
+        let _ = stop.wait_for(|s| *s).await;
+    }
+}
+
+/// The plan of one resource, after the framework's generic planning (defaults, unknown
+/// computed values, requires-replace), for a resource to adjust.
+pub struct Plan<'a> {
+    /// Null when the resource is being created.
+    pub prior: &'a Value,
+    pub config: &'a Value,
+    pub planned: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Read,
+    Update,
+    Delete,
+}
+
+impl Operation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Read => "read",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+        }
+    }
+}
+
+/// A managed resource.
+#[async_trait]
+pub trait Resource<D: Send + Sync + 'static>: Send + Sync {
+    /// The full type name, e.g. `circleci_nomad_tls`.
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Rules across attributes, beyond each attribute's validators. Unknown values must pass.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Adjusts the generic plan, e.g. to force replacement when a certificate nears expiry.
+    async fn modify_plan(&self, _ctx: &Context<D>, _plan: &mut Plan<'_>) {}
+
+    /// Creates the resource. `planned` holds unknowns where computed values are to be filled.
+    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure>;
+
+    /// Reads the resource back: `None` when it no longer exists.
+    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics>;
+
+    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure>;
+
+    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure>;
+
+    /// Builds a minimal state from an import ID; Terraform then calls `read`.
+    async fn import(&self, _ctx: &Context<D>, _id: &str) -> Result<Value, Diagnostics> {
+        Err(Diagnostic::error(
+            format!("{} cannot be imported", self.type_name()),
+            "This resource holds values that cannot be read back from the cloud; create it with Terraform instead.",
+        )
+        .into())
+    }
+
+    /// Converts state written by schema version `from_version` (as JSON) to the current one.
+    fn upgrade_state(&self, _from_version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Ok(state)
+    }
+
+    /// How long an operation may take when the `timeouts` block does not say.
+    fn default_timeout(&self, _op: Operation) -> Duration {
+        Duration::from_secs(20 * 60)
+    }
+}
+
+/// A data source.
+#[async_trait]
+pub trait DataSource<D: Send + Sync + 'static>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Returns the configuration with its computed attributes filled.
+    async fn read(&self, ctx: &Context<D>, config: &Value) -> Result<Value, Diagnostics>;
+}
+
+/// The provider: its configuration, and the resources and data sources it serves.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// What `configure` produces and every resource operation can use (clients, settings).
+    type Data: Send + Sync + 'static;
+
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Called with environment fallbacks already applied.
+    async fn configure(&self, config: &Value, terraform_version: &str) -> Result<Self::Data, Diagnostics>;
+    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+}
+
+/// Reads a value into a serde model. Unknown values read as `null` (use `Option`).
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Diagnostic> {
+    serde_json::from_value(value.to_json()).map_err(|e| {
+        Diagnostic::error("Unexpected value shape", format!("The provider could not read a value: {e}. This is a provider bug."))
+    })
+}
+
+/// Writes a serde model as a value of type `ty` (fields the model lacks become null).
+pub fn to_value<T: Serialize>(model: &T, ty: &Type) -> Result<Value, Diagnostic> {
+    let json = serde_json::to_value(model)
+        .map_err(|e| Diagnostic::error("Unexpected value shape", format!("{e}. This is a provider bug.")))?;
+    circleci_cty::json::from_json(&json, ty)
+        .map_err(|e| Diagnostic::error("Unexpected value shape", format!("{e}. This is a provider bug.")))
+}
+
+/// The standard `timeouts { create = "30m" ... }` block for the given operations.
+pub fn timeouts_block(ops: &[Operation]) -> NestedBlock {
+    let mut block = Block::new("How long each operation may take, e.g. `30m` or `1h`.");
+    for op in ops {
+        block = block.attribute(
+            Attribute::optional(op.name(), Type::String, &format!("Time limit for {}.", op.name()))
+                .validate(validators::duration()),
+        );
+    }
+    NestedBlock::single("timeouts", block)
+}
