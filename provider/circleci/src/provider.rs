@@ -24,7 +24,11 @@ impl Provider for CircleCiProvider {
         ))
     }
 
-    async fn configure(&self, _config: &Value, terraform_version: &str) -> Result<ProviderData, Diagnostics> {
+    async fn configure(
+        &self,
+        _config: &Value,
+        terraform_version: &str,
+    ) -> Result<ProviderData, Diagnostics> {
         tracing::debug!(terraform_version, "provider configured");
         Ok(ProviderData {})
     }

@@ -24,7 +24,12 @@ fn convert(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, Error>
     if json.is_null() {
         return Ok(Value::Null);
     }
-    let mismatch = || Error::new(path, format!("expected {}, got JSON {json}", ty.friendly_name()));
+    let mismatch = || {
+        Error::new(
+            path,
+            format!("expected {}, got JSON {json}", ty.friendly_name()),
+        )
+    };
     match ty {
         Type::Bool => match json {
             Json::Bool(b) => Ok(Value::Bool(*b)),
@@ -57,7 +62,11 @@ fn convert(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, Error>
                     .enumerate()
                     .map(|(i, item)| convert(item, elem, &path.index(i as i64)))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(if matches!(ty, Type::List(_)) { Value::List(items) } else { Value::Set(items) })
+                Ok(if matches!(ty, Type::List(_)) {
+                    Value::List(items)
+                } else {
+                    Value::Set(items)
+                })
             }
             _ => Err(mismatch()),
         },
@@ -98,7 +107,10 @@ fn convert(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, Error>
                 let inner = Type::from_json(&m["type"]).map_err(|e| Error::new(path, e.message))?;
                 convert(m.get("value").unwrap_or(&Json::Null), &inner, path)
             }
-            _ => Err(Error::new(path, "dynamic value must be an object with \"value\" and \"type\"")),
+            _ => Err(Error::new(
+                path,
+                "dynamic value must be an object with \"value\" and \"type\"",
+            )),
         },
     }
 }
@@ -118,13 +130,15 @@ fn to_json(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, Error
             Ok(serde_json::json!({ "value": to_json(v, &inner, path)?, "type": inner.to_json() }))
         }
         (_, Value::Null) => Ok(Json::Null),
-        (Type::List(elem) | Type::Set(elem), Value::List(items) | Value::Set(items)) => Ok(Json::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| to_json(v, elem, &path.index(i as i64)))
-                .collect::<Result<_, _>>()?,
-        )),
+        (Type::List(elem) | Type::Set(elem), Value::List(items) | Value::Set(items)) => {
+            Ok(Json::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| to_json(v, elem, &path.index(i as i64)))
+                    .collect::<Result<_, _>>()?,
+            ))
+        }
         (Type::Tuple(types), Value::Tuple(items)) if types.len() == items.len() => Ok(Json::Array(
             items
                 .iter()
@@ -153,6 +167,9 @@ fn to_json(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, Error
             serde_json::from_str(s).map_err(|_| Error::new(path, format!("{s:?} is not a number")))
         }
         (Type::Number, Value::Number(_)) => Ok(value.to_json()),
-        _ => Err(Error::new(path, format!("cannot encode this value as {}", ty.friendly_name()))),
+        _ => Err(Error::new(
+            path,
+            format!("cannot encode this value as {}", ty.friendly_name()),
+        )),
     }
 }

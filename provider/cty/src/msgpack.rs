@@ -16,14 +16,24 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, Error> {
     let raw = rmpv::decode::read_value_with_max_depth(&mut reader, MAX_DEPTH)
         .map_err(|e| Error::at_root(format!("invalid msgpack: {e}")))?;
     if !reader.is_empty() {
-        return Err(Error::at_root(format!("{} trailing bytes after msgpack value", reader.len())));
+        return Err(Error::at_root(format!(
+            "{} trailing bytes after msgpack value",
+            reader.len()
+        )));
     }
     convert(raw, ty, &AttributePath::root())
 }
 
 fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
     let mismatch = |raw: &Raw| {
-        Error::new(path, format!("expected {}, got msgpack {}", ty.friendly_name(), raw_kind(raw)))
+        Error::new(
+            path,
+            format!(
+                "expected {}, got msgpack {}",
+                ty.friendly_name(),
+                raw_kind(raw)
+            ),
+        )
     };
     match raw {
         Raw::Nil => return Ok(Value::Null),
@@ -43,7 +53,9 @@ fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
             Raw::F32(f) => Ok(Value::Number(Number::from_f64(f as f64))),
             Raw::F64(f) => Ok(Value::Number(Number::from_f64(f))),
             Raw::String(s) => {
-                let text = s.as_str().ok_or_else(|| Error::new(path, "number string is not UTF-8"))?;
+                let text = s
+                    .as_str()
+                    .ok_or_else(|| Error::new(path, "number string is not UTF-8"))?;
                 Number::parse(text)
                     .map(Value::Number)
                     .ok_or_else(|| Error::new(path, format!("{text:?} is not a number")))
@@ -64,7 +76,11 @@ fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
                     .enumerate()
                     .map(|(i, item)| convert(item, elem, &path.index(i as i64)))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(if matches!(ty, Type::List(_)) { Value::List(items) } else { Value::Set(items) })
+                Ok(if matches!(ty, Type::List(_)) {
+                    Value::List(items)
+                } else {
+                    Value::Set(items)
+                })
             }
             other => Err(mismatch(&other)),
         },
@@ -121,7 +137,8 @@ fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
                     Some(Raw::String(s)) => s.into_bytes(),
                     _ => return Err(Error::new(path, "dynamic value has no type")),
                 };
-                let inner = Type::from_json_bytes(&type_json).map_err(|e| Error::new(path, e.message))?;
+                let inner =
+                    Type::from_json_bytes(&type_json).map_err(|e| Error::new(path, e.message))?;
                 if inner == Type::Dynamic {
                     return Err(Error::new(path, "dynamic value declares type dynamic"));
                 }
@@ -134,8 +151,13 @@ fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
 
 fn key_string(raw: Raw, path: &AttributePath) -> Result<String, Error> {
     match raw {
-        Raw::String(s) => s.into_str().ok_or_else(|| Error::new(path, "map key is not valid UTF-8")),
-        other => Err(Error::new(path, format!("map key must be a string, got {}", raw_kind(&other)))),
+        Raw::String(s) => s
+            .into_str()
+            .ok_or_else(|| Error::new(path, "map key is not valid UTF-8")),
+        other => Err(Error::new(
+            path,
+            format!("map key must be a string, got {}", raw_kind(&other)),
+        )),
     }
 }
 
@@ -176,7 +198,10 @@ fn write(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &AttributePath) -> R
         _ => {}
     }
     let mismatch = || {
-        Error::new(path, format!("cannot encode this value as {}", ty.friendly_name()))
+        Error::new(
+            path,
+            format!("cannot encode this value as {}", ty.friendly_name()),
+        )
     };
     match (ty, value) {
         (Type::Bool, Value::Bool(b)) => {
@@ -205,7 +230,9 @@ fn write(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &AttributePath) -> R
                 write(out, item, elem, &path.index(i as i64))?;
             }
         }
-        (Type::Tuple(types), Value::Tuple(items) | Value::List(items)) if types.len() == items.len() => {
+        (Type::Tuple(types), Value::Tuple(items) | Value::List(items))
+            if types.len() == items.len() =>
+        {
             enc::write_array_len(out, items.len() as u32).ok();
             for (i, (item, t)) in items.iter().zip(types).enumerate() {
                 write(out, item, t, &path.index(i as i64))?;
@@ -225,7 +252,12 @@ fn write(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &AttributePath) -> R
             enc::write_map_len(out, attrs.len() as u32).ok();
             for (name, attr_ty) in attrs {
                 enc::write_str(out, name).ok();
-                write(out, m.get(name).unwrap_or(&Value::Null), attr_ty, &path.attr(name.clone()))?;
+                write(
+                    out,
+                    m.get(name).unwrap_or(&Value::Null),
+                    attr_ty,
+                    &path.attr(name.clone()),
+                )?;
             }
         }
         (Type::Dynamic, v) => {

@@ -77,10 +77,16 @@ pub struct Error {
 
 impl Error {
     pub fn new(path: &AttributePath, message: impl Into<String>) -> Self {
-        Error { path: path.clone(), message: message.into() }
+        Error {
+            path: path.clone(),
+            message: message.into(),
+        }
     }
 
     pub fn at_root(message: impl Into<String>) -> Self {
-        Error { path: AttributePath::root(), message: message.into() }
+        Error {
+            path: AttributePath::root(),
+            message: message.into(),
+        }
     }
 }

@@ -60,8 +60,10 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object(attrs) => {
-                let attrs: serde_json::Map<String, serde_json::Value> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let attrs: serde_json::Map<String, serde_json::Value> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 json!(["object", attrs])
             }
             Type::Tuple(types) => {
@@ -105,7 +107,10 @@ impl Type {
                         Ok(Type::Object(out))
                     }
                     ("tuple", serde_json::Value::Array(types)) => Ok(Type::Tuple(
-                        types.iter().map(Type::from_json).collect::<Result<_, _>>()?,
+                        types
+                            .iter()
+                            .map(Type::from_json)
+                            .collect::<Result<_, _>>()?,
                     )),
                     _ => Err(invalid()),
                 }

@@ -62,7 +62,9 @@ impl Number {
         }
         match t.parse::<f64>() {
             // Keep the float only when it prints back to the same decimal: no precision lost.
-            Ok(f) if f.is_finite() && Number::from_f64(f).to_string() == t => Some(Number::from_f64(f)),
+            Ok(f) if f.is_finite() && Number::from_f64(f).to_string() == t => {
+                Some(Number::from_f64(f))
+            }
             _ => Some(Number::Big(t.to_string())),
         }
     }
@@ -210,7 +212,10 @@ impl Value {
                 (crate::PathStep::Attribute(name), Value::Object(m))
                 | (crate::PathStep::Key(name), Value::Map(m)) => m.get(name).unwrap_or(&NULL),
                 (crate::PathStep::Index(i), Value::List(items) | Value::Tuple(items)) => {
-                    usize::try_from(*i).ok().and_then(|i| items.get(i)).unwrap_or(&NULL)
+                    usize::try_from(*i)
+                        .ok()
+                        .and_then(|i| items.get(i))
+                        .unwrap_or(&NULL)
                 }
                 _ => &NULL,
             };
@@ -236,9 +241,9 @@ impl Value {
             Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
                 serde_json::Value::Array(items.iter().map(Value::to_json).collect())
             }
-            Value::Map(m) | Value::Object(m) => serde_json::Value::Object(
-                m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
-            ),
+            Value::Map(m) | Value::Object(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
         }
     }
 
@@ -249,7 +254,9 @@ impl Value {
             Value::Bool(_) => Type::Bool,
             Value::Number(_) => Type::Number,
             Value::String(_) => Type::String,
-            Value::List(items) => Type::list(items.first().map_or(Type::Dynamic, Value::infer_type)),
+            Value::List(items) => {
+                Type::list(items.first().map_or(Type::Dynamic, Value::infer_type))
+            }
             Value::Set(items) => Type::set(items.first().map_or(Type::Dynamic, Value::infer_type)),
             Value::Map(m) => Type::map(m.values().next().map_or(Type::Dynamic, Value::infer_type)),
             Value::Object(m) => {

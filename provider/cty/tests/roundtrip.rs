@@ -48,8 +48,12 @@ fn value_of(ty: Type, unknowns: bool) -> BoxedStrategy<Value> {
         Type::Number => json_number().prop_map(Value::Number).boxed(),
         Type::String => ".{0,12}".prop_map(Value::String).boxed(),
         Type::Dynamic => Just(Value::Null).boxed(),
-        Type::List(t) => prop::collection::vec(value_of(*t, unknowns), 0..4).prop_map(Value::List).boxed(),
-        Type::Set(t) => prop::collection::vec(value_of(*t, unknowns), 0..4).prop_map(Value::Set).boxed(),
+        Type::List(t) => prop::collection::vec(value_of(*t, unknowns), 0..4)
+            .prop_map(Value::List)
+            .boxed(),
+        Type::Set(t) => prop::collection::vec(value_of(*t, unknowns), 0..4)
+            .prop_map(Value::Set)
+            .boxed(),
         Type::Map(t) => prop::collection::btree_map(".{0,6}", value_of(*t, unknowns), 0..4)
             .prop_map(Value::Map)
             .boxed(),
@@ -58,7 +62,9 @@ fn value_of(ty: Type, unknowns: bool) -> BoxedStrategy<Value> {
                 .into_iter()
                 .map(|(k, t)| value_of(t, unknowns).prop_map(move |v| (k.clone(), v)))
                 .collect();
-            parts.prop_map(|kv| Value::Object(kv.into_iter().collect::<BTreeMap<_, _>>())).boxed()
+            parts
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<BTreeMap<_, _>>()))
+                .boxed()
         }
         Type::Tuple(types) => {
             let parts: Vec<_> = types.into_iter().map(|t| value_of(t, unknowns)).collect();
@@ -124,7 +130,10 @@ fn numbers_arrive_as_int_float_or_string() {
     assert_eq!(msgpack::decode(&[0x07], &ty).unwrap(), Value::int(7));
     let mut f = vec![0xcb];
     f.extend_from_slice(&1.5f64.to_be_bytes());
-    assert_eq!(msgpack::decode(&f, &ty).unwrap(), Value::Number(Number::Float(1.5)));
+    assert_eq!(
+        msgpack::decode(&f, &ty).unwrap(),
+        Value::Number(Number::Float(1.5))
+    );
     let big = "123456789012345678901234567890";
     let mut s = vec![0xd9, big.len() as u8];
     s.extend_from_slice(big.as_bytes());
@@ -138,8 +147,14 @@ fn numbers_arrive_as_int_float_or_string() {
 #[test]
 fn any_extension_is_unknown() {
     // fixext1 type 0 (classic unknown) and ext8 type 12 with a refinement map {1: false}.
-    assert_eq!(msgpack::decode(&[0xd4, 0x00, 0x00], &Type::String).unwrap(), Value::Unknown);
-    assert_eq!(msgpack::decode(&[0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2], &Type::String).unwrap(), Value::Unknown);
+    assert_eq!(
+        msgpack::decode(&[0xd4, 0x00, 0x00], &Type::String).unwrap(),
+        Value::Unknown
+    );
+    assert_eq!(
+        msgpack::decode(&[0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2], &Type::String).unwrap(),
+        Value::Unknown
+    );
 }
 
 #[test]
@@ -148,7 +163,10 @@ fn dynamic_is_type_then_value() {
     let bytes = msgpack::encode(&value, &Type::Dynamic).unwrap();
     assert_eq!(msgpack::decode(&bytes, &Type::Dynamic).unwrap(), value);
     let json_bytes = json::encode(&value, &Type::Dynamic).unwrap();
-    assert_eq!(String::from_utf8(json_bytes.clone()).unwrap(), r#"{"type":["list","string"],"value":["a","b"]}"#);
+    assert_eq!(
+        String::from_utf8(json_bytes.clone()).unwrap(),
+        r#"{"type":["list","string"],"value":["a","b"]}"#
+    );
     assert_eq!(json::decode(&json_bytes, &Type::Dynamic).unwrap(), value);
 }
 

@@ -18,11 +18,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: detail.into(), path: None }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            path: None,
+        }
     }
 
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, summary: summary.into(), detail: detail.into(), path: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            summary: summary.into(),
+            detail: detail.into(),
+            path: None,
+        }
     }
 
     /// Points the diagnostic at an attribute; Terraform then underlines it in the configuration.
@@ -57,11 +67,21 @@ impl Diagnostics {
         self.push(Diagnostic::warning(summary, detail));
     }
 
-    pub fn attribute_error(&mut self, path: &AttributePath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attribute_error(
+        &mut self,
+        path: &AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic::error(summary, detail).at(path));
     }
 
-    pub fn attribute_warning(&mut self, path: &AttributePath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attribute_warning(
+        &mut self,
+        path: &AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic::warning(summary, detail).at(path));
     }
 
@@ -101,12 +121,18 @@ impl Failure {
 
 impl From<Diagnostics> for Failure {
     fn from(diagnostics: Diagnostics) -> Self {
-        Failure { diagnostics, partial_state: None }
+        Failure {
+            diagnostics,
+            partial_state: None,
+        }
     }
 }
 
 impl From<Diagnostic> for Failure {
     fn from(d: Diagnostic) -> Self {
-        Failure { diagnostics: d.into(), partial_state: None }
+        Failure {
+            diagnostics: d.into(),
+            partial_state: None,
+        }
     }
 }

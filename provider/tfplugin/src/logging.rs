@@ -25,7 +25,9 @@ fn filter() -> EnvFilter {
         _ => "warn",
     };
     let deps = if ours == "trace" { "debug" } else { "warn" };
-    EnvFilter::new(format!("{deps},circleci={ours},circleci_tfplugin={ours},terraform_provider_circleci={ours}"))
+    EnvFilter::new(format!(
+        "{deps},circleci={ours},circleci_tfplugin={ours},terraform_provider_circleci={ours}"
+    ))
 }
 
 struct HclogLayer;
@@ -81,7 +83,10 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
         let mut line = fields.extra;
         line.insert("@level".into(), level.into());
         line.insert("@message".into(), fields.message.into());
-        line.insert("@module".into(), event.metadata().target().replace("::", ".").into());
+        line.insert(
+            "@module".into(),
+            event.metadata().target().replace("::", ".").into(),
+        );
         if let Ok(mut text) = serde_json::to_vec(&line) {
             text.push(b'\n');
             // One write per line so lines from several threads never interleave.
@@ -92,5 +97,8 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
 
 /// Installs the logger; call once at start-up.
 pub fn init() {
-    let _ = tracing_subscriber::registry().with(filter()).with(HclogLayer).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter())
+        .with(HclogLayer)
+        .try_init();
 }

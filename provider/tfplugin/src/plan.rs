@@ -8,7 +8,12 @@ use crate::schema::{Block, Mode, Nesting};
 
 /// Checks a configuration against its schema: values on computed-only attributes, deprecated
 /// attributes, and each attribute's validators (on known values only).
-pub fn validate_block(block: &Block, config: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+pub fn validate_block(
+    block: &Block,
+    config: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     if !matches!(config, Value::Object(_)) {
         return;
     }
@@ -27,7 +32,11 @@ pub fn validate_block(block: &Block, config: &Value, path: &AttributePath, diags
             continue;
         }
         if let Some(message) = &attr.deprecated {
-            diags.attribute_warning(&attr_path, format!("{attr_path} is deprecated"), message.clone());
+            diags.attribute_warning(
+                &attr_path,
+                format!("{attr_path} is deprecated"),
+                message.clone(),
+            );
         }
         if value.is_unknown() {
             continue;
@@ -76,7 +85,8 @@ pub fn plan_block(
             };
             planned.set_attr(&attr.name, value);
         }
-        if !creating && attr.requires_replace && planned.attr(&attr.name) != prior.attr(&attr.name) {
+        if !creating && attr.requires_replace && planned.attr(&attr.name) != prior.attr(&attr.name)
+        {
             requires_replace.push(attr_path);
         }
     }
@@ -98,9 +108,26 @@ pub fn plan_block(
                         .iter()
                         .enumerate()
                         .map(|(i, item)| {
-                            let prior_item = prior.attr(&nested.name).elements().get(i).cloned().unwrap_or_default();
-                            let config_item = config.attr(&nested.name).elements().get(i).cloned().unwrap_or_default();
-                            plan_block(&nested.block, &prior_item, item, &config_item, &nested_path.index(i as i64), requires_replace)
+                            let prior_item = prior
+                                .attr(&nested.name)
+                                .elements()
+                                .get(i)
+                                .cloned()
+                                .unwrap_or_default();
+                            let config_item = config
+                                .attr(&nested.name)
+                                .elements()
+                                .get(i)
+                                .cloned()
+                                .unwrap_or_default();
+                            plan_block(
+                                &nested.block,
+                                &prior_item,
+                                item,
+                                &config_item,
+                                &nested_path.index(i as i64),
+                                requires_replace,
+                            )
                         })
                         .collect(),
                 ),
@@ -121,7 +148,11 @@ pub fn plan_block(
 
 fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value) {
     for attr in &block.attributes {
-        if attr.is_computed() && attr.default.is_none() && !attr.use_state_for_unknown && config.attr(&attr.name).is_null() {
+        if attr.is_computed()
+            && attr.default.is_none()
+            && !attr.use_state_for_unknown
+            && config.attr(&attr.name).is_null()
+        {
             planned.set_attr(&attr.name, Value::Unknown);
         }
     }
@@ -129,9 +160,17 @@ fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value) {
 
 /// Fills null provider-configuration attributes from their environment variables, in nested
 /// single blocks too (a block left out entirely is created when any of its variables is set).
-pub fn apply_env_fallbacks(block: &Block, config: &mut Value, path: &AttributePath, diags: &mut Diagnostics) {
+pub fn apply_env_fallbacks(
+    block: &Block,
+    config: &mut Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     if config.is_null() {
-        let any_set = block.attributes.iter().any(|a| a.env.iter().any(|e| std::env::var_os(e).is_some()));
+        let any_set = block
+            .attributes
+            .iter()
+            .any(|a| a.env.iter().any(|e| std::env::var_os(e).is_some()));
         if !any_set {
             return;
         }
@@ -143,7 +182,11 @@ pub fn apply_env_fallbacks(block: &Block, config: &mut Value, path: &AttributePa
         if !config.attr(&attr.name).is_null() {
             continue;
         }
-        let Some((name, text)) = attr.env.iter().find_map(|e| std::env::var(e).ok().map(|v| (e, v))) else {
+        let Some((name, text)) = attr
+            .env
+            .iter()
+            .find_map(|e| std::env::var(e).ok().map(|v| (e, v)))
+        else {
             continue;
         };
         let attr_path = path.attr(attr.name.clone());
@@ -156,7 +199,10 @@ pub fn apply_env_fallbacks(block: &Block, config: &mut Value, path: &AttributePa
             },
             Type::Number => circleci_cty::Number::parse(&text).map(Value::Number),
             Type::List(_) | Type::Set(_) => Some(Value::List(
-                text.split(',').filter(|s| !s.is_empty()).map(|s| Value::String(s.trim().into())).collect(),
+                text.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.trim().into()))
+                    .collect(),
             )),
             _ => None,
         };
@@ -165,7 +211,10 @@ pub fn apply_env_fallbacks(block: &Block, config: &mut Value, path: &AttributePa
             None => diags.attribute_error(
                 &attr_path,
                 format!("Invalid environment variable {name}"),
-                format!("{name} is set for {attr_path} but is not a valid {}.", attr.ty.friendly_name()),
+                format!(
+                    "{name} is set for {attr_path} but is not a valid {}.",
+                    attr.ty.friendly_name()
+                ),
             ),
         }
     }
@@ -207,7 +256,14 @@ mod tests {
     fn create_plans_defaults_and_unknowns() {
         let config = obj(&[("name", "a".into())]);
         let mut rr = vec![];
-        let planned = plan_block(&block(), &Value::Null, &config, &config, &AttributePath::root(), &mut rr);
+        let planned = plan_block(
+            &block(),
+            &Value::Null,
+            &config,
+            &config,
+            &AttributePath::root(),
+            &mut rr,
+        );
         assert_eq!(planned.attr("mode"), &Value::from("fast"));
         assert!(planned.attr("id").is_unknown());
         assert!(planned.attr("etag").is_unknown());
@@ -216,20 +272,49 @@ mod tests {
 
     #[test]
     fn no_change_keeps_state() {
-        let prior = obj(&[("name", "a".into()), ("mode", "fast".into()), ("id", "i-1".into()), ("etag", "e".into())]);
+        let prior = obj(&[
+            ("name", "a".into()),
+            ("mode", "fast".into()),
+            ("id", "i-1".into()),
+            ("etag", "e".into()),
+        ]);
         let config = obj(&[("name", "a".into())]);
         let mut rr = vec![];
-        let planned = plan_block(&block(), &prior, &prior, &config, &AttributePath::root(), &mut rr);
+        let planned = plan_block(
+            &block(),
+            &prior,
+            &prior,
+            &config,
+            &AttributePath::root(),
+            &mut rr,
+        );
         assert_eq!(planned, prior);
     }
 
     #[test]
     fn update_marks_unstable_computed_unknown_and_replace_paths() {
-        let prior = obj(&[("name", "a".into()), ("mode", "fast".into()), ("id", "i-1".into()), ("etag", "e".into())]);
+        let prior = obj(&[
+            ("name", "a".into()),
+            ("mode", "fast".into()),
+            ("id", "i-1".into()),
+            ("etag", "e".into()),
+        ]);
         let config = obj(&[("name", "b".into())]);
-        let proposed = obj(&[("name", "b".into()), ("mode", "fast".into()), ("id", "i-1".into()), ("etag", "e".into())]);
+        let proposed = obj(&[
+            ("name", "b".into()),
+            ("mode", "fast".into()),
+            ("id", "i-1".into()),
+            ("etag", "e".into()),
+        ]);
         let mut rr = vec![];
-        let planned = plan_block(&block(), &prior, &proposed, &config, &AttributePath::root(), &mut rr);
+        let planned = plan_block(
+            &block(),
+            &prior,
+            &proposed,
+            &config,
+            &AttributePath::root(),
+            &mut rr,
+        );
         assert_eq!(planned.attr("id"), &Value::from("i-1"));
         assert!(planned.attr("etag").is_unknown());
         assert_eq!(rr, vec![AttributePath::root().attr("name")]);

@@ -19,12 +19,84 @@ pub struct Context<D> {
     data: Option<Arc<D>>,
     stop: watch::Receiver<bool>,
     private: Mutex<serde_json::Map<String, serde_json::Value>>,
+    timeout: Duration,
+    operation: Operation,
 }
 
 impl<D> Context<D> {
     pub(crate) fn new(data: Option<Arc<D>>, stop: watch::Receiver<bool>, private: &[u8]) -> Self {
         let private = serde_json::from_slice(private).unwrap_or_default();
-        Context { data, stop, private: Mutex::new(private) }
+        Context {
+            data,
+            stop,
+            private: Mutex::new(private),
+            timeout: Duration::from_secs(20 * 60),
+            operation: Operation::Read,
+        }
+    }
+
+    pub(crate) fn for_operation(mut self, operation: Operation, timeout: Duration) -> Self {
+        self.operation = operation;
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long the current operation may take: from the `timeouts` block, else the
+    /// resource's default.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Polls `check` every `interval` until it returns `Ok(Some(_))`, logging progress, and
+    /// gives up with a diagnostic at the operation's timeout or when Terraform asks to stop.
+    ///
+    /// `what` completes "waiting for ...", e.g. "image ami-123 to become available".
+    pub async fn wait_for<T, F, Fut>(
+        &self,
+        what: &str,
+        interval: Duration,
+        mut check: F,
+    ) -> Result<T, Diagnostic>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, Diagnostic>>,
+    {
+        let started = std::time::Instant::now();
+        let mut next_log = Duration::from_secs(10);
+        loop {
+            if let Some(done) = check().await? {
+                tracing::debug!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "done waiting for {what}"
+                );
+                return Ok(done);
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= self.timeout {
+                return Err(Diagnostic::error(
+                    format!("Timed out waiting for {what}"),
+                    format!(
+                        "Gave up after {}s. If it is just slow, raise timeouts.{} in the resource; the next apply resumes from the state.",
+                        elapsed.as_secs(),
+                        self.operation.name()
+                    ),
+                ));
+            }
+            if elapsed >= next_log {
+                tracing::info!(elapsed_s = elapsed.as_secs(), "still waiting for {what}");
+                next_log += Duration::from_secs(10);
+            }
+            let mut stop = self.stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                _ = stop.wait_for(|s| *s) => {
+                    return Err(Diagnostic::error(
+                        format!("Stopped while waiting for {what}"),
+                        "Terraform was interrupted; the next apply resumes from the state.",
+                    ));
+                }
+            }
+        }
     }
 
     /// The data returned by [`Provider::configure`].
@@ -112,7 +184,12 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync {
     /// Reads the resource back: `None` when it no longer exists.
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics>;
 
-    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure>;
+    async fn update(
+        &self,
+        ctx: &Context<D>,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, Failure>;
 
     async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure>;
 
@@ -126,7 +203,11 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync {
     }
 
     /// Converts state written by schema version `from_version` (as JSON) to the current one.
-    fn upgrade_state(&self, _from_version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+    fn upgrade_state(
+        &self,
+        _from_version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
         Ok(state)
     }
 
@@ -155,7 +236,11 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Called with environment fallbacks already applied.
-    async fn configure(&self, config: &Value, terraform_version: &str) -> Result<Self::Data, Diagnostics>;
+    async fn configure(
+        &self,
+        config: &Value,
+        terraform_version: &str,
+    ) -> Result<Self::Data, Diagnostics>;
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
 }
@@ -163,16 +248,36 @@ pub trait Provider: Send + Sync + 'static {
 /// Reads a value into a serde model. Unknown values read as `null` (use `Option`).
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Diagnostic> {
     serde_json::from_value(value.to_json()).map_err(|e| {
-        Diagnostic::error("Unexpected value shape", format!("The provider could not read a value: {e}. This is a provider bug."))
+        Diagnostic::error(
+            "Unexpected value shape",
+            format!("The provider could not read a value: {e}. This is a provider bug."),
+        )
     })
 }
 
 /// Writes a serde model as a value of type `ty` (fields the model lacks become null).
 pub fn to_value<T: Serialize>(model: &T, ty: &Type) -> Result<Value, Diagnostic> {
-    let json = serde_json::to_value(model)
-        .map_err(|e| Diagnostic::error("Unexpected value shape", format!("{e}. This is a provider bug.")))?;
-    circleci_cty::json::from_json(&json, ty)
-        .map_err(|e| Diagnostic::error("Unexpected value shape", format!("{e}. This is a provider bug.")))
+    let json = serde_json::to_value(model).map_err(|e| {
+        Diagnostic::error(
+            "Unexpected value shape",
+            format!("{e}. This is a provider bug."),
+        )
+    })?;
+    circleci_cty::json::from_json(&json, ty).map_err(|e| {
+        Diagnostic::error(
+            "Unexpected value shape",
+            format!("{e}. This is a provider bug."),
+        )
+    })
+}
+
+/// The time limit for `op` from a resource value's `timeouts` block, if it sets one.
+pub fn configured_timeout(value: &Value, op: Operation) -> Option<Duration> {
+    value
+        .attr("timeouts")
+        .attr(op.name())
+        .as_str()
+        .and_then(validators::parse_duration)
 }
 
 /// The standard `timeouts { create = "30m" ... }` block for the given operations.
@@ -180,8 +285,12 @@ pub fn timeouts_block(ops: &[Operation]) -> NestedBlock {
     let mut block = Block::new("How long each operation may take, e.g. `30m` or `1h`.");
     for op in ops {
         block = block.attribute(
-            Attribute::optional(op.name(), Type::String, &format!("Time limit for {}.", op.name()))
-                .validate(validators::duration()),
+            Attribute::optional(
+                op.name(),
+                Type::String,
+                &format!("Time limit for {}.", op.name()),
+            )
+            .validate(validators::duration()),
         );
     }
     NestedBlock::single("timeouts", block)

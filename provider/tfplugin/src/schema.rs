@@ -147,7 +147,10 @@ impl Attribute {
             text.push_str(" Changing it replaces the resource.");
         }
         if !self.env.is_empty() {
-            text.push_str(&format!(" Falls back to the environment variable `{}`.", self.env.join("` / `")));
+            text.push_str(&format!(
+                " Falls back to the environment variable `{}`.",
+                self.env.join("` / `")
+            ));
         }
         text
     }
@@ -172,15 +175,33 @@ pub struct NestedBlock {
 
 impl NestedBlock {
     pub fn single(name: &str, block: Block) -> Self {
-        NestedBlock { name: name.to_string(), nesting: Nesting::Single, block, min_items: 0, max_items: 0 }
+        NestedBlock {
+            name: name.to_string(),
+            nesting: Nesting::Single,
+            block,
+            min_items: 0,
+            max_items: 0,
+        }
     }
 
     pub fn list(name: &str, block: Block) -> Self {
-        NestedBlock { name: name.to_string(), nesting: Nesting::List, block, min_items: 0, max_items: 0 }
+        NestedBlock {
+            name: name.to_string(),
+            nesting: Nesting::List,
+            block,
+            min_items: 0,
+            max_items: 0,
+        }
     }
 
     pub fn set(name: &str, block: Block) -> Self {
-        NestedBlock { name: name.to_string(), nesting: Nesting::Set, block, min_items: 0, max_items: 0 }
+        NestedBlock {
+            name: name.to_string(),
+            nesting: Nesting::Set,
+            block,
+            min_items: 0,
+            max_items: 0,
+        }
     }
 
     /// Exactly one block of this type must be present (single nesting).
@@ -216,7 +237,10 @@ pub struct Block {
 
 impl Block {
     pub fn new(description: &str) -> Self {
-        Block { description: description.to_string(), ..Default::default() }
+        Block {
+            description: description.to_string(),
+            ..Default::default()
+        }
     }
 
     pub fn attribute(mut self, attribute: Attribute) -> Self {

@@ -13,7 +13,9 @@ use tonic::{Request, Response, Status};
 use crate::plan::{apply_env_fallbacks, plan_block, validate_block};
 use crate::proto::plugin;
 use crate::proto::tfplugin6 as pb;
-use crate::resource::{Context, DataSource, Operation, Plan, Provider, Resource};
+use crate::resource::{
+    Context, DataSource, Operation, Plan, Provider, Resource, configured_timeout,
+};
 use crate::schema::{Block, Mode, NestedBlock, Nesting, Schema};
 use crate::{Diagnostic, Diagnostics, Severity};
 
@@ -50,7 +52,14 @@ impl<P: Provider> ProviderService<P> {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.block.value_type();
-                (resource.type_name(), ResourceEntry { resource, schema, ty })
+                (
+                    resource.type_name(),
+                    ResourceEntry {
+                        resource,
+                        schema,
+                        ty,
+                    },
+                )
             })
             .collect();
         let data_sources: HashMap<_, _> = provider
@@ -59,13 +68,26 @@ impl<P: Provider> ProviderService<P> {
             .map(|data_source| {
                 let schema = data_source.schema();
                 let ty = schema.block.value_type();
-                (data_source.type_name(), DataSourceEntry { data_source, schema, ty })
+                (
+                    data_source.type_name(),
+                    DataSourceEntry {
+                        data_source,
+                        schema,
+                        ty,
+                    },
+                )
             })
             .collect();
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&provider_schema)),
-            resource_schemas: resources.iter().map(|(k, e)| (k.to_string(), schema_to_proto(&e.schema))).collect(),
-            data_source_schemas: data_sources.iter().map(|(k, e)| (k.to_string(), schema_to_proto(&e.schema))).collect(),
+            resource_schemas: resources
+                .iter()
+                .map(|(k, e)| (k.to_string(), schema_to_proto(&e.schema)))
+                .collect(),
+            data_source_schemas: data_sources
+                .iter()
+                .map(|(k, e)| (k.to_string(), schema_to_proto(&e.schema)))
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -87,24 +109,31 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Status> {
-        self.resources
-            .get(type_name)
-            .ok_or_else(|| Status::not_found(format!("this provider has no resource type {type_name}")))
+        self.resources.get(type_name).ok_or_else(|| {
+            Status::not_found(format!("this provider has no resource type {type_name}"))
+        })
     }
 
     fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Data>, Status> {
-        self.data_sources
-            .get(type_name)
-            .ok_or_else(|| Status::not_found(format!("this provider has no data source {type_name}")))
+        self.data_sources.get(type_name).ok_or_else(|| {
+            Status::not_found(format!("this provider has no data source {type_name}"))
+        })
     }
 }
 
 fn capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities { plan_destroy: false, get_provider_schema_optional: true, move_resource_state: false }
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+    }
 }
 
 fn schema_to_proto(schema: &Schema) -> pb::Schema {
-    pb::Schema { version: schema.version, block: Some(block_to_proto(&schema.block, schema.version)) }
+    pb::Schema {
+        version: schema.version,
+        block: Some(block_to_proto(&schema.block, schema.version)),
+    }
 }
 
 fn block_to_proto(block: &Block, version: i64) -> pb::schema::Block {
@@ -183,7 +212,9 @@ fn diags_to_proto(diags: &Diagnostics) -> Vec<pb::Diagnostic> {
 }
 
 fn decode(value: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostic> {
-    let Some(value) = value else { return Ok(Value::Null) };
+    let Some(value) = value else {
+        return Ok(Value::Null);
+    };
     let decoded = if !value.msgpack.is_empty() {
         msgpack::decode(&value.msgpack, ty)
     } else if !value.json.is_empty() {
@@ -192,15 +223,26 @@ fn decode(value: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnost
         return Ok(Value::Null);
     };
     decoded.map_err(|e| {
-        let d = Diagnostic::error("Invalid value from Terraform", format!("The provider could not decode a value: {e}"));
+        let d = Diagnostic::error(
+            "Invalid value from Terraform",
+            format!("The provider could not decode a value: {e}"),
+        );
         if e.path.is_root() { d } else { d.at(&e.path) }
     })
 }
 
 fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostic> {
     msgpack::encode(value, ty)
-        .map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() })
-        .map_err(|e| Diagnostic::error("Provider produced an invalid value", format!("{e}. This is a provider bug.")))
+        .map(|msgpack| pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        })
+        .map_err(|e| {
+            Diagnostic::error(
+                "Provider produced an invalid value",
+                format!("{e}. This is a provider bug."),
+            )
+        })
 }
 
 /// Logs the RPC's duration at debug level so `TF_LOG=debug` (and the benchmark) can see where
@@ -214,7 +256,11 @@ struct RpcTimer {
 impl RpcTimer {
     fn start(method: &'static str, type_name: &str) -> Self {
         tracing::trace!(rpc = method, type_name, "rpc start");
-        RpcTimer { method, type_name: type_name.to_string(), started: Instant::now() }
+        RpcTimer {
+            method,
+            type_name: type_name.to_string(),
+            started: Instant::now(),
+        }
     }
 }
 
@@ -229,19 +275,26 @@ type Rpc<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> Rpc<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Rpc<pb::get_metadata::Response> {
         let _t = RpcTimer::start("GetMetadata", "");
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
             resources: self
                 .resources
                 .keys()
-                .map(|k| pb::get_metadata::ResourceMetadata { type_name: k.to_string() })
+                .map(|k| pb::get_metadata::ResourceMetadata {
+                    type_name: k.to_string(),
+                })
                 .collect(),
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|k| pb::get_metadata::DataSourceMetadata { type_name: k.to_string() })
+                .map(|k| pb::get_metadata::DataSourceMetadata {
+                    type_name: k.to_string(),
+                })
                 .collect(),
             ..Default::default()
         }))
@@ -263,12 +316,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         match decode(request.get_ref().config.as_ref(), &self.provider_type) {
             Ok(config) => {
-                validate_block(&self.provider_schema.block, &config, &AttributePath::root(), &mut diags);
+                validate_block(
+                    &self.provider_schema.block,
+                    &config,
+                    &AttributePath::root(),
+                    &mut diags,
+                );
                 self.provider.validate(&config, &mut diags);
             }
             Err(d) => diags.push(d),
         }
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diags_to_proto(&diags) }))
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diags_to_proto(&diags),
+        }))
     }
 
     async fn validate_resource_config(
@@ -281,12 +341,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         match decode(request.config.as_ref(), &entry.ty) {
             Ok(config) => {
-                validate_block(&entry.schema.block, &config, &AttributePath::root(), &mut diags);
+                validate_block(
+                    &entry.schema.block,
+                    &config,
+                    &AttributePath::root(),
+                    &mut diags,
+                );
                 entry.resource.validate(&config, &mut diags);
             }
             Err(d) => diags.push(d),
         }
-        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: diags_to_proto(&diags) }))
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: diags_to_proto(&diags),
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -299,12 +366,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         match decode(request.config.as_ref(), &entry.ty) {
             Ok(config) => {
-                validate_block(&entry.schema.block, &config, &AttributePath::root(), &mut diags);
+                validate_block(
+                    &entry.schema.block,
+                    &config,
+                    &AttributePath::root(),
+                    &mut diags,
+                );
                 entry.data_source.validate(&config, &mut diags);
             }
             Err(d) => diags.push(d),
         }
-        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics: diags_to_proto(&diags) }))
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: diags_to_proto(&diags),
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -324,8 +398,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 )
                 .into());
             }
-            let mut state: serde_json::Value = serde_json::from_slice(&raw.json)
-                .map_err(|e| Diagnostic::error("Invalid stored state", format!("The state is not valid JSON: {e}")))?;
+            let mut state: serde_json::Value = serde_json::from_slice(&raw.json).map_err(|e| {
+                Diagnostic::error(
+                    "Invalid stored state",
+                    format!("The state is not valid JSON: {e}"),
+                )
+            })?;
             if request.version > entry.schema.version {
                 return Err(Diagnostic::error(
                     "State written by a newer provider",
@@ -340,7 +418,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 state = entry.resource.upgrade_state(request.version, state)?;
             }
             let value = json::from_json(&state, &entry.ty).map_err(|e| {
-                Diagnostic::error("Invalid stored state", format!("The stored state does not match the schema: {e}"))
+                Diagnostic::error(
+                    "Invalid stored state",
+                    format!("The stored state does not match the schema: {e}"),
+                )
             })?;
             encode(&value, &entry.ty).map_err(Diagnostics::from)
         })();
@@ -351,7 +432,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 None
             }
         };
-        Ok(Response::new(pb::upgrade_resource_state::Response { upgraded_state, diagnostics: diags_to_proto(&diags) }))
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diags_to_proto(&diags),
+        }))
     }
 
     async fn configure_provider(
@@ -363,9 +447,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         match decode(request.config.as_ref(), &self.provider_type) {
             Ok(mut config) => {
-                apply_env_fallbacks(&self.provider_schema.block, &mut config, &AttributePath::root(), &mut diags);
+                apply_env_fallbacks(
+                    &self.provider_schema.block,
+                    &mut config,
+                    &AttributePath::root(),
+                    &mut diags,
+                );
                 if !diags.has_errors() {
-                    match self.provider.configure(&config, &request.terraform_version).await {
+                    match self
+                        .provider
+                        .configure(&config, &request.terraform_version)
+                        .await
+                    {
                         Ok(data) => {
                             if let Ok(mut slot) = self.data.write() {
                                 *slot = Some(Arc::new(data));
@@ -377,15 +470,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }
             Err(d) => diags.push(d),
         }
-        Ok(Response::new(pb::configure_provider::Response { diagnostics: diags_to_proto(&diags) }))
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diags_to_proto(&diags),
+        }))
     }
 
-    async fn read_resource(&self, request: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Rpc<pb::read_resource::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ReadResource", &request.type_name);
         let entry = self.resource(&request.type_name)?;
         let mut diags = Diagnostics::default();
-        let ctx = self.context(&request.private);
+        let ctx = self.context(&request.private).for_operation(
+            Operation::Read,
+            entry.resource.default_timeout(Operation::Read),
+        );
         let mut new_state = request.current_state.clone();
         match decode(request.current_state.as_ref(), &entry.ty) {
             Ok(state) if state.is_null() => {}
@@ -442,8 +543,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }));
         }
         let mut requires_replace = Vec::new();
-        let planned = plan_block(&entry.schema.block, &prior, &proposed, &config, &AttributePath::root(), &mut requires_replace);
-        let mut plan = Plan { prior: &prior, config: &config, planned, requires_replace, diagnostics: Diagnostics::default() };
+        let planned = plan_block(
+            &entry.schema.block,
+            &prior,
+            &proposed,
+            &config,
+            &AttributePath::root(),
+            &mut requires_replace,
+        );
+        let mut plan = Plan {
+            prior: &prior,
+            config: &config,
+            planned,
+            requires_replace,
+            diagnostics: Diagnostics::default(),
+        };
         entry.resource.modify_plan(&ctx, &mut plan).await;
         let mut diags = plan.diagnostics;
         let planned_state = match encode(&plan.planned, &entry.ty) {
@@ -487,22 +601,48 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }
         };
         let type_name = request.type_name.as_str();
+        let (op, timeouts_from) = if planned.is_null() {
+            (Operation::Delete, &prior)
+        } else if prior.is_null() {
+            (Operation::Create, &planned)
+        } else {
+            (Operation::Update, &planned)
+        };
+        let timeout = configured_timeout(timeouts_from, op)
+            .unwrap_or_else(|| entry.resource.default_timeout(op));
+        let ctx = ctx.for_operation(op, timeout);
         let (op, result) = if planned.is_null() {
             tracing::info!(type_name, "deleting");
-            (Operation::Delete, entry.resource.delete(&ctx, &prior).await.map(|()| Value::Null))
+            (
+                Operation::Delete,
+                entry
+                    .resource
+                    .delete(&ctx, &prior)
+                    .await
+                    .map(|()| Value::Null),
+            )
         } else if prior.is_null() {
             tracing::info!(type_name, "creating");
-            (Operation::Create, entry.resource.create(&ctx, &planned).await)
+            (
+                Operation::Create,
+                entry.resource.create(&ctx, &planned).await,
+            )
         } else {
             tracing::info!(type_name, "updating");
-            (Operation::Update, entry.resource.update(&ctx, &prior, &planned).await)
+            (
+                Operation::Update,
+                entry.resource.update(&ctx, &prior, &planned).await,
+            )
         };
         let mut diags = Diagnostics::default();
         let new_state = match result {
             Ok(state) if !state.is_wholly_known() => {
                 diags.error(
                     "Provider left values unknown",
-                    format!("{type_name} {} returned unknown values. This is a provider bug.", op.name()),
+                    format!(
+                        "{type_name} {} returned unknown values. This is a provider bug.",
+                        op.name()
+                    ),
                 );
                 prior.clone()
             }
@@ -550,7 +690,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             },
             Err(d) => diags.extend(d),
         }
-        Ok(Response::new(pb::import_resource_state::Response { imported_resources, diagnostics: diags_to_proto(&diags) }))
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics: diags_to_proto(&diags),
+        }))
     }
 
     async fn move_resource_state(
@@ -562,7 +705,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             "This provider does not support moved blocks between resource types.",
         )
         .into();
-        Ok(Response::new(pb::move_resource_state::Response { diagnostics: diags_to_proto(&diags), ..Default::default() }))
+        Ok(Response::new(pb::move_resource_state::Response {
+            diagnostics: diags_to_proto(&diags),
+            ..Default::default()
+        }))
     }
 
     async fn read_data_source(
@@ -585,14 +731,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             },
             Err(d) => diags.push(d),
         }
-        Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diags_to_proto(&diags) }))
+        Ok(Response::new(pb::read_data_source::Response {
+            state,
+            diagnostics: diags_to_proto(&diags),
+        }))
     }
 
-    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Rpc<pb::get_functions::Response> {
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Rpc<pb::get_functions::Response> {
         Ok(Response::new(pb::get_functions::Response::default()))
     }
 
-    async fn call_function(&self, request: Request<pb::call_function::Request>) -> Rpc<pb::call_function::Response> {
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Rpc<pb::call_function::Response> {
         Ok(Response::new(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
@@ -602,10 +757,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> Rpc<pb::stop_provider::Response> {
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Rpc<pb::stop_provider::Response> {
         tracing::info!("StopProvider: asking running operations to stop");
         let _ = self.stop.send(true);
-        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }
 

@@ -12,13 +12,20 @@ fn validator(
     description: String,
     check: impl Fn(&Value, &AttributePath, &mut Diagnostics) + Send + Sync + 'static,
 ) -> Validator {
-    Validator { description, check: Arc::new(check) }
+    Validator {
+        description,
+        check: Arc::new(check),
+    }
 }
 
 /// The string must be one of `allowed`.
 pub fn one_of(allowed: &[&str]) -> Validator {
     let allowed: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
-    let shown = allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    let shown = allowed
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     validator(format!("One of {shown}"), move |value, path, diags| {
         if let Some(s) = value.as_str()
             && !allowed.iter().any(|a| a == s)
@@ -34,25 +41,32 @@ pub fn one_of(allowed: &[&str]) -> Validator {
 
 /// The number must be a whole number within `min..=max`.
 pub fn int_between(min: i64, max: i64) -> Validator {
-    validator(format!("Between {min} and {max}"), move |value, path, diags| {
-        if let Value::Number(n) = value {
-            match n.as_i64() {
-                Some(i) if (min..=max).contains(&i) => {}
-                _ => diags.attribute_error(
-                    path,
-                    format!("Invalid value for {path}"),
-                    format!("{path} is {n}; it must be a whole number from {min} to {max}."),
-                ),
+    validator(
+        format!("Between {min} and {max}"),
+        move |value, path, diags| {
+            if let Value::Number(n) = value {
+                match n.as_i64() {
+                    Some(i) if (min..=max).contains(&i) => {}
+                    _ => diags.attribute_error(
+                        path,
+                        format!("Invalid value for {path}"),
+                        format!("{path} is {n}; it must be a whole number from {min} to {max}."),
+                    ),
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// The string must not be empty.
 pub fn not_empty() -> Validator {
     validator("Must not be empty".into(), |value, path, diags| {
         if value.as_str().is_some_and(|s| s.trim().is_empty()) {
-            diags.attribute_error(path, format!("Empty value for {path}"), format!("{path} must not be empty."));
+            diags.attribute_error(
+                path,
+                format!("Empty value for {path}"),
+                format!("{path} must not be empty."),
+            );
         }
     })
 }
@@ -68,27 +82,30 @@ pub fn parse_cidr(text: &str) -> Option<(std::net::IpAddr, u8)> {
 
 /// The string (or each string of a list or set) must be a CIDR block.
 pub fn cidr() -> Validator {
-    validator("A CIDR block such as `10.0.0.0/16`".into(), |value, path, diags| {
-        let mut check = |v: &Value, p: &AttributePath| {
-            if let Some(s) = v.as_str()
-                && parse_cidr(s).is_none()
-            {
-                diags.attribute_error(
+    validator(
+        "A CIDR block such as `10.0.0.0/16`".into(),
+        |value, path, diags| {
+            let mut check = |v: &Value, p: &AttributePath| {
+                if let Some(s) = v.as_str()
+                    && parse_cidr(s).is_none()
+                {
+                    diags.attribute_error(
                     p,
                     format!("Invalid CIDR block in {p}"),
                     format!("{s:?} is not a CIDR block; write it as address/prefix-length, e.g. 10.0.0.0/16."),
                 );
-            }
-        };
-        match value {
-            Value::List(items) | Value::Set(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    check(item, &path.index(i as i64));
                 }
+            };
+            match value {
+                Value::List(items) | Value::Set(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        check(item, &path.index(i as i64));
+                    }
+                }
+                other => check(other, path),
             }
-            other => check(other, path),
-        }
-    })
+        },
+    )
 }
 
 /// Parses durations as Terraform users write them: `30s`, `10m`, `1h30m`.
@@ -116,17 +133,20 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 
 /// The string must be a duration such as `30s`, `10m` or `1h30m`.
 pub fn duration() -> Validator {
-    validator("A duration such as `30s`, `10m` or `1h30m`".into(), |value, path, diags| {
-        if let Some(s) = value.as_str()
-            && parse_duration(s).is_none()
-        {
-            diags.attribute_error(
+    validator(
+        "A duration such as `30s`, `10m` or `1h30m`".into(),
+        |value, path, diags| {
+            if let Some(s) = value.as_str()
+                && parse_duration(s).is_none()
+            {
+                diags.attribute_error(
                 path,
                 format!("Invalid duration in {path}"),
                 format!("{s:?} is not a duration; use a number followed by s, m or h, e.g. 20m or 1h30m."),
             );
-        }
-    })
+            }
+        },
+    )
 }
 
 /// A DNS name: labels of letters, digits and hyphens, separated by dots.
@@ -139,7 +159,9 @@ pub fn is_dns_name(name: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 

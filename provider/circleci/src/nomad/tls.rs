@@ -48,7 +48,9 @@ struct Model {
 
 fn output(name: &str, description: &str) -> Attribute {
     // Generated once; only a replacement changes them.
-    Attribute::computed(name, Type::String, description).sensitive().use_state_for_unknown()
+    Attribute::computed(name, Type::String, description)
+        .sensitive()
+        .use_state_for_unknown()
 }
 
 impl NomadTls {
@@ -117,7 +119,9 @@ fn tls_error(e: impl std::fmt::Display) -> Diagnostic {
 
 fn generate_key(algorithm: &str) -> Result<rcgen::KeyPair, Diagnostic> {
     match algorithm {
-        "RSA_4096" => rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_4096),
+        "RSA_4096" => {
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_4096)
+        }
         _ => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
     }
     .map_err(tls_error)
@@ -130,14 +134,20 @@ fn leaf_params(
     end: OffsetDateTime,
 ) -> Result<rcgen::CertificateParams, Diagnostic> {
     let mut params = rcgen::CertificateParams::new(names).map_err(tls_error)?;
-    params.distinguished_name.push(rcgen::DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
     params.not_before = start;
     params.not_after = end;
-    params.key_usages =
-        vec![rcgen::KeyUsagePurpose::DigitalSignature, rcgen::KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+    ];
     // Nomad agents are both servers and clients of each other's RPC.
-    params.extended_key_usages =
-        vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth, rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     params.use_authority_key_identifier_extension = true;
     Ok(params)
 }
@@ -148,14 +158,21 @@ fn b64(text: &str) -> String {
 
 /// Generates the whole set into `model`.
 fn generate(model: &mut Model) -> Result<(), Diagnostic> {
-    let algorithm = model.key_algorithm.clone().unwrap_or_else(|| "ECDSA_P256".into());
+    let algorithm = model
+        .key_algorithm
+        .clone()
+        .unwrap_or_else(|| "ECDSA_P256".into());
     let hours = model.validity_hours.unwrap_or(DEFAULT_VALIDITY_HOURS);
-    let start = OffsetDateTime::now_utc().replace_nanosecond(0).map_err(tls_error)?;
+    let start = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .map_err(tls_error)?;
     let end = start + time::Duration::hours(hours);
 
     let ca_key = generate_key(&algorithm)?;
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(tls_error)?;
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "CircleCI Server Nomad CA");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "CircleCI Server Nomad CA");
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(0));
     ca_params.key_usages = vec![
         rcgen::KeyUsagePurpose::KeyCertSign,
@@ -180,7 +197,13 @@ fn generate(model: &mut Model) -> Result<(), Diagnostic> {
         .map_err(tls_error)?;
 
     let fingerprint = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, ca_cert.der());
-    model.id = Some(fingerprint.as_ref().iter().map(|b| format!("{b:02x}")).collect());
+    model.id = Some(
+        fingerprint
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    );
     model.validity_start_time = Some(start.format(&Rfc3339).map_err(tls_error)?);
     model.validity_end_time = Some(end.format(&Rfc3339).map_err(tls_error)?);
     let ca_pem = ca_cert.pem();
@@ -218,10 +241,12 @@ impl Resource<ProviderData> for NomadTls {
                 && s.parse::<std::net::IpAddr>().is_err()
                 && !validators::is_dns_name(s)
             {
-                let path = AttributePath::root().attr("extra_server_sans").index(i as i64);
+                let path = AttributePath::root()
+                    .attr("extra_server_sans")
+                    .index(i as i64);
                 diags.attribute_error(
                     &path,
-                    "Invalid subject alternative name",
+                    format!("Invalid subject alternative name in {path}"),
                     format!("{s:?} is neither a DNS name nor an IP address."),
                 );
             }
@@ -230,18 +255,31 @@ impl Resource<ProviderData> for NomadTls {
 
     async fn modify_plan(&self, _ctx: &Context<ProviderData>, plan: &mut Plan<'_>) {
         // Renewal: near expiry, plan a replacement even though no input changed.
-        let Some(end) = plan.prior.attr("validity_end_time").as_str() else { return };
-        let Ok(end) = OffsetDateTime::parse(end, &Rfc3339) else { return };
-        let renewal_hours = plan.planned.attr("ready_for_renewal_hours").as_i64().unwrap_or(DEFAULT_RENEWAL_HOURS);
+        let Some(end) = plan.prior.attr("validity_end_time").as_str() else {
+            return;
+        };
+        let Ok(end) = OffsetDateTime::parse(end, &Rfc3339) else {
+            return;
+        };
+        let renewal_hours = plan
+            .planned
+            .attr("ready_for_renewal_hours")
+            .as_i64()
+            .unwrap_or(DEFAULT_RENEWAL_HOURS);
         let now = OffsetDateTime::now_utc();
         if now + time::Duration::hours(renewal_hours) < end {
             return;
         }
         tracing::info!(%end, renewal_hours, "Nomad certificates are due for renewal; planning a replacement");
-        for attr in Self::block().attributes.iter().filter(|a| a.is_computed() && a.default.is_none()) {
+        for attr in Self::block()
+            .attributes
+            .iter()
+            .filter(|a| a.is_computed() && a.default.is_none())
+        {
             plan.planned.set_attr(&attr.name, Value::Unknown);
         }
-        plan.requires_replace.push(AttributePath::root().attr("validity_end_time"));
+        plan.requires_replace
+            .push(AttributePath::root().attr("validity_end_time"));
         plan.diagnostics.warning(
             "Nomad certificates are due for renewal",
             format!(
@@ -251,7 +289,11 @@ impl Resource<ProviderData> for NomadTls {
         );
     }
 
-    async fn create(&self, _ctx: &Context<ProviderData>, planned: &Value) -> Result<Value, Failure> {
+    async fn create(
+        &self,
+        _ctx: &Context<ProviderData>,
+        planned: &Value,
+    ) -> Result<Value, Failure> {
         let mut model: Model = circleci_tfplugin::from_value(planned)?;
         let started = std::time::Instant::now();
         let algorithm = model.key_algorithm.clone().unwrap_or_default();
@@ -259,16 +301,32 @@ impl Resource<ProviderData> for NomadTls {
         let model = tokio::task::spawn_blocking(move || generate(&mut model).map(|()| model))
             .await
             .map_err(tls_error)??;
-        tracing::debug!(algorithm, elapsed_ms = started.elapsed().as_millis() as u64, "generated Nomad TLS material");
-        Ok(circleci_tfplugin::to_value(&model, &Self::block().value_type())?)
+        tracing::debug!(
+            algorithm,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "generated Nomad TLS material"
+        );
+        Ok(circleci_tfplugin::to_value(
+            &model,
+            &Self::block().value_type(),
+        )?)
     }
 
-    async fn read(&self, _ctx: &Context<ProviderData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
+    async fn read(
+        &self,
+        _ctx: &Context<ProviderData>,
+        state: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
         // Nothing lives outside the state.
         Ok(Some(state.clone()))
     }
 
-    async fn update(&self, _ctx: &Context<ProviderData>, _prior: &Value, planned: &Value) -> Result<Value, Failure> {
+    async fn update(
+        &self,
+        _ctx: &Context<ProviderData>,
+        _prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, Failure> {
         // Only ready_for_renewal_hours updates in place; it changes nothing generated.
         Ok(planned.clone())
     }
