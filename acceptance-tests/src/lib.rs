@@ -82,28 +82,31 @@ pub fn terraforms() -> &'static [Terraform] {
     })
 }
 
-/// A filesystem mirror holding the provider binary `binary`, and the CLI configuration that
-/// uses it. Returns the CLI configuration file. One binary per test process.
-pub fn cli_config(binary: &Path) -> &'static Path {
-    static CONFIG: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, file) = CONFIG.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mirror = dir.path().join("mirror");
-        let platform = mirror
-            .join(PROVIDER_SOURCE)
-            .join(PROVIDER_VERSION)
-            .join("linux_amd64");
-        std::fs::create_dir_all(&platform).expect("mirror dir");
-        let target = platform.join(format!("terraform-provider-circleci_v{PROVIDER_VERSION}"));
-        // A hard link keeps the mirror cheap; copy when on another filesystem.
-        if std::fs::hard_link(binary, &target).is_err() {
-            std::fs::copy(binary, &target).expect("copy provider");
-        }
-        let file = dir.path().join("terraformrc");
-        std::fs::write(&file, cli_config_text(&mirror)).expect("write CLI config");
-        (dir, file)
-    });
+/// Lays `binary` into a filesystem mirror under `dir` and writes the CLI configuration that
+/// uses it; returns the configuration file.
+pub fn write_mirror(binary: &Path, dir: &Path) -> PathBuf {
+    let mirror = dir.join("mirror");
+    let platform = mirror.join(PROVIDER_SOURCE).join(PROVIDER_VERSION).join("linux_amd64");
+    std::fs::create_dir_all(&platform).expect("mirror dir");
+    let target = platform.join(format!("terraform-provider-circleci_v{PROVIDER_VERSION}"));
+    let _ = std::fs::remove_file(&target);
+    // A hard link keeps the mirror cheap; copy when on another filesystem.
+    if std::fs::hard_link(binary, &target).is_err() {
+        std::fs::copy(binary, &target).expect("copy provider");
+    }
+    let file = dir.join("terraformrc");
+    std::fs::write(&file, cli_config_text(&mirror)).expect("write CLI config");
     file
+}
+
+/// The CLI configuration for tests: a mirror beside the binary (in the target directory),
+/// refreshed once per test process.
+pub fn cli_config(binary: &Path) -> &'static Path {
+    static CONFIG: OnceLock<PathBuf> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        let dir = binary.parent().expect("binary dir").join("acceptance-mirror");
+        write_mirror(binary, &dir)
+    })
 }
 
 /// The CLI configuration for a mirror at `mirror`; other providers come from the machine's

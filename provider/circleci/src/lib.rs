@@ -3,6 +3,7 @@
 //! One folder per service: `nomad/` holds what the Nomad clients and control plane need
 //! (mTLS material); cloud resources live in their own crates behind features.
 
+pub mod docs;
 pub mod nomad;
 mod provider;
 
