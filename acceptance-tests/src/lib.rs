@@ -76,7 +76,10 @@ pub fn terraforms() -> &'static [Terraform] {
         if let Some(version) = terraform_version(Path::new("terraform"))
             && !out.iter().any(|t| t.version == version)
         {
-            out.push(Terraform { path: PathBuf::from("terraform"), version });
+            out.push(Terraform {
+                path: PathBuf::from("terraform"),
+                version,
+            });
         }
         out
     })
@@ -126,17 +129,16 @@ pub fn cli_config_text(mirror: &Path) -> String {
             peer.display()
         ));
     }
-    text.push_str(&format!("  direct {{\n    exclude = [\"{source}/*\", \"registry.terraform.io/hashicorp/*\"]\n  }}\n}}\n"));
+    text.push_str(&format!(
+        "  direct {{\n    exclude = [\"{source}/*\", \"registry.terraform.io/hashicorp/*\"]\n  }}\n}}\n"
+    ));
     text
 }
 
 /// A filesystem mirror of hashicorp providers on this machine, if any (a folder holding
 /// `registry.terraform.io/hashicorp`).
 pub fn hashicorp_mirror() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var("TF_PEER_MIRROR").ok(),
-        Some("/opt/tf-plugins".into()),
-    ];
+    let candidates = [std::env::var("TF_PEER_MIRROR").ok(), Some("/opt/tf-plugins".into())];
     candidates
         .into_iter()
         .flatten()
@@ -284,21 +286,13 @@ impl Workdir {
     /// `terraform plan -detailed-exitcode`: 0 empty, 2 changes.
     pub fn plan(&self) -> Run {
         let run = self.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
-        assert!(
-            run.code == 0 || run.code == 2,
-            "plan failed:\n{}",
-            run.all()
-        );
+        assert!(run.code == 0 || run.code == 2, "plan failed:\n{}", run.all());
         run
     }
 
     pub fn assert_plan_empty(&self) {
         let run = self.plan();
-        assert_eq!(
-            run.code, 0,
-            "expected an empty plan after apply, got:\n{}",
-            run.stdout
-        );
+        assert_eq!(run.code, 0, "expected an empty plan after apply, got:\n{}", run.stdout);
     }
 
     /// The state as `terraform show -json` prints it.

@@ -3,7 +3,6 @@
 //! protocol tests and the benchmark.
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -28,8 +27,7 @@ pub struct ClientIdentity {
 impl ClientIdentity {
     pub fn generate() -> ClientIdentity {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params
             .distinguished_name
@@ -58,7 +56,8 @@ pub struct Handshake {
     pub core_version: String,
     pub protocol_version: String,
     pub network: String,
-    pub addr: SocketAddr,
+    /// host:port for tcp, a socket path for unix (Go providers use unix sockets).
+    pub addr: String,
     pub server_cert_der: Option<Vec<u8>>,
 }
 
@@ -77,7 +76,7 @@ impl Handshake {
             core_version: parts[0].to_string(),
             protocol_version: parts[1].to_string(),
             network: parts[2].to_string(),
-            addr: parts[3].parse().expect("address"),
+            addr: parts[3].to_string(),
             server_cert_der: cert,
         }
     }
@@ -92,11 +91,7 @@ pub struct Plugin {
 }
 
 /// Launches `binary` as Terraform would. `tls` chooses AutoMTLS (with `identity`) or plaintext.
-pub fn launch(
-    binary: &Path,
-    identity: Option<&ClientIdentity>,
-    extra_env: &[(&str, &str)],
-) -> Plugin {
+pub fn launch(binary: &Path, identity: Option<&ClientIdentity>, extra_env: &[(&str, &str)]) -> Plugin {
     let mut cmd = Command::new(binary);
     cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
@@ -180,10 +175,7 @@ impl rustls::client::danger::ServerCertVerifier for ExactServerCertificate {
 }
 
 /// A TLS client configuration presenting `identity` and trusting `server_cert_der`.
-pub fn tls_client_config(
-    identity: &ClientIdentity,
-    server_cert_der: &[u8],
-) -> rustls::ClientConfig {
+pub fn tls_client_config(identity: &ClientIdentity, server_cert_der: &[u8]) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Arc::new(ExactServerCertificate {
         expected: server_cert_der.to_vec(),
@@ -208,31 +200,43 @@ pub async fn connect(
     handshake: &Handshake,
     identity: Option<&ClientIdentity>,
 ) -> Result<Channel, tonic::transport::Error> {
-    let addr = handshake.addr;
-    let endpoint = Endpoint::from_shared(format!("http://{addr}")).expect("endpoint");
-    match (&handshake.server_cert_der, identity) {
-        (Some(server_cert), Some(identity)) => {
-            let connector = tokio_rustls::TlsConnector::from(Arc::new(tls_client_config(
-                identity,
-                server_cert,
-            )));
-            endpoint
-                .connect_with_connector(tower::service_fn(move |_: http::Uri| {
-                    let connector = connector.clone();
-                    async move {
-                        let tcp = tokio::net::TcpStream::connect(addr).await?;
-                        tcp.set_nodelay(true)?;
-                        let tls = connector
-                            .connect(ServerName::try_from("localhost").expect("name"), tcp)
-                            .await?;
-                        Ok::<_, std::io::Error>(TokioIo::new(tls))
-                    }
-                }))
-                .await
-        }
-        _ => endpoint.tcp_nodelay(true).connect().await,
-    }
+    let connector = match (&handshake.server_cert_der, identity) {
+        (Some(server_cert), Some(identity)) => Some(tokio_rustls::TlsConnector::from(Arc::new(tls_client_config(
+            identity,
+            server_cert,
+        )))),
+        _ => None,
+    };
+    let addr = handshake.addr.clone();
+    let unix = handshake.network == "unix";
+    Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_: http::Uri| {
+            let connector = connector.clone();
+            let addr = addr.clone();
+            async move {
+                let stream: Box<dyn Io> = if unix {
+                    Box::new(tokio::net::UnixStream::connect(&addr).await?)
+                } else {
+                    let tcp = tokio::net::TcpStream::connect(&addr).await?;
+                    tcp.set_nodelay(true)?;
+                    Box::new(tcp)
+                };
+                let stream: Box<dyn Io> = match connector {
+                    Some(c) => Box::new(
+                        c.connect(ServerName::try_from("localhost").expect("name"), stream)
+                            .await?,
+                    ),
+                    None => stream,
+                };
+                Ok::<_, std::io::Error>(TokioIo::new(stream))
+            }
+        }))
+        .await
 }
+
+/// A byte stream tonic can run HTTP/2 over.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
 
 pub fn provider_client(channel: Channel) -> ProviderClient<Channel> {
     ProviderClient::new(channel).max_decoding_message_size(512 << 20)

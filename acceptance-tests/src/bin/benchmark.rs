@@ -1,1 +1,418 @@
-fn main() {}
+//! Prints the provider's speed and memory figures (see README, "Benchmarks"):
+//! launch to handshake, GetProviderSchema latency, peak RSS, and `terraform plan`/`apply` wall
+//! time for 1 and 200 `circleci_nomad_tls` beside Terraform's own floor, with the share spent
+//! in the provider (its launches plus its RPC handlers, from its own log spans). Where the
+//! machine has a filesystem mirror holding hashicorp/aws, its launch, schema time and RSS are
+//! printed as the peer row.
+//!
+//! Usage: benchmark [--provider PATH] [--quick]   (scripts/benchmark builds release first)
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use acceptance_tests::plugin_client::{self, ClientIdentity};
+use acceptance_tests::{hashicorp_mirror, terraforms, workspace_root, write_mirror};
+use circleci_tfplugin::proto::tfplugin6 as pb;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    xs[xs.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct LaunchFigures {
+    launch_ms: f64,
+    schema_ms: f64,
+    schema_bytes: usize,
+    rss_mb: f64,
+}
+
+/// Launch-to-handshake (median of `launches`), then schema latency and peak RSS on one process.
+fn measure_our_provider(binary: &Path, launches: usize, runtime: &tokio::runtime::Runtime) -> LaunchFigures {
+    let mut launch = Vec::new();
+    for _ in 0..launches {
+        let identity = ClientIdentity::generate();
+        let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
+        launch.push(ms(plugin.launch));
+        let _ = plugin.child.kill();
+        let _ = plugin.child.wait();
+    }
+    let identity = ClientIdentity::generate();
+    let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
+    let (schema_ms, schema_bytes) = runtime.block_on(async {
+        let channel = plugin_client::connect(&plugin.handshake, Some(&identity))
+            .await
+            .expect("connect");
+        let mut client = plugin_client::provider_client(channel.clone());
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..200 {
+            let started = Instant::now();
+            let schema = client
+                .get_provider_schema(pb::get_provider_schema::Request {})
+                .await
+                .expect("schema");
+            times.push(ms(started.elapsed()));
+            bytes = prost::Message::encoded_len(schema.get_ref());
+        }
+        drive_nomad_tls(&mut client, 200).await;
+        (median(times), bytes)
+    });
+    let rss_mb = plugin_client::peak_rss_kib(plugin.child.id()).unwrap_or(0) as f64 / 1024.0;
+    let _ = plugin.child.kill();
+    let _ = plugin.child.wait();
+    LaunchFigures {
+        launch_ms: median(launch),
+        schema_ms,
+        schema_bytes,
+        rss_mb,
+    }
+}
+
+/// Plans and applies `count` nomad_tls resources over gRPC in one process (for peak RSS).
+async fn drive_nomad_tls(
+    client: &mut circleci_tfplugin::proto::tfplugin6::provider_client::ProviderClient<tonic::transport::Channel>,
+    count: usize,
+) {
+    use circleci_cty::{Type, Value, msgpack};
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let block = schema.resource_schemas["circleci_nomad_tls"].block.clone().unwrap();
+    let ty = Type::Object(
+        block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Type::from_json_bytes(&a.r#type).unwrap()))
+            .collect(),
+    );
+    let config = Value::Object(block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect());
+    let dv = |v: &Value| {
+        Some(pb::DynamicValue {
+            msgpack: msgpack::encode(v, &ty).unwrap(),
+            json: vec![],
+        })
+    };
+    client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.0.3".into(),
+            config: dv(&Value::Object(Default::default())),
+        })
+        .await
+        .unwrap();
+    for _ in 0..count {
+        let plan = client
+            .plan_resource_change(pb::plan_resource_change::Request {
+                type_name: "circleci_nomad_tls".into(),
+                prior_state: dv(&Value::Null),
+                proposed_new_state: dv(&config),
+                config: dv(&config),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        client
+            .apply_resource_change(pb::apply_resource_change::Request {
+                type_name: "circleci_nomad_tls".into(),
+                prior_state: dv(&Value::Null),
+                planned_state: plan.planned_state,
+                config: dv(&config),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+}
+
+/// A gRPC codec that passes raw bytes: enough to call the peer's protocol-5 GetSchema.
+#[derive(Default, Clone)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
+        use bytes::Buf;
+        let mut out = vec![0; src.remaining()];
+        src.copy_to_slice(&mut out);
+        Ok(Some(out))
+    }
+}
+
+fn measure_peer(binary: &Path, launches: usize, runtime: &tokio::runtime::Runtime) -> LaunchFigures {
+    let mut launch = Vec::new();
+    for _ in 0..launches {
+        let identity = ClientIdentity::generate();
+        let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
+        launch.push(ms(plugin.launch));
+        let _ = plugin.child.kill();
+        let _ = plugin.child.wait();
+    }
+    let identity = ClientIdentity::generate();
+    let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
+    let path = if plugin.handshake.protocol_version == "5" {
+        "/tfplugin5.Provider/GetSchema"
+    } else {
+        "/tfplugin6.Provider/GetProviderSchema"
+    };
+    let (schema_ms, schema_bytes) = runtime.block_on(async {
+        let channel = plugin_client::connect(&plugin.handshake, Some(&identity))
+            .await
+            .expect("connect peer");
+        let mut grpc = tonic::client::Grpc::new(channel).max_decoding_message_size(1 << 30);
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..3 {
+            grpc.ready().await.unwrap();
+            let started = Instant::now();
+            let resp = grpc
+                .unary(
+                    tonic::Request::new(Vec::new()),
+                    http::uri::PathAndQuery::from_static(path),
+                    RawCodec,
+                )
+                .await
+                .expect("peer schema");
+            times.push(ms(started.elapsed()));
+            bytes = resp.get_ref().len();
+        }
+        (median(times), bytes)
+    });
+    let rss_mb = plugin_client::peak_rss_kib(plugin.child.id()).unwrap_or(0) as f64 / 1024.0;
+    let _ = plugin.child.kill();
+    let _ = plugin.child.wait();
+    LaunchFigures {
+        launch_ms: median(launch),
+        schema_ms,
+        schema_bytes,
+        rss_mb,
+    }
+}
+
+struct TerraformRun {
+    wall_ms: f64,
+    provider_ms: f64,
+}
+
+fn terraform(tf: &Path, dir: &Path, config: &Path, args: &[&str], log: Option<&Path>) -> Duration {
+    let mut cmd = Command::new(tf);
+    cmd.args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .env_remove("TF_LOG")
+        .stdout(std::process::Stdio::null());
+    if let Some(log) = log {
+        cmd.env("TF_LOG_PROVIDER", "debug").env("TF_LOG_PATH", log);
+    }
+    let started = Instant::now();
+    let out = cmd.output().expect("terraform");
+    assert!(
+        out.status.success(),
+        "terraform {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    started.elapsed()
+}
+
+/// Time the provider spent: its launches (count of listening lines times the measured launch)
+/// plus its RPC handler time (sum of its `rpc done` spans).
+fn provider_time_from_log(log: &Path, launch_ms: f64) -> f64 {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let launches = text.lines().filter(|l| l.contains("plugin server listening")).count() as f64;
+    let handlers_us: f64 = text
+        .lines()
+        .filter(|l| l.contains("rpc done"))
+        .filter_map(|l| l.split("elapsed_us=").nth(1))
+        .filter_map(|v| {
+            v.split_whitespace()
+                .next()?
+                .trim_matches(|c: char| !c.is_ascii_digit())
+                .parse::<f64>()
+                .ok()
+        })
+        .sum();
+    launches * launch_ms + handlers_us / 1000.0
+}
+
+fn config_with(count: usize) -> String {
+    let mut text = String::from(
+        "terraform {\n  required_providers {\n    circleci = { source = \"circleci-server/circleci\" }\n  }\n}\n",
+    );
+    if count > 0 {
+        text.push_str(&format!(
+            "resource \"circleci_nomad_tls\" \"n\" {{\n  count = {count}\n}}\n"
+        ));
+    }
+    text
+}
+
+/// Median wall time of `plan` and `apply` for `count` resources, and the provider's share.
+fn measure_terraform(
+    tf: &Path,
+    cli_config: &Path,
+    count: usize,
+    reps: usize,
+    launch_ms: f64,
+) -> (TerraformRun, TerraformRun) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), config_with(count)).unwrap();
+    terraform(tf, dir.path(), cli_config, &["init", "-input=false"], None);
+    let log = dir.path().join("tf.log");
+    let mut apply = Vec::new();
+    let mut plan = Vec::new();
+    for _ in 0..reps {
+        let _ = std::fs::remove_file(dir.path().join("terraform.tfstate"));
+        apply.push(ms(terraform(
+            tf,
+            dir.path(),
+            cli_config,
+            &["apply", "-auto-approve", "-input=false"],
+            None,
+        )));
+        plan.push(ms(terraform(
+            tf,
+            dir.path(),
+            cli_config,
+            &["plan", "-input=false"],
+            None,
+        )));
+    }
+    // One more of each with provider logs on, for the provider's own time.
+    let _ = std::fs::remove_file(dir.path().join("terraform.tfstate"));
+    let _ = std::fs::remove_file(&log);
+    terraform(
+        tf,
+        dir.path(),
+        cli_config,
+        &["apply", "-auto-approve", "-input=false"],
+        Some(&log),
+    );
+    let apply_provider = provider_time_from_log(&log, launch_ms);
+    let _ = std::fs::remove_file(&log);
+    terraform(tf, dir.path(), cli_config, &["plan", "-input=false"], Some(&log));
+    let plan_provider = provider_time_from_log(&log, launch_ms);
+    (
+        TerraformRun {
+            wall_ms: median(plan),
+            provider_ms: plan_provider,
+        },
+        TerraformRun {
+            wall_ms: median(apply),
+            provider_ms: apply_provider,
+        },
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let provider = args
+        .iter()
+        .position(|a| a == "--provider")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/release/terraform-provider-circleci"));
+    assert!(
+        provider.exists(),
+        "{} not found: build it (scripts/benchmark does)",
+        provider.display()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let reps = if quick { 1 } else { 3 };
+
+    println!("# Provider: {}", provider.display());
+    let ours = measure_our_provider(&provider, if quick { 5 } else { 20 }, &runtime);
+    println!(
+        "\n| provider | launch to handshake (median) | GetProviderSchema (median round trip) | schema size | peak RSS |"
+    );
+    println!("|---|---|---|---|---|");
+    println!(
+        "| circleci (this) | {:.2} ms | {:.3} ms | {} KB | {:.1} MB (after 200 schema calls + 200 nomad_tls plan/apply) |",
+        ours.launch_ms,
+        ours.schema_ms,
+        ours.schema_bytes / 1024,
+        ours.rss_mb
+    );
+    if let Some(mirror) = hashicorp_mirror() {
+        let peer = std::fs::read_dir(mirror.join("registry.terraform.io/hashicorp/aws"))
+            .ok()
+            .and_then(|mut versions| versions.next())
+            .and_then(|v| v.ok())
+            .and_then(|v| std::fs::read_dir(v.path().join("linux_amd64")).ok())
+            .and_then(|files| {
+                files.flatten().map(|f| f.path()).find(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("terraform-provider-aws"))
+                })
+            });
+        if let Some(peer) = peer {
+            let figures = measure_peer(&peer, if quick { 2 } else { 5 }, &runtime);
+            println!(
+                "| peer: {} | {:.1} ms | {:.1} ms | {} KB | {:.1} MB (after GetSchema) |",
+                peer.file_name().unwrap().to_string_lossy(),
+                figures.launch_ms,
+                figures.schema_ms,
+                figures.schema_bytes / 1024,
+                figures.rss_mb
+            );
+        }
+    }
+
+    let mirror_dir = tempfile::tempdir().unwrap();
+    let cli_config = write_mirror(&provider, mirror_dir.path());
+    println!("\n| Terraform | resources | plan (floor) | apply (floor) | provider share of plan / apply |");
+    println!("|---|---|---|---|---|");
+    for tf in terraforms() {
+        let (floor_plan, floor_apply) = measure_terraform(&tf.path, &cli_config, 0, reps, ours.launch_ms);
+        for count in [1, 200] {
+            let (plan, apply) = measure_terraform(&tf.path, &cli_config, count, reps, ours.launch_ms);
+            println!(
+                "| {} | {} | {:.0} ms ({:.0} ms) | {:.0} ms ({:.0} ms) | {:.1}% / {:.1}% |",
+                tf.version,
+                count,
+                plan.wall_ms,
+                floor_plan.wall_ms,
+                apply.wall_ms,
+                floor_apply.wall_ms,
+                100.0 * plan.provider_ms / plan.wall_ms,
+                100.0 * apply.provider_ms / apply.wall_ms
+            );
+        }
+    }
+}

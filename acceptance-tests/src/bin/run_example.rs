@@ -9,7 +9,9 @@ use acceptance_tests::{workspace_root, write_mirror};
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_else(|| "nomad-tls".to_string());
     let provider = PathBuf::from(std::env::var("CIRCLECI_PROVIDER_BIN").expect("CIRCLECI_PROVIDER_BIN"));
-    let terraform = std::env::var("TERRAFORM").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join(".venv/bin/terraform"));
+    let terraform = std::env::var("TERRAFORM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join(".venv/bin/terraform"));
     let source = workspace_root().join("examples").join(&name);
     assert!(source.is_dir(), "no example named {name} under examples/");
 

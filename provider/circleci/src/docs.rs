@@ -13,7 +13,12 @@ fn attribute_line(attr: &Attribute) -> String {
         Mode::Computed => "Read-only",
     };
     let sensitive = if attr.sensitive { ", sensitive" } else { "" };
-    format!("- `{}` ({}, {kind}{sensitive}) {}\n", attr.name, attr.ty.friendly_name(), attr.full_description())
+    format!(
+        "- `{}` ({}, {kind}{sensitive}) {}\n",
+        attr.name,
+        attr.ty.friendly_name(),
+        attr.full_description()
+    )
 }
 
 fn render_block(block: &Block, heading: &str, out: &mut String) {
@@ -38,7 +43,10 @@ fn render_block(block: &Block, heading: &str, out: &mut String) {
             Nesting::Set => "block set",
         };
         let required = if nested.min_items > 0 { ", required" } else { "" };
-        out.push_str(&format!("\n{heading} Block `{}` ({shape}{required})\n\n{}\n", nested.name, nested.block.description));
+        out.push_str(&format!(
+            "\n{heading} Block `{}` ({shape}{required})\n\n{}\n",
+            nested.name, nested.block.description
+        ));
         render_block(&nested.block, &format!("{heading}#"), out);
     }
 }

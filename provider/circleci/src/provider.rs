@@ -24,11 +24,7 @@ impl Provider for CircleCiProvider {
         ))
     }
 
-    async fn configure(
-        &self,
-        _config: &Value,
-        terraform_version: &str,
-    ) -> Result<ProviderData, Diagnostics> {
+    async fn configure(&self, _config: &Value, terraform_version: &str) -> Result<ProviderData, Diagnostics> {
         tracing::debug!(terraform_version, "provider configured");
         Ok(ProviderData {})
     }

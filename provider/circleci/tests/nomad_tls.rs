@@ -38,12 +38,9 @@ fn mutual_tls_handshake(state: &serde_json::Value, server_name: &str) -> Result<
     let chain = |pem: &str| vec![CertificateDer::from_pem_slice(pem.as_bytes()).unwrap()];
     let key = |pem: &str| PrivateKeyDer::from_pem_slice(pem.as_bytes()).unwrap();
 
-    let client_verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-        roots.clone(),
-        provider.clone(),
-    )
-    .build()
-    .unwrap();
+    let client_verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
+        .build()
+        .unwrap();
     let server_config = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -74,22 +71,13 @@ fn mutual_tls_handshake(state: &serde_json::Value, server_name: &str) -> Result<
         let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config));
         let server = tokio::spawn(async move {
             use tokio::io::AsyncReadExt;
-            let mut stream = acceptor
-                .accept(server_io)
-                .await
-                .map_err(|e| e.to_string())?;
+            let mut stream = acceptor.accept(server_io).await.map_err(|e| e.to_string())?;
             let mut buf = [0u8; 4];
-            stream
-                .read_exact(&mut buf)
-                .await
-                .map_err(|e| e.to_string())?;
+            stream.read_exact(&mut buf).await.map_err(|e| e.to_string())?;
             Ok::<_, String>(buf)
         });
         use tokio::io::AsyncWriteExt;
-        let mut client = connector
-            .connect(name, client_io)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut client = connector.connect(name, client_io).await.map_err(|e| e.to_string())?;
         client.write_all(b"ping").await.map_err(|e| e.to_string())?;
         client.flush().await.map_err(|e| e.to_string())?;
         let got = server.await.map_err(|e| e.to_string())??;
@@ -125,11 +113,7 @@ fn create_plan_update_replace_destroy() {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(text(&state, b64))
                 .unwrap();
-            assert_eq!(
-                String::from_utf8(decoded).unwrap(),
-                text(&state, pem),
-                "{b64}"
-            );
+            assert_eq!(String::from_utf8(decoded).unwrap(), text(&state, pem), "{b64}");
         }
         assert!(text(&state, "server_key_pem").contains("BEGIN PRIVATE KEY"));
 
@@ -141,8 +125,7 @@ fn create_plan_update_replace_destroy() {
             "nomad.internal.example.com",
             "10.0.0.5",
         ] {
-            mutual_tls_handshake(&state, name)
-                .unwrap_or_else(|e| panic!("mTLS as {name} failed: {e}"));
+            mutual_tls_handshake(&state, name).unwrap_or_else(|e| panic!("mTLS as {name} failed: {e}"));
         }
         assert!(mutual_tls_handshake(&state, "evil.example.com").is_err());
 
@@ -151,7 +134,9 @@ fn create_plan_update_replace_destroy() {
         assert!(!plan.all().contains("PRIVATE KEY"));
 
         // In-place update: renewal window only.
-        wd.step(&config("extra_server_sans = [\"nomad.internal.example.com\", \"10.0.0.5\"]\nready_for_renewal_hours = 48"));
+        wd.step(&config(
+            "extra_server_sans = [\"nomad.internal.example.com\", \"10.0.0.5\"]\nready_for_renewal_hours = 48",
+        ));
         assert_eq!(
             text(&wd.resource("circleci_nomad_tls.this"), "id"),
             id,
@@ -159,18 +144,10 @@ fn create_plan_update_replace_destroy() {
         );
 
         // Any generating input replaces.
-        wd.write(&config(
-            "key_algorithm = \"RSA_4096\"\nready_for_renewal_hours = 48",
-        ));
+        wd.write(&config("key_algorithm = \"RSA_4096\"\nready_for_renewal_hours = 48"));
         let plan = wd.plan();
-        assert!(
-            plan.stdout.contains("forces replacement"),
-            "{}",
-            plan.stdout
-        );
-        wd.step(&config(
-            "key_algorithm = \"RSA_4096\"\nready_for_renewal_hours = 48",
-        ));
+        assert!(plan.stdout.contains("forces replacement"), "{}", plan.stdout);
+        wd.step(&config("key_algorithm = \"RSA_4096\"\nready_for_renewal_hours = 48"));
         let rsa = wd.resource("circleci_nomad_tls.this");
         assert_ne!(text(&rsa, "id"), id);
         mutual_tls_handshake(&rsa, "server.global.nomad").expect("RSA material works too");
@@ -260,10 +237,7 @@ fn bad_input_names_the_attribute() {
         for (body, pattern) in cases {
             wd.step_expect_error(&config(body), pattern);
         }
-        assert!(
-            wd.state_is_empty(),
-            "nothing was created by invalid configurations"
-        );
+        assert!(wd.state_is_empty(), "nothing was created by invalid configurations");
     });
 }
 

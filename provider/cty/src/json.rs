@@ -9,8 +9,7 @@ use crate::{AttributePath, Error, Number, Type, Value};
 
 /// Decodes JSON bytes as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, Error> {
-    let json: Json =
-        serde_json::from_slice(bytes).map_err(|e| Error::at_root(format!("invalid JSON: {e}")))?;
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| Error::at_root(format!("invalid JSON: {e}")))?;
     from_json(&json, ty)
 }
 
@@ -24,12 +23,7 @@ fn convert(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, Error>
     if json.is_null() {
         return Ok(Value::Null);
     }
-    let mismatch = || {
-        Error::new(
-            path,
-            format!("expected {}, got JSON {json}", ty.friendly_name()),
-        )
-    };
+    let mismatch = || Error::new(path, format!("expected {}, got JSON {json}", ty.friendly_name()));
     match ty {
         Type::Bool => match json {
             Json::Bool(b) => Ok(Value::Bool(*b)),
@@ -130,15 +124,13 @@ fn to_json(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, Error
             Ok(serde_json::json!({ "value": to_json(v, &inner, path)?, "type": inner.to_json() }))
         }
         (_, Value::Null) => Ok(Json::Null),
-        (Type::List(elem) | Type::Set(elem), Value::List(items) | Value::Set(items)) => {
-            Ok(Json::Array(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| to_json(v, elem, &path.index(i as i64)))
-                    .collect::<Result<_, _>>()?,
-            ))
-        }
+        (Type::List(elem) | Type::Set(elem), Value::List(items) | Value::Set(items)) => Ok(Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| to_json(v, elem, &path.index(i as i64)))
+                .collect::<Result<_, _>>()?,
+        )),
         (Type::Tuple(types), Value::Tuple(items)) if types.len() == items.len() => Ok(Json::Array(
             items
                 .iter()

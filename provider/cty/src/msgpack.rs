@@ -28,11 +28,7 @@ fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
     let mismatch = |raw: &Raw| {
         Error::new(
             path,
-            format!(
-                "expected {}, got msgpack {}",
-                ty.friendly_name(),
-                raw_kind(raw)
-            ),
+            format!("expected {}, got msgpack {}", ty.friendly_name(), raw_kind(raw)),
         )
     };
     match raw {
@@ -137,8 +133,7 @@ fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
                     Some(Raw::String(s)) => s.into_bytes(),
                     _ => return Err(Error::new(path, "dynamic value has no type")),
                 };
-                let inner =
-                    Type::from_json_bytes(&type_json).map_err(|e| Error::new(path, e.message))?;
+                let inner = Type::from_json_bytes(&type_json).map_err(|e| Error::new(path, e.message))?;
                 if inner == Type::Dynamic {
                     return Err(Error::new(path, "dynamic value declares type dynamic"));
                 }
@@ -197,12 +192,7 @@ fn write(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &AttributePath) -> R
         }
         _ => {}
     }
-    let mismatch = || {
-        Error::new(
-            path,
-            format!("cannot encode this value as {}", ty.friendly_name()),
-        )
-    };
+    let mismatch = || Error::new(path, format!("cannot encode this value as {}", ty.friendly_name()));
     match (ty, value) {
         (Type::Bool, Value::Bool(b)) => {
             enc::write_bool(out, *b).ok();
@@ -230,9 +220,7 @@ fn write(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &AttributePath) -> R
                 write(out, item, elem, &path.index(i as i64))?;
             }
         }
-        (Type::Tuple(types), Value::Tuple(items) | Value::List(items))
-            if types.len() == items.len() =>
-        {
+        (Type::Tuple(types), Value::Tuple(items) | Value::List(items)) if types.len() == items.len() => {
             enc::write_array_len(out, items.len() as u32).ok();
             for (i, (item, t)) in items.iter().zip(types).enumerate() {
                 write(out, item, t, &path.index(i as i64))?;

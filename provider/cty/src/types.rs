@@ -60,10 +60,8 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object(attrs) => {
-                let attrs: serde_json::Map<String, serde_json::Value> = attrs
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.to_json()))
-                    .collect();
+                let attrs: serde_json::Map<String, serde_json::Value> =
+                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                 json!(["object", attrs])
             }
             Type::Tuple(types) => {
@@ -77,8 +75,8 @@ impl Type {
     }
 
     pub fn from_json_bytes(bytes: &[u8]) -> Result<Type, Error> {
-        let json: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| Error::at_root(format!("invalid type constraint JSON: {e}")))?;
+        let json: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| Error::at_root(format!("invalid type constraint JSON: {e}")))?;
         Type::from_json(&json)
     }
 
@@ -107,10 +105,7 @@ impl Type {
                         Ok(Type::Object(out))
                     }
                     ("tuple", serde_json::Value::Array(types)) => Ok(Type::Tuple(
-                        types
-                            .iter()
-                            .map(Type::from_json)
-                            .collect::<Result<_, _>>()?,
+                        types.iter().map(Type::from_json).collect::<Result<_, _>>()?,
                     )),
                     _ => Err(invalid()),
                 }

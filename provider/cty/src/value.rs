@@ -62,9 +62,7 @@ impl Number {
         }
         match t.parse::<f64>() {
             // Keep the float only when it prints back to the same decimal: no precision lost.
-            Ok(f) if f.is_finite() && Number::from_f64(f).to_string() == t => {
-                Some(Number::from_f64(f))
-            }
+            Ok(f) if f.is_finite() && Number::from_f64(f).to_string() == t => Some(Number::from_f64(f)),
             _ => Some(Number::Big(t.to_string())),
         }
     }
@@ -144,9 +142,7 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown => false,
-            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
-                items.iter().all(Value::is_wholly_known)
-            }
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => items.iter().all(Value::is_wholly_known),
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             _ => true,
         }
@@ -209,13 +205,11 @@ impl Value {
         let mut current = self;
         for step in path.steps() {
             current = match (step, current) {
-                (crate::PathStep::Attribute(name), Value::Object(m))
-                | (crate::PathStep::Key(name), Value::Map(m)) => m.get(name).unwrap_or(&NULL),
+                (crate::PathStep::Attribute(name), Value::Object(m)) | (crate::PathStep::Key(name), Value::Map(m)) => {
+                    m.get(name).unwrap_or(&NULL)
+                }
                 (crate::PathStep::Index(i), Value::List(items) | Value::Tuple(items)) => {
-                    usize::try_from(*i)
-                        .ok()
-                        .and_then(|i| items.get(i))
-                        .unwrap_or(&NULL)
+                    usize::try_from(*i).ok().and_then(|i| items.get(i)).unwrap_or(&NULL)
                 }
                 _ => &NULL,
             };
@@ -254,14 +248,10 @@ impl Value {
             Value::Bool(_) => Type::Bool,
             Value::Number(_) => Type::Number,
             Value::String(_) => Type::String,
-            Value::List(items) => {
-                Type::list(items.first().map_or(Type::Dynamic, Value::infer_type))
-            }
+            Value::List(items) => Type::list(items.first().map_or(Type::Dynamic, Value::infer_type)),
             Value::Set(items) => Type::set(items.first().map_or(Type::Dynamic, Value::infer_type)),
             Value::Map(m) => Type::map(m.values().next().map_or(Type::Dynamic, Value::infer_type)),
-            Value::Object(m) => {
-                Type::Object(m.iter().map(|(k, v)| (k.clone(), v.infer_type())).collect())
-            }
+            Value::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), v.infer_type())).collect()),
             Value::Tuple(items) => Type::Tuple(items.iter().map(Value::infer_type).collect()),
         }
     }

@@ -130,10 +130,7 @@ fn numbers_arrive_as_int_float_or_string() {
     assert_eq!(msgpack::decode(&[0x07], &ty).unwrap(), Value::int(7));
     let mut f = vec![0xcb];
     f.extend_from_slice(&1.5f64.to_be_bytes());
-    assert_eq!(
-        msgpack::decode(&f, &ty).unwrap(),
-        Value::Number(Number::Float(1.5))
-    );
+    assert_eq!(msgpack::decode(&f, &ty).unwrap(), Value::Number(Number::Float(1.5)));
     let big = "123456789012345678901234567890";
     let mut s = vec![0xd9, big.len() as u8];
     s.extend_from_slice(big.as_bytes());

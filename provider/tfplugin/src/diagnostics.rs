@@ -67,21 +67,11 @@ impl Diagnostics {
         self.push(Diagnostic::warning(summary, detail));
     }
 
-    pub fn attribute_error(
-        &mut self,
-        path: &AttributePath,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
+    pub fn attribute_error(&mut self, path: &AttributePath, summary: impl Into<String>, detail: impl Into<String>) {
         self.push(Diagnostic::error(summary, detail).at(path));
     }
 
-    pub fn attribute_warning(
-        &mut self,
-        path: &AttributePath,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
+    pub fn attribute_warning(&mut self, path: &AttributePath, summary: impl Into<String>, detail: impl Into<String>) {
         self.push(Diagnostic::warning(summary, detail).at(path));
     }
 

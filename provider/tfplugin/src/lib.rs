@@ -16,9 +16,7 @@ mod server;
 pub mod validators;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Failure, Severity};
-pub use resource::{
-    Context, DataSource, Operation, Plan, Provider, Resource, from_value, timeouts_block, to_value,
-};
+pub use resource::{Context, DataSource, Operation, Plan, Provider, Resource, from_value, timeouts_block, to_value};
 pub use server::ProviderService;
 
 /// Generated protocol types (tfplugin6.5 and go-plugin's controller and stdio services).

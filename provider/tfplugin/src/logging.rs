@@ -83,10 +83,7 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
         let mut line = fields.extra;
         line.insert("@level".into(), level.into());
         line.insert("@message".into(), fields.message.into());
-        line.insert(
-            "@module".into(),
-            event.metadata().target().replace("::", ".").into(),
-        );
+        line.insert("@module".into(), event.metadata().target().replace("::", ".").into());
         if let Ok(mut text) = serde_json::to_vec(&line) {
             text.push(b'\n');
             // One write per line so lines from several threads never interleave.

@@ -8,12 +8,7 @@ use crate::schema::{Block, Mode, Nesting};
 
 /// Checks a configuration against its schema: values on computed-only attributes, deprecated
 /// attributes, and each attribute's validators (on known values only).
-pub fn validate_block(
-    block: &Block,
-    config: &Value,
-    path: &AttributePath,
-    diags: &mut Diagnostics,
-) {
+pub fn validate_block(block: &Block, config: &Value, path: &AttributePath, diags: &mut Diagnostics) {
     if !matches!(config, Value::Object(_)) {
         return;
     }
@@ -32,11 +27,7 @@ pub fn validate_block(
             continue;
         }
         if let Some(message) = &attr.deprecated {
-            diags.attribute_warning(
-                &attr_path,
-                format!("{attr_path} is deprecated"),
-                message.clone(),
-            );
+            diags.attribute_warning(&attr_path, format!("{attr_path} is deprecated"), message.clone());
         }
         if value.is_unknown() {
             continue;
@@ -85,8 +76,7 @@ pub fn plan_block(
             };
             planned.set_attr(&attr.name, value);
         }
-        if !creating && attr.requires_replace && planned.attr(&attr.name) != prior.attr(&attr.name)
-        {
+        if !creating && attr.requires_replace && planned.attr(&attr.name) != prior.attr(&attr.name) {
             requires_replace.push(attr_path);
         }
     }
@@ -108,18 +98,8 @@ pub fn plan_block(
                         .iter()
                         .enumerate()
                         .map(|(i, item)| {
-                            let prior_item = prior
-                                .attr(&nested.name)
-                                .elements()
-                                .get(i)
-                                .cloned()
-                                .unwrap_or_default();
-                            let config_item = config
-                                .attr(&nested.name)
-                                .elements()
-                                .get(i)
-                                .cloned()
-                                .unwrap_or_default();
+                            let prior_item = prior.attr(&nested.name).elements().get(i).cloned().unwrap_or_default();
+                            let config_item = config.attr(&nested.name).elements().get(i).cloned().unwrap_or_default();
                             plan_block(
                                 &nested.block,
                                 &prior_item,
@@ -160,12 +140,7 @@ fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value) {
 
 /// Fills null provider-configuration attributes from their environment variables, in nested
 /// single blocks too (a block left out entirely is created when any of its variables is set).
-pub fn apply_env_fallbacks(
-    block: &Block,
-    config: &mut Value,
-    path: &AttributePath,
-    diags: &mut Diagnostics,
-) {
+pub fn apply_env_fallbacks(block: &Block, config: &mut Value, path: &AttributePath, diags: &mut Diagnostics) {
     if config.is_null() {
         let any_set = block
             .attributes
@@ -182,11 +157,7 @@ pub fn apply_env_fallbacks(
         if !config.attr(&attr.name).is_null() {
             continue;
         }
-        let Some((name, text)) = attr
-            .env
-            .iter()
-            .find_map(|e| std::env::var(e).ok().map(|v| (e, v)))
-        else {
+        let Some((name, text)) = attr.env.iter().find_map(|e| std::env::var(e).ok().map(|v| (e, v))) else {
             continue;
         };
         let attr_path = path.attr(attr.name.clone());
@@ -280,14 +251,7 @@ mod tests {
         ]);
         let config = obj(&[("name", "a".into())]);
         let mut rr = vec![];
-        let planned = plan_block(
-            &block(),
-            &prior,
-            &prior,
-            &config,
-            &AttributePath::root(),
-            &mut rr,
-        );
+        let planned = plan_block(&block(), &prior, &prior, &config, &AttributePath::root(), &mut rr);
         assert_eq!(planned, prior);
     }
 
@@ -307,14 +271,7 @@ mod tests {
             ("etag", "e".into()),
         ]);
         let mut rr = vec![];
-        let planned = plan_block(
-            &block(),
-            &prior,
-            &proposed,
-            &config,
-            &AttributePath::root(),
-            &mut rr,
-        );
+        let planned = plan_block(&block(), &prior, &proposed, &config, &AttributePath::root(), &mut rr);
         assert_eq!(planned.attr("id"), &Value::from("i-1"));
         assert!(planned.attr("etag").is_unknown());
         assert_eq!(rr, vec![AttributePath::root().attr("name")]);

@@ -26,8 +26,7 @@ use crate::resource::Provider;
 use crate::server::{Controller, ProviderService, Stdio};
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str =
-    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const PROTOCOL_VERSION: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,9 +60,7 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
         return Err(ServeError::NotLaunchedByTerraform);
     }
     if let Ok(offered) = std::env::var("PLUGIN_PROTOCOL_VERSIONS")
-        && !offered
-            .split(',')
-            .any(|v| v.trim() == PROTOCOL_VERSION.to_string())
+        && !offered.split(',').any(|v| v.trim() == PROTOCOL_VERSION.to_string())
     {
         return Err(ServeError::NoCommonProtocol { offered });
     }
@@ -95,13 +92,8 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
 
     let server = tonic::transport::Server::builder()
         .tcp_nodelay(true)
-        .add_service(
-            ProviderServer::new(ProviderService::new(provider))
-                .max_decoding_message_size(256 << 20),
-        )
-        .add_service(GrpcControllerServer::new(Controller {
-            shutdown: shutdown_tx,
-        }))
+        .add_service(ProviderServer::new(ProviderService::new(provider)).max_decoding_message_size(256 << 20))
+        .add_service(GrpcControllerServer::new(Controller { shutdown: shutdown_tx }))
         .add_service(GrpcStdioServer::new(Stdio {
             shutdown: shutdown_rx.clone(),
         }))
@@ -135,9 +127,7 @@ async fn bind() -> Result<TcpListener, ServeError> {
     match (min, max) {
         (Some(min), Some(max)) if min > 0 && min <= max => {
             for port in min..=max {
-                if let Ok(l) =
-                    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await
-                {
+                if let Ok(l) = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
                     return Ok(l);
                 }
             }
@@ -152,13 +142,13 @@ async fn bind() -> Result<TcpListener, ServeError> {
 /// certificate (DER) for the handshake line.
 fn tls_config(client_pem: &[u8]) -> Result<(TlsAcceptor, Vec<u8>), ServeError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let client_cert = CertificateDer::from_pem_slice(client_pem)
-        .map_err(|e| ServeError::BadClientCert(e.to_string()))?;
+    let client_cert =
+        CertificateDer::from_pem_slice(client_pem).map_err(|e| ServeError::BadClientCert(e.to_string()))?;
 
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-        .map_err(|e| ServeError::Tls(e.to_string()))?;
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-        .map_err(|e| ServeError::Tls(e.to_string()))?;
+    let key =
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| ServeError::Tls(e.to_string()))?;
+    let mut params =
+        rcgen::CertificateParams::new(vec!["localhost".to_string()]).map_err(|e| ServeError::Tls(e.to_string()))?;
     // go-plugin's client uses the server certificate as its own root: it must be a CA.
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.key_usages = vec![
@@ -173,15 +163,11 @@ fn tls_config(client_pem: &[u8]) -> Result<(TlsAcceptor, Vec<u8>), ServeError> {
     params
         .distinguished_name
         .push(rcgen::DnType::OrganizationName, "HashiCorp");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
+    params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::seconds(30);
     params.not_after = now + time::Duration::days(1);
-    let cert = params
-        .self_signed(&key)
-        .map_err(|e| ServeError::Tls(e.to_string()))?;
+    let cert = params.self_signed(&key).map_err(|e| ServeError::Tls(e.to_string()))?;
     let cert_der = cert.der().to_vec();
 
     let verifier = Arc::new(ExactClientCertificate {
@@ -195,8 +181,7 @@ fn tls_config(client_pem: &[u8]) -> Result<(TlsAcceptor, Vec<u8>), ServeError> {
         .with_client_cert_verifier(verifier)
         .with_single_cert(
             vec![CertificateDer::from(cert_der.clone())],
-            PrivateKeyDer::try_from(key.serialize_der())
-                .map_err(|e| ServeError::Tls(e.to_string()))?,
+            PrivateKeyDer::try_from(key.serialize_der()).map_err(|e| ServeError::Tls(e.to_string()))?,
         )
         .map_err(|e| ServeError::Tls(e.to_string()))?;
     config.alpn_protocols = vec![b"h2".to_vec()];
@@ -234,9 +219,7 @@ impl ClientCertVerifier for ExactClientCertificate {
         if end_entity.as_ref() == self.expected.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            tracing::warn!(
-                "refused a TLS client whose certificate is not the one Terraform announced"
-            );
+            tracing::warn!("refused a TLS client whose certificate is not the one Terraform announced");
             Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::ApplicationVerificationFailure,
             ))
@@ -316,11 +299,7 @@ impl tonic::transport::server::Connected for Connection {
 }
 
 impl AsyncRead for Connection {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Connection::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Connection::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -329,11 +308,7 @@ impl AsyncRead for Connection {
 }
 
 impl AsyncWrite for Connection {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
             Connection::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Connection::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),

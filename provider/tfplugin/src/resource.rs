@@ -51,12 +51,7 @@ impl<D> Context<D> {
     /// gives up with a diagnostic at the operation's timeout or when Terraform asks to stop.
     ///
     /// `what` completes "waiting for ...", e.g. "image ami-123 to become available".
-    pub async fn wait_for<T, F, Fut>(
-        &self,
-        what: &str,
-        interval: Duration,
-        mut check: F,
-    ) -> Result<T, Diagnostic>
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, interval: Duration, mut check: F) -> Result<T, Diagnostic>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, Diagnostic>>,
@@ -184,12 +179,7 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync {
     /// Reads the resource back: `None` when it no longer exists.
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics>;
 
-    async fn update(
-        &self,
-        ctx: &Context<D>,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, Failure>;
+    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure>;
 
     async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure>;
 
@@ -203,11 +193,7 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync {
     }
 
     /// Converts state written by schema version `from_version` (as JSON) to the current one.
-    fn upgrade_state(
-        &self,
-        _from_version: i64,
-        state: serde_json::Value,
-    ) -> Result<serde_json::Value, Diagnostics> {
+    fn upgrade_state(&self, _from_version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
         Ok(state)
     }
 
@@ -236,11 +222,7 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Called with environment fallbacks already applied.
-    async fn configure(
-        &self,
-        config: &Value,
-        terraform_version: &str,
-    ) -> Result<Self::Data, Diagnostics>;
+    async fn configure(&self, config: &Value, terraform_version: &str) -> Result<Self::Data, Diagnostics>;
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
 }
@@ -257,18 +239,10 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Diagnostic> {
 
 /// Writes a serde model as a value of type `ty` (fields the model lacks become null).
 pub fn to_value<T: Serialize>(model: &T, ty: &Type) -> Result<Value, Diagnostic> {
-    let json = serde_json::to_value(model).map_err(|e| {
-        Diagnostic::error(
-            "Unexpected value shape",
-            format!("{e}. This is a provider bug."),
-        )
-    })?;
-    circleci_cty::json::from_json(&json, ty).map_err(|e| {
-        Diagnostic::error(
-            "Unexpected value shape",
-            format!("{e}. This is a provider bug."),
-        )
-    })
+    let json = serde_json::to_value(model)
+        .map_err(|e| Diagnostic::error("Unexpected value shape", format!("{e}. This is a provider bug.")))?;
+    circleci_cty::json::from_json(&json, ty)
+        .map_err(|e| Diagnostic::error("Unexpected value shape", format!("{e}. This is a provider bug.")))
 }
 
 /// The time limit for `op` from a resource value's `timeouts` block, if it sets one.
@@ -285,12 +259,8 @@ pub fn timeouts_block(ops: &[Operation]) -> NestedBlock {
     let mut block = Block::new("How long each operation may take, e.g. `30m` or `1h`.");
     for op in ops {
         block = block.attribute(
-            Attribute::optional(
-                op.name(),
-                Type::String,
-                &format!("Time limit for {}.", op.name()),
-            )
-            .validate(validators::duration()),
+            Attribute::optional(op.name(), Type::String, &format!("Time limit for {}.", op.name()))
+                .validate(validators::duration()),
         );
     }
     NestedBlock::single("timeouts", block)

@@ -13,9 +13,7 @@ use tonic::{Request, Response, Status};
 use crate::plan::{apply_env_fallbacks, plan_block, validate_block};
 use crate::proto::plugin;
 use crate::proto::tfplugin6 as pb;
-use crate::resource::{
-    Context, DataSource, Operation, Plan, Provider, Resource, configured_timeout,
-};
+use crate::resource::{Context, DataSource, Operation, Plan, Provider, Resource, configured_timeout};
 use crate::schema::{Block, Mode, NestedBlock, Nesting, Schema};
 use crate::{Diagnostic, Diagnostics, Severity};
 
@@ -52,14 +50,7 @@ impl<P: Provider> ProviderService<P> {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.block.value_type();
-                (
-                    resource.type_name(),
-                    ResourceEntry {
-                        resource,
-                        schema,
-                        ty,
-                    },
-                )
+                (resource.type_name(), ResourceEntry { resource, schema, ty })
             })
             .collect();
         let data_sources: HashMap<_, _> = provider
@@ -109,15 +100,15 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Status> {
-        self.resources.get(type_name).ok_or_else(|| {
-            Status::not_found(format!("this provider has no resource type {type_name}"))
-        })
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| Status::not_found(format!("this provider has no resource type {type_name}")))
     }
 
     fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Data>, Status> {
-        self.data_sources.get(type_name).ok_or_else(|| {
-            Status::not_found(format!("this provider has no data source {type_name}"))
-        })
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| Status::not_found(format!("this provider has no data source {type_name}")))
     }
 }
 
@@ -275,10 +266,7 @@ type Rpc<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
-    async fn get_metadata(
-        &self,
-        _: Request<pb::get_metadata::Request>,
-    ) -> Rpc<pb::get_metadata::Response> {
+    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> Rpc<pb::get_metadata::Response> {
         let _t = RpcTimer::start("GetMetadata", "");
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
@@ -316,12 +304,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         match decode(request.get_ref().config.as_ref(), &self.provider_type) {
             Ok(config) => {
-                validate_block(
-                    &self.provider_schema.block,
-                    &config,
-                    &AttributePath::root(),
-                    &mut diags,
-                );
+                validate_block(&self.provider_schema.block, &config, &AttributePath::root(), &mut diags);
                 self.provider.validate(&config, &mut diags);
             }
             Err(d) => diags.push(d),
@@ -341,12 +324,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         match decode(request.config.as_ref(), &entry.ty) {
             Ok(config) => {
-                validate_block(
-                    &entry.schema.block,
-                    &config,
-                    &AttributePath::root(),
-                    &mut diags,
-                );
+                validate_block(&entry.schema.block, &config, &AttributePath::root(), &mut diags);
                 entry.resource.validate(&config, &mut diags);
             }
             Err(d) => diags.push(d),
@@ -366,12 +344,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         match decode(request.config.as_ref(), &entry.ty) {
             Ok(config) => {
-                validate_block(
-                    &entry.schema.block,
-                    &config,
-                    &AttributePath::root(),
-                    &mut diags,
-                );
+                validate_block(&entry.schema.block, &config, &AttributePath::root(), &mut diags);
                 entry.data_source.validate(&config, &mut diags);
             }
             Err(d) => diags.push(d),
@@ -398,12 +371,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 )
                 .into());
             }
-            let mut state: serde_json::Value = serde_json::from_slice(&raw.json).map_err(|e| {
-                Diagnostic::error(
-                    "Invalid stored state",
-                    format!("The state is not valid JSON: {e}"),
-                )
-            })?;
+            let mut state: serde_json::Value = serde_json::from_slice(&raw.json)
+                .map_err(|e| Diagnostic::error("Invalid stored state", format!("The state is not valid JSON: {e}")))?;
             if request.version > entry.schema.version {
                 return Err(Diagnostic::error(
                     "State written by a newer provider",
@@ -454,11 +423,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     &mut diags,
                 );
                 if !diags.has_errors() {
-                    match self
-                        .provider
-                        .configure(&config, &request.terraform_version)
-                        .await
-                    {
+                    match self.provider.configure(&config, &request.terraform_version).await {
                         Ok(data) => {
                             if let Ok(mut slot) = self.data.write() {
                                 *slot = Some(Arc::new(data));
@@ -475,18 +440,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn read_resource(
-        &self,
-        request: Request<pb::read_resource::Request>,
-    ) -> Rpc<pb::read_resource::Response> {
+    async fn read_resource(&self, request: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ReadResource", &request.type_name);
         let entry = self.resource(&request.type_name)?;
         let mut diags = Diagnostics::default();
-        let ctx = self.context(&request.private).for_operation(
-            Operation::Read,
-            entry.resource.default_timeout(Operation::Read),
-        );
+        let ctx = self
+            .context(&request.private)
+            .for_operation(Operation::Read, entry.resource.default_timeout(Operation::Read));
         let mut new_state = request.current_state.clone();
         match decode(request.current_state.as_ref(), &entry.ty) {
             Ok(state) if state.is_null() => {}
@@ -608,31 +569,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         } else {
             (Operation::Update, &planned)
         };
-        let timeout = configured_timeout(timeouts_from, op)
-            .unwrap_or_else(|| entry.resource.default_timeout(op));
+        let timeout = configured_timeout(timeouts_from, op).unwrap_or_else(|| entry.resource.default_timeout(op));
         let ctx = ctx.for_operation(op, timeout);
         let (op, result) = if planned.is_null() {
             tracing::info!(type_name, "deleting");
             (
                 Operation::Delete,
-                entry
-                    .resource
-                    .delete(&ctx, &prior)
-                    .await
-                    .map(|()| Value::Null),
+                entry.resource.delete(&ctx, &prior).await.map(|()| Value::Null),
             )
         } else if prior.is_null() {
             tracing::info!(type_name, "creating");
-            (
-                Operation::Create,
-                entry.resource.create(&ctx, &planned).await,
-            )
+            (Operation::Create, entry.resource.create(&ctx, &planned).await)
         } else {
             tracing::info!(type_name, "updating");
-            (
-                Operation::Update,
-                entry.resource.update(&ctx, &prior, &planned).await,
-            )
+            (Operation::Update, entry.resource.update(&ctx, &prior, &planned).await)
         };
         let mut diags = Diagnostics::default();
         let new_state = match result {
@@ -737,17 +687,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn get_functions(
-        &self,
-        _: Request<pb::get_functions::Request>,
-    ) -> Rpc<pb::get_functions::Response> {
+    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Rpc<pb::get_functions::Response> {
         Ok(Response::new(pb::get_functions::Response::default()))
     }
 
-    async fn call_function(
-        &self,
-        request: Request<pb::call_function::Request>,
-    ) -> Rpc<pb::call_function::Response> {
+    async fn call_function(&self, request: Request<pb::call_function::Request>) -> Rpc<pb::call_function::Response> {
         Ok(Response::new(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
@@ -757,15 +701,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn stop_provider(
-        &self,
-        _: Request<pb::stop_provider::Request>,
-    ) -> Rpc<pb::stop_provider::Response> {
+    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> Rpc<pb::stop_provider::Response> {
         tracing::info!("StopProvider: asking running operations to stop");
         let _ = self.stop.send(true);
-        Ok(Response::new(pb::stop_provider::Response {
-            error: String::new(),
-        }))
+        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
     }
 }
 

@@ -21,11 +21,7 @@ fn validator(
 /// The string must be one of `allowed`.
 pub fn one_of(allowed: &[&str]) -> Validator {
     let allowed: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
-    let shown = allowed
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let shown = allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
     validator(format!("One of {shown}"), move |value, path, diags| {
         if let Some(s) = value.as_str()
             && !allowed.iter().any(|a| a == s)
@@ -41,21 +37,18 @@ pub fn one_of(allowed: &[&str]) -> Validator {
 
 /// The number must be a whole number within `min..=max`.
 pub fn int_between(min: i64, max: i64) -> Validator {
-    validator(
-        format!("Between {min} and {max}"),
-        move |value, path, diags| {
-            if let Value::Number(n) = value {
-                match n.as_i64() {
-                    Some(i) if (min..=max).contains(&i) => {}
-                    _ => diags.attribute_error(
-                        path,
-                        format!("Invalid value for {path}"),
-                        format!("{path} is {n}; it must be a whole number from {min} to {max}."),
-                    ),
-                }
+    validator(format!("Between {min} and {max}"), move |value, path, diags| {
+        if let Value::Number(n) = value {
+            match n.as_i64() {
+                Some(i) if (min..=max).contains(&i) => {}
+                _ => diags.attribute_error(
+                    path,
+                    format!("Invalid value for {path}"),
+                    format!("{path} is {n}; it must be a whole number from {min} to {max}."),
+                ),
             }
-        },
-    )
+        }
+    })
 }
 
 /// The string must not be empty.
@@ -82,30 +75,27 @@ pub fn parse_cidr(text: &str) -> Option<(std::net::IpAddr, u8)> {
 
 /// The string (or each string of a list or set) must be a CIDR block.
 pub fn cidr() -> Validator {
-    validator(
-        "A CIDR block such as `10.0.0.0/16`".into(),
-        |value, path, diags| {
-            let mut check = |v: &Value, p: &AttributePath| {
-                if let Some(s) = v.as_str()
-                    && parse_cidr(s).is_none()
-                {
-                    diags.attribute_error(
+    validator("A CIDR block such as `10.0.0.0/16`".into(), |value, path, diags| {
+        let mut check = |v: &Value, p: &AttributePath| {
+            if let Some(s) = v.as_str()
+                && parse_cidr(s).is_none()
+            {
+                diags.attribute_error(
                     p,
                     format!("Invalid CIDR block in {p}"),
                     format!("{s:?} is not a CIDR block; write it as address/prefix-length, e.g. 10.0.0.0/16."),
                 );
-                }
-            };
-            match value {
-                Value::List(items) | Value::Set(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        check(item, &path.index(i as i64));
-                    }
-                }
-                other => check(other, path),
             }
-        },
-    )
+        };
+        match value {
+            Value::List(items) | Value::Set(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    check(item, &path.index(i as i64));
+                }
+            }
+            other => check(other, path),
+        }
+    })
 }
 
 /// Parses durations as Terraform users write them: `30s`, `10m`, `1h30m`.
@@ -140,10 +130,10 @@ pub fn duration() -> Validator {
                 && parse_duration(s).is_none()
             {
                 diags.attribute_error(
-                path,
-                format!("Invalid duration in {path}"),
-                format!("{s:?} is not a duration; use a number followed by s, m or h, e.g. 20m or 1h30m."),
-            );
+                    path,
+                    format!("Invalid duration in {path}"),
+                    format!("{s:?} is not a duration; use a number followed by s, m or h, e.g. 20m or 1h30m."),
+                );
             }
         },
     )
@@ -159,9 +149,7 @@ pub fn is_dns_name(name: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -174,7 +162,9 @@ pub fn dns_name() -> Validator {
             diags.attribute_error(
                 path,
                 format!("Invalid DNS name in {path}"),
-                format!("{s:?} is not a DNS name: use letters, digits and hyphens between dots, e.g. circleci.example.com."),
+                format!(
+                    "{s:?} is not a DNS name: use letters, digits and hyphens between dots, e.g. circleci.example.com."
+                ),
             );
         }
     })

@@ -11,8 +11,8 @@ use circleci_tfplugin::proto::tfplugin6 as pb;
 use circleci_tfplugin::proto::tfplugin6::provider_server::Provider as _;
 use circleci_tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use circleci_tfplugin::{
-    Context, DataSource, Diagnostic, Diagnostics, Failure, Operation, Provider, ProviderService,
-    Resource, timeouts_block, validators,
+    Context, DataSource, Diagnostic, Diagnostics, Failure, Operation, Provider, ProviderService, Resource,
+    timeouts_block, validators,
 };
 use tonic::Request;
 
@@ -29,17 +29,13 @@ fn widget_block() -> Block {
             Type::String,
             "Renamed from `name` in version 1.",
         ))
-        .attribute(
-            Attribute::optional("color", Type::String, "").deprecated("Use `paint` instead."),
-        )
+        .attribute(Attribute::optional("color", Type::String, "").deprecated("Use `paint` instead."))
         .attribute(Attribute::optional("fail_after_create", Type::Bool, ""))
         .attribute(Attribute::computed("id", Type::String, "").use_state_for_unknown())
         .block(NestedBlock::list(
             "port",
-            Block::new("").attribute(
-                Attribute::required("number", Type::Number, "")
-                    .validate(validators::int_between(1, 65535)),
-            ),
+            Block::new("")
+                .attribute(Attribute::required("number", Type::Number, "").validate(validators::int_between(1, 65535))),
         ))
         .block(NestedBlock::set(
             "label",
@@ -56,11 +52,7 @@ impl Resource<String> for Widget {
     fn schema(&self) -> Schema {
         Schema::new(widget_block()).version(1)
     }
-    fn upgrade_state(
-        &self,
-        from: i64,
-        mut state: serde_json::Value,
-    ) -> Result<serde_json::Value, Diagnostics> {
+    fn upgrade_state(&self, from: i64, mut state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
         assert_eq!(from, 0);
         let name = state["name"].take();
         state["title"] = name;
@@ -71,17 +63,13 @@ impl Resource<String> for Widget {
         state.set_attr("id", Value::from(format!("{}-1", ctx.data()?)));
         if planned.attr("fail_after_create").as_bool() == Some(true) {
             // Created, then failed: the framework must keep what exists in state.
-            return Err(
-                Failure::from(Diagnostic::error("later step failed", "")).with_partial_state(state)
-            );
+            return Err(Failure::from(Diagnostic::error("later step failed", "")).with_partial_state(state));
         }
         if ctx.timeout() < Duration::from_secs(1) {
             // Exercise the waiter with the configured (tiny) timeout.
-            ctx.wait_for(
-                "a widget that never comes",
-                Duration::from_millis(10),
-                || async { Ok::<Option<()>, Diagnostic>(None) },
-            )
+            ctx.wait_for("a widget that never comes", Duration::from_millis(10), || async {
+                Ok::<Option<()>, Diagnostic>(None)
+            })
             .await?;
         }
         Ok(state)
@@ -89,12 +77,7 @@ impl Resource<String> for Widget {
     async fn read(&self, _: &Context<String>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         Ok(Some(state.clone()))
     }
-    async fn update(
-        &self,
-        _: &Context<String>,
-        _: &Value,
-        planned: &Value,
-    ) -> Result<Value, Failure> {
+    async fn update(&self, _: &Context<String>, _: &Value, planned: &Value) -> Result<Value, Failure> {
         Ok(planned.clone())
     }
     async fn delete(&self, _: &Context<String>, _: &Value) -> Result<(), Failure> {
@@ -108,9 +91,7 @@ impl Provider for TestProvider {
     fn schema(&self) -> Schema {
         Schema::new(
             Block::new("")
-                .attribute(
-                    Attribute::optional("region", Type::String, "").env(&["TEST_FRAMEWORK_REGION"]),
-                )
+                .attribute(Attribute::optional("region", Type::String, "").env(&["TEST_FRAMEWORK_REGION"]))
                 .block(NestedBlock::single(
                     "auth",
                     Block::new("").attribute(
@@ -211,11 +192,7 @@ async fn schema_version_upgrade_runs_the_resource_hook() {
         .unwrap()
         .into_inner();
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
-    let state = msgpack::decode(
-        &resp.upgraded_state.unwrap().msgpack,
-        &widget_block().value_type(),
-    )
-    .unwrap();
+    let state = msgpack::decode(&resp.upgraded_state.unwrap().msgpack, &widget_block().value_type()).unwrap();
     assert_eq!(state.attr("title"), &Value::from("old"));
     assert_eq!(state.attr("id"), &Value::from("x-1"));
 }
@@ -235,10 +212,7 @@ async fn validation_paths_deprecation_and_nested_blocks() {
                     Value::object([("number", Value::int(70000))]),
                 ]),
             ),
-            (
-                "timeouts",
-                Value::object([("create", Value::from("5 minutes"))]),
-            ),
+            ("timeouts", Value::object([("create", Value::from("5 minutes"))])),
         ],
     );
     let resp = svc
@@ -249,25 +223,14 @@ async fn validation_paths_deprecation_and_nested_blocks() {
         .await
         .unwrap()
         .into_inner();
-    let summaries: Vec<_> = resp
-        .diagnostics
-        .iter()
-        .map(|d| d.summary.as_str())
-        .collect();
+    let summaries: Vec<_> = resp.diagnostics.iter().map(|d| d.summary.as_str()).collect();
     assert!(summaries.contains(&"color is deprecated"), "{summaries:?}");
-    assert!(
-        summaries.contains(&"Invalid value for port[1].number"),
-        "{summaries:?}"
-    );
+    assert!(summaries.contains(&"Invalid value for port[1].number"), "{summaries:?}");
     assert!(
         summaries.contains(&"Invalid duration in timeouts.create"),
         "{summaries:?}"
     );
-    let port = resp
-        .diagnostics
-        .iter()
-        .find(|d| d.summary.contains("port[1]"))
-        .unwrap();
+    let port = resp.diagnostics.iter().find(|d| d.summary.contains("port[1]")).unwrap();
     assert_eq!(
         port.attribute.as_ref().unwrap().steps.len(),
         3,
@@ -297,10 +260,7 @@ async fn unknown_config_plans_as_unknown() {
     assert!(planned.attr("id").is_unknown());
 }
 
-async fn apply_create(
-    svc: &ProviderService<TestProvider>,
-    planned: &Value,
-) -> pb::apply_resource_change::Response {
+async fn apply_create(svc: &ProviderService<TestProvider>, planned: &Value) -> pb::apply_resource_change::Response {
     let ty = widget_block().value_type();
     svc.configure_provider(Request::new(pb::configure_provider::Request {
         terraform_version: "1.0.3".into(),
@@ -334,22 +294,12 @@ async fn failure_after_create_keeps_partial_state() {
     let ty = widget_block().value_type();
     let resp = apply_create(
         &svc,
-        &widget(
-            "t",
-            &[
-                ("fail_after_create", Value::Bool(true)),
-                ("id", Value::Unknown),
-            ],
-        ),
+        &widget("t", &[("fail_after_create", Value::Bool(true)), ("id", Value::Unknown)]),
     )
     .await;
     assert_eq!(resp.diagnostics[0].summary, "later step failed");
     let state = msgpack::decode(&resp.new_state.unwrap().msgpack, &ty).unwrap();
-    assert_eq!(
-        state.attr("id"),
-        &Value::from("r-1"),
-        "what was created stays in state"
-    );
+    assert_eq!(state.attr("id"), &Value::from("r-1"), "what was created stays in state");
 }
 
 #[tokio::test]

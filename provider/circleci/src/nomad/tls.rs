@@ -60,10 +60,14 @@ impl NomadTls {
              Cannot be imported: its private keys cannot be read back.",
         )
         .attribute(
-            Attribute::optional("validity_hours", Type::Number, "How long the certificates are valid, in hours.")
-                .default(Value::int(DEFAULT_VALIDITY_HOURS))
-                .validate(validators::int_between(1, 100 * 365 * 24))
-                .requires_replace(),
+            Attribute::optional(
+                "validity_hours",
+                Type::Number,
+                "How long the certificates are valid, in hours.",
+            )
+            .default(Value::int(DEFAULT_VALIDITY_HOURS))
+            .validate(validators::int_between(1, 100 * 365 * 24))
+            .requires_replace(),
         )
         .attribute(
             Attribute::optional("key_algorithm", Type::String, "Key algorithm of all three keys.")
@@ -93,23 +97,52 @@ impl NomadTls {
                 .use_state_for_unknown(),
         )
         .attribute(
-            Attribute::computed("validity_start_time", Type::String, "When the certificates became valid (RFC 3339).")
-                .use_state_for_unknown(),
+            Attribute::computed(
+                "validity_start_time",
+                Type::String,
+                "When the certificates became valid (RFC 3339).",
+            )
+            .use_state_for_unknown(),
         )
         .attribute(
-            Attribute::computed("validity_end_time", Type::String, "When the certificates expire (RFC 3339).")
-                .use_state_for_unknown(),
+            Attribute::computed(
+                "validity_end_time",
+                Type::String,
+                "When the certificates expire (RFC 3339).",
+            )
+            .use_state_for_unknown(),
         )
         .attribute(output("ca_cert_pem", "The CA certificate (PEM)."))
         .attribute(output("server_cert_pem", "The Nomad server certificate (PEM)."))
         .attribute(output("server_key_pem", "The Nomad server private key (PEM, PKCS#8)."))
-        .attribute(output("client_cert_pem", "The Nomad client certificate (PEM), for /etc/ssl/nomad/client.pem."))
-        .attribute(output("client_key_pem", "The Nomad client private key (PEM, PKCS#8), for /etc/ssl/nomad/key.pem."))
-        .attribute(output("nomad_tls_ca_base64", "Installer field *Nomad Server Certificate Authority (CA) Certificate*."))
-        .attribute(output("nomad_server_cert_base64", "Installer field *Nomad Server Certificate*."))
-        .attribute(output("nomad_server_key_base64", "Installer field *Nomad Server Private Key*."))
-        .attribute(output("nomad_client_cert_base64", "The client certificate, base64-encoded PEM."))
-        .attribute(output("nomad_client_key_base64", "The client private key, base64-encoded PEM."))
+        .attribute(output(
+            "client_cert_pem",
+            "The Nomad client certificate (PEM), for /etc/ssl/nomad/client.pem.",
+        ))
+        .attribute(output(
+            "client_key_pem",
+            "The Nomad client private key (PEM, PKCS#8), for /etc/ssl/nomad/key.pem.",
+        ))
+        .attribute(output(
+            "nomad_tls_ca_base64",
+            "Installer field *Nomad Server Certificate Authority (CA) Certificate*.",
+        ))
+        .attribute(output(
+            "nomad_server_cert_base64",
+            "Installer field *Nomad Server Certificate*.",
+        ))
+        .attribute(output(
+            "nomad_server_key_base64",
+            "Installer field *Nomad Server Private Key*.",
+        ))
+        .attribute(output(
+            "nomad_client_cert_base64",
+            "The client certificate, base64-encoded PEM.",
+        ))
+        .attribute(output(
+            "nomad_client_key_base64",
+            "The client private key, base64-encoded PEM.",
+        ))
     }
 }
 
@@ -119,9 +152,7 @@ fn tls_error(e: impl std::fmt::Display) -> Diagnostic {
 
 fn generate_key(algorithm: &str) -> Result<rcgen::KeyPair, Diagnostic> {
     match algorithm {
-        "RSA_4096" => {
-            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_4096)
-        }
+        "RSA_4096" => rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_4096),
         _ => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
     }
     .map_err(tls_error)
@@ -134,9 +165,7 @@ fn leaf_params(
     end: OffsetDateTime,
 ) -> Result<rcgen::CertificateParams, Diagnostic> {
     let mut params = rcgen::CertificateParams::new(names).map_err(tls_error)?;
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, common_name);
+    params.distinguished_name.push(rcgen::DnType::CommonName, common_name);
     params.not_before = start;
     params.not_after = end;
     params.key_usages = vec![
@@ -158,14 +187,9 @@ fn b64(text: &str) -> String {
 
 /// Generates the whole set into `model`.
 fn generate(model: &mut Model) -> Result<(), Diagnostic> {
-    let algorithm = model
-        .key_algorithm
-        .clone()
-        .unwrap_or_else(|| "ECDSA_P256".into());
+    let algorithm = model.key_algorithm.clone().unwrap_or_else(|| "ECDSA_P256".into());
     let hours = model.validity_hours.unwrap_or(DEFAULT_VALIDITY_HOURS);
-    let start = OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .map_err(tls_error)?;
+    let start = OffsetDateTime::now_utc().replace_nanosecond(0).map_err(tls_error)?;
     let end = start + time::Duration::hours(hours);
 
     let ca_key = generate_key(&algorithm)?;
@@ -197,13 +221,7 @@ fn generate(model: &mut Model) -> Result<(), Diagnostic> {
         .map_err(tls_error)?;
 
     let fingerprint = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, ca_cert.der());
-    model.id = Some(
-        fingerprint
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    );
+    model.id = Some(fingerprint.as_ref().iter().map(|b| format!("{b:02x}")).collect());
     model.validity_start_time = Some(start.format(&Rfc3339).map_err(tls_error)?);
     model.validity_end_time = Some(end.format(&Rfc3339).map_err(tls_error)?);
     let ca_pem = ca_cert.pem();
@@ -241,9 +259,7 @@ impl Resource<ProviderData> for NomadTls {
                 && s.parse::<std::net::IpAddr>().is_err()
                 && !validators::is_dns_name(s)
             {
-                let path = AttributePath::root()
-                    .attr("extra_server_sans")
-                    .index(i as i64);
+                let path = AttributePath::root().attr("extra_server_sans").index(i as i64);
                 diags.attribute_error(
                     &path,
                     format!("Invalid subject alternative name in {path}"),
@@ -289,11 +305,7 @@ impl Resource<ProviderData> for NomadTls {
         );
     }
 
-    async fn create(
-        &self,
-        _ctx: &Context<ProviderData>,
-        planned: &Value,
-    ) -> Result<Value, Failure> {
+    async fn create(&self, _ctx: &Context<ProviderData>, planned: &Value) -> Result<Value, Failure> {
         let mut model: Model = circleci_tfplugin::from_value(planned)?;
         let started = std::time::Instant::now();
         let algorithm = model.key_algorithm.clone().unwrap_or_default();
@@ -306,27 +318,15 @@ impl Resource<ProviderData> for NomadTls {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "generated Nomad TLS material"
         );
-        Ok(circleci_tfplugin::to_value(
-            &model,
-            &Self::block().value_type(),
-        )?)
+        Ok(circleci_tfplugin::to_value(&model, &Self::block().value_type())?)
     }
 
-    async fn read(
-        &self,
-        _ctx: &Context<ProviderData>,
-        state: &Value,
-    ) -> Result<Option<Value>, Diagnostics> {
+    async fn read(&self, _ctx: &Context<ProviderData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         // Nothing lives outside the state.
         Ok(Some(state.clone()))
     }
 
-    async fn update(
-        &self,
-        _ctx: &Context<ProviderData>,
-        _prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, Failure> {
+    async fn update(&self, _ctx: &Context<ProviderData>, _prior: &Value, planned: &Value) -> Result<Value, Failure> {
         // Only ready_for_renewal_hours updates in place; it changes nothing generated.
         Ok(planned.clone())
     }
