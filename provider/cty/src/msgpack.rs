@@ -46,6 +46,8 @@ fn convert(raw: Raw, ty: &Type, path: &AttributePath) -> Result<Value, Error> {
                 Some(v) => Number::Int(v),
                 None => Number::from_u64(i.as_u64().unwrap_or_default()),
             })),
+            Raw::F32(f) if f.is_nan() => Err(Error::new(path, "NaN is not a number")),
+            Raw::F64(f) if f.is_nan() => Err(Error::new(path, "NaN is not a number")),
             Raw::F32(f) => Ok(Value::Number(Number::from_f64(f as f64))),
             Raw::F64(f) => Ok(Value::Number(Number::from_f64(f))),
             Raw::String(s) => {
