@@ -9,6 +9,7 @@
 //! `terraform` on PATH when it is a different version. Set `TF_ACC_TERRAFORM` to a path to use
 //! only that one.
 
+pub mod moto;
 pub mod plugin_client;
 
 use std::path::{Path, PathBuf};
@@ -202,6 +203,14 @@ impl Workdir {
     /// An environment variable for every Terraform command (and so for the provider).
     pub fn env(mut self, key: &str, value: &str) -> Workdir {
         self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Environment variables for every Terraform command, e.g. from [`moto::Moto::env`].
+    pub fn envs(mut self, vars: Vec<(&'static str, String)>) -> Workdir {
+        for (k, v) in vars {
+            self.env.push((k.to_string(), v));
+        }
         self
     }
 

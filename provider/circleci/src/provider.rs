@@ -11,29 +11,62 @@ use circleci_tfplugin::{DataSource, Diagnostics, Provider, Resource};
 pub struct CircleCiProvider;
 
 /// What every resource operation can use once the provider is configured.
-#[derive(Debug, Default)]
-pub struct ProviderData {}
+#[derive(Default)]
+pub struct ProviderData {
+    #[cfg(feature = "aws")]
+    pub aws: Option<circleci_aws::Aws>,
+}
+
+#[cfg(feature = "aws")]
+impl circleci_aws::AwsData for ProviderData {
+    fn aws(&self) -> Result<&circleci_aws::Aws, circleci_tfplugin::Diagnostic> {
+        self.aws.as_ref().ok_or_else(|| {
+            circleci_tfplugin::Diagnostic::error(
+                "AWS is not configured",
+                "This resource lives in AWS: add an aws { region = \"...\" } block to the circleci provider, or set AWS_REGION.",
+            )
+        })
+    }
+}
 
 #[async_trait]
 impl Provider for CircleCiProvider {
     type Data = ProviderData;
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        let block = Block::new(
             "Stands up a self-hosted CircleCI Server 3.x: Nomad mTLS material, cloud resources and the server install.",
-        ))
+        );
+        #[cfg(feature = "aws")]
+        let block = block.block(circleci_aws::provider_block());
+        Schema::new(block)
     }
 
-    async fn configure(&self, _config: &Value, terraform_version: &str) -> Result<ProviderData, Diagnostics> {
-        tracing::debug!(terraform_version, "provider configured");
-        Ok(ProviderData {})
+    async fn configure(&self, config: &Value, terraform_version: &str) -> Result<ProviderData, Diagnostics> {
+        tracing::debug!(terraform_version, "configuring provider");
+        #[cfg(feature = "aws")]
+        let aws = match config.attr("aws") {
+            Value::Null => None,
+            block => Some(circleci_aws::Aws::from_block(block).await?),
+        };
+        let _ = config;
+        Ok(ProviderData {
+            #[cfg(feature = "aws")]
+            aws,
+        })
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
-        vec![Arc::new(crate::nomad::tls::NomadTls)]
+        vec![
+            Arc::new(crate::nomad::tls::NomadTls),
+            #[cfg(feature = "aws")]
+            Arc::new(circleci_aws::object_storage::ObjectStorage),
+            #[cfg(feature = "aws")]
+            Arc::new(circleci_aws::load_balancer::LoadBalancer),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {
-        vec![]
+        vec![Arc::new(crate::nomad::client_config::NomadClientConfig)]
     }
 }

@@ -1,0 +1,296 @@
+//! How CircleCI Server reaches a cloud resource: an IAM role for Kubernetes service accounts
+//! (IRSA), or an IAM user with an access key. Both carry one inline least-privilege policy and
+//! have a name derived from the resource, so that import and drift detection can find them.
+
+use aws_sdk_iam::types::Tag;
+use circleci_cty::{AttributePath, Value};
+use circleci_tfplugin::{Diagnostic, Diagnostics};
+
+use crate::error;
+
+pub const NONE: &str = "none";
+pub const IRSA: &str = "irsa";
+pub const IAM_USER: &str = "iam_user";
+const POLICY_NAME: &str = "circleci-server";
+
+/// What exists in IAM for one resource.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Access {
+    pub kind: String,
+    pub role_arn: Option<String>,
+    pub access_key_id: Option<String>,
+    /// Known only right after creation: AWS never returns it again.
+    pub secret_access_key: Option<String>,
+}
+
+/// Who may assume an IRSA role: service accounts of `namespace` (`service_account` may be `*`)
+/// through the cluster's OIDC provider.
+pub struct Irsa<'a> {
+    pub oidc_provider_arn: &'a str,
+    pub namespace: &'a str,
+    pub service_account: &'a str,
+}
+
+/// IAM names are at most 64 characters.
+pub fn entity_name(prefix: &str, resource_name: &str) -> String {
+    let mut name = format!("{prefix}-{resource_name}");
+    name.truncate(64);
+    name
+}
+
+/// Checks the attributes that IRSA needs, naming them.
+pub fn validate(kind: &str, oidc_provider_arn: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    if kind == IRSA && oidc_provider_arn.is_null() {
+        diags.attribute_error(
+            &path.attr("oidc_provider_arn"),
+            "Missing OIDC provider for IRSA",
+            "access = \"irsa\" needs oidc_provider_arn: the ARN of the EKS cluster's IAM OIDC provider.",
+        );
+    }
+    if let Some(arn) = oidc_provider_arn.as_str()
+        && !arn.contains(":oidc-provider/")
+    {
+        diags.attribute_error(
+            &path.attr("oidc_provider_arn"),
+            "Invalid OIDC provider ARN",
+            format!("{arn:?} is not an IAM OIDC provider ARN (arn:aws:iam::ACCOUNT:oidc-provider/ISSUER)."),
+        );
+    }
+}
+
+fn trust_policy(irsa: &Irsa) -> String {
+    let issuer = irsa
+        .oidc_provider_arn
+        .split_once(":oidc-provider/")
+        .map(|(_, i)| i)
+        .unwrap_or("");
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Federated": irsa.oidc_provider_arn },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": { format!("{issuer}:aud"): "sts.amazonaws.com" },
+                "StringLike": { format!("{issuer}:sub"): format!("system:serviceaccount:{}:{}", irsa.namespace, irsa.service_account) }
+            }
+        }]
+    })
+    .to_string()
+}
+
+fn iam_tags(tags: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
+/// Creates the role or user `name` with `policy`. On failure, deletes what it made, so that
+/// nothing is left behind that the state does not know about.
+pub async fn create(
+    iam: &aws_sdk_iam::Client,
+    kind: &str,
+    name: &str,
+    policy: &str,
+    irsa: Option<Irsa<'_>>,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<Access, Diagnostic> {
+    let result = create_inner(iam, kind, name, policy, irsa, tags).await;
+    if result.is_err() {
+        tracing::warn!(name, kind, "IAM set-up failed; removing what was made");
+        let _ = delete(iam, name).await;
+    }
+    result
+}
+
+async fn create_inner(
+    iam: &aws_sdk_iam::Client,
+    kind: &str,
+    name: &str,
+    policy: &str,
+    irsa: Option<Irsa<'_>>,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<Access, Diagnostic> {
+    match kind {
+        IRSA => {
+            let irsa =
+                irsa.ok_or_else(|| Diagnostic::error("Missing OIDC provider for IRSA", "Set oidc_provider_arn."))?;
+            let role = iam
+                .create_role()
+                .role_name(name)
+                .assume_role_policy_document(trust_policy(&irsa))
+                .description("CircleCI Server access (managed by Terraform, terraform-provider-circleci)")
+                .set_tags(Some(iam_tags(tags)))
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("create IAM role {name}"), e))?;
+            iam.put_role_policy()
+                .role_name(name)
+                .policy_name(POLICY_NAME)
+                .policy_document(policy)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("attach policy to IAM role {name}"), e))?;
+            Ok(Access {
+                kind: IRSA.into(),
+                role_arn: role.role().map(|r| r.arn().to_string()),
+                ..Default::default()
+            })
+        }
+        IAM_USER => {
+            iam.create_user()
+                .user_name(name)
+                .set_tags(Some(iam_tags(tags)))
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("create IAM user {name}"), e))?;
+            iam.put_user_policy()
+                .user_name(name)
+                .policy_name(POLICY_NAME)
+                .policy_document(policy)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("attach policy to IAM user {name}"), e))?;
+            let key = iam
+                .create_access_key()
+                .user_name(name)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("create an access key for IAM user {name}"), e))?;
+            let key = key.access_key();
+            Ok(Access {
+                kind: IAM_USER.into(),
+                access_key_id: key.map(|k| k.access_key_id().to_string()),
+                secret_access_key: key.map(|k| k.secret_access_key().to_string()),
+                ..Default::default()
+            })
+        }
+        _ => Ok(Access {
+            kind: NONE.into(),
+            ..Default::default()
+        }),
+    }
+}
+
+/// Replaces the inline policy (and the trust policy for IRSA) on what exists.
+pub async fn update(
+    iam: &aws_sdk_iam::Client,
+    access: &Access,
+    name: &str,
+    policy: &str,
+    irsa: Option<Irsa<'_>>,
+) -> Result<(), Diagnostic> {
+    match access.kind.as_str() {
+        IRSA => {
+            if let Some(irsa) = irsa {
+                iam.update_assume_role_policy()
+                    .role_name(name)
+                    .policy_document(trust_policy(&irsa))
+                    .send()
+                    .await
+                    .map_err(|e| error::api(&format!("update the trust policy of IAM role {name}"), e))?;
+            }
+            iam.put_role_policy()
+                .role_name(name)
+                .policy_name(POLICY_NAME)
+                .policy_document(policy)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("update the policy of IAM role {name}"), e))?;
+        }
+        IAM_USER => {
+            iam.put_user_policy()
+                .user_name(name)
+                .policy_name(POLICY_NAME)
+                .policy_document(policy)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("update the policy of IAM user {name}"), e))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Finds what exists for `name`: the role, else the user and its first access key.
+pub async fn discover(iam: &aws_sdk_iam::Client, name: &str) -> Result<Access, Diagnostic> {
+    match iam.get_role().role_name(name).send().await {
+        Ok(out) => {
+            return Ok(Access {
+                kind: IRSA.into(),
+                role_arn: out.role().map(|r| r.arn().to_string()),
+                ..Default::default()
+            });
+        }
+        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
+        Err(e) => return Err(error::api(&format!("read IAM role {name}"), e)),
+    }
+    match iam.list_access_keys().user_name(name).send().await {
+        Ok(out) => Ok(Access {
+            kind: IAM_USER.into(),
+            access_key_id: out
+                .access_key_metadata()
+                .first()
+                .and_then(|k| k.access_key_id())
+                .map(str::to_string),
+            ..Default::default()
+        }),
+        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => Ok(Access {
+            kind: NONE.into(),
+            ..Default::default()
+        }),
+        Err(e) => Err(error::api(&format!("read IAM user {name}"), e)),
+    }
+}
+
+/// Deletes the role or user `name` and everything attached; absent entities are fine.
+pub async fn delete(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), Diagnostic> {
+    match iam
+        .delete_role_policy()
+        .role_name(name)
+        .policy_name(POLICY_NAME)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
+        Err(e) => return Err(error::api(&format!("delete the policy of IAM role {name}"), e)),
+    }
+    match iam.delete_role().role_name(name).send().await {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
+        Err(e) => return Err(error::api(&format!("delete IAM role {name}"), e)),
+    }
+    match iam.list_access_keys().user_name(name).send().await {
+        Ok(keys) => {
+            for key in keys.access_key_metadata() {
+                if let Some(id) = key.access_key_id() {
+                    iam.delete_access_key()
+                        .user_name(name)
+                        .access_key_id(id)
+                        .send()
+                        .await
+                        .map_err(|e| error::api(&format!("delete access key {id}"), e))?;
+                }
+            }
+        }
+        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => return Ok(()),
+        Err(e) => return Err(error::api(&format!("list access keys of IAM user {name}"), e)),
+    }
+    match iam
+        .delete_user_policy()
+        .user_name(name)
+        .policy_name(POLICY_NAME)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
+        Err(e) => return Err(error::api(&format!("delete the policy of IAM user {name}"), e)),
+    }
+    match iam.delete_user().user_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => Ok(()),
+        Err(e) => Err(error::api(&format!("delete IAM user {name}"), e)),
+    }
+}

@@ -1,0 +1,13 @@
+//! The AWS side of the `circleci` provider, on aws-sdk-rust.
+//!
+//! The provider's `aws` block becomes an [`Aws`] (one SDK configuration and a client per
+//! service, honouring `endpoint_url` for emulators such as moto). Each resource's AWS half
+//! lives in its own module with its schema block, CRUD, import and drift detection.
+
+pub mod access;
+mod client;
+pub mod error;
+pub mod load_balancer;
+pub mod object_storage;
+
+pub use client::{Aws, AwsData, provider_block};

@@ -1,0 +1,859 @@
+//! `circleci_object_storage` on AWS: the S3 bucket for artifacts, job output and audit logs,
+//! and the server's access to it.
+//!
+//! Secure by default: all four public-access blocks on, default encryption (SSE-S3, or KMS with
+//! `kms_key_arn`), a bucket policy that denies non-TLS access, versioning on (Docker layer
+//! caching needs it). Access for the server is an IRSA role or an IAM user key with a policy
+//! on this bucket only, plus `sts:GetFederationToken` for the output processor.
+//!
+//! Import: `terraform import circleci_object_storage.NAME BUCKET`. The IAM user's secret
+//! cannot be read back: after importing `access = "iam_user"`, the secret stays null.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete,
+    ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration,
+    ObjectIdentifier, PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
+};
+use circleci_cty::{AttributePath, Type, Value};
+use circleci_tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan, Resource, from_value, to_value, validators};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{self, Access};
+use crate::{Aws, AwsData, error};
+
+pub struct ObjectStorage;
+
+const EXPIRY_RULE_ID: &str = "circleci-expiry";
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct AwsSettings {
+    kms_key_arn: Option<String>,
+    oidc_provider_arn: Option<String>,
+    namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct Model {
+    name: String,
+    versioning: Option<bool>,
+    expiry_days: Option<i64>,
+    force_destroy: Option<bool>,
+    tags: Option<BTreeMap<String, String>>,
+    access: Option<String>,
+    aws: Option<AwsSettings>,
+    id: Option<String>,
+    bucket: Option<String>,
+    arn: Option<String>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    role_arn: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+}
+
+fn block() -> Block {
+    Block::new(
+        "Object storage for CircleCI Server: artifacts, job output and audit logs. On AWS an S3 bucket that is \
+         private, encrypted, TLS-only and versioned, with least-privilege access for the server.",
+    )
+    .attribute(
+        Attribute::required("name", Type::String, "Bucket name (globally unique).")
+            .requires_replace()
+            .validate(validators::not_empty()),
+    )
+    .attribute(
+        Attribute::optional(
+            "versioning",
+            Type::Bool,
+            "Keep object versions; Docker layer caching needs it.",
+        )
+        .default(Value::Bool(true)),
+    )
+    .attribute(
+        Attribute::optional(
+            "expiry_days",
+            Type::Number,
+            "Delete objects (and old versions) this many days after they are written.",
+        )
+        .validate(validators::int_between(1, 36500)),
+    )
+    .attribute(
+        Attribute::optional(
+            "force_destroy",
+            Type::Bool,
+            "Delete every object when destroying. Without it, destroying a non-empty bucket fails and keeps it.",
+        )
+        .default(Value::Bool(false)),
+    )
+    .attribute(Attribute::optional(
+        "tags",
+        Type::map(Type::String),
+        "Tags of the bucket and IAM entities.",
+    ))
+    .attribute(
+        Attribute::optional(
+            "access",
+            Type::String,
+            "How the server reaches the bucket: `irsa` (an IAM role for the server's Kubernetes service accounts), \
+             `iam_user` (an IAM user and access key) or `none`.",
+        )
+        .default(Value::from(access::NONE))
+        .validate(validators::one_of(&[access::NONE, access::IRSA, access::IAM_USER])),
+    )
+    .block(NestedBlock::single(
+        "aws",
+        Block::new("AWS settings.")
+            .attribute(Attribute::optional(
+                "kms_key_arn",
+                Type::String,
+                "Encrypt with this KMS key (SSE-KMS with a bucket key) instead of SSE-S3.",
+            ))
+            .attribute(Attribute::optional(
+                "oidc_provider_arn",
+                Type::String,
+                "The EKS cluster's IAM OIDC provider; required with `access = \"irsa\"`.",
+            ))
+            .attribute(
+                Attribute::optional(
+                    "namespace",
+                    Type::String,
+                    "Kubernetes namespace of the server, for IRSA.",
+                )
+                .default(Value::from("circleci-server")),
+            ),
+    ))
+    .attribute(Attribute::computed("id", Type::String, "The bucket name.").use_state_for_unknown())
+    .attribute(Attribute::computed("bucket", Type::String, "The bucket name.").use_state_for_unknown())
+    .attribute(Attribute::computed("arn", Type::String, "The bucket ARN.").use_state_for_unknown())
+    .attribute(
+        Attribute::computed(
+            "region",
+            Type::String,
+            "Region of the bucket (installer: *Storage Region*).",
+        )
+        .use_state_for_unknown(),
+    )
+    .attribute(
+        Attribute::computed("endpoint", Type::String, "S3 endpoint URL (installer: *S3 Endpoint*).")
+            .use_state_for_unknown(),
+    )
+    .attribute(Attribute::computed(
+        "role_arn",
+        Type::String,
+        "IRSA role ARN (installer: *IAM Role ARN*).",
+    ))
+    .attribute(Attribute::computed(
+        "access_key_id",
+        Type::String,
+        "Access key id of the IAM user (installer: *Access Key ID*).",
+    ))
+    .attribute(
+        Attribute::computed(
+            "secret_access_key",
+            Type::String,
+            "Secret of the IAM user's key (installer: *Secret Key*).",
+        )
+        .sensitive(),
+    )
+}
+
+/// S3 bucket naming rules, checked before any API call.
+fn bucket_name_problem(name: &str) -> Option<&'static str> {
+    if !(3..=63).contains(&name.len()) {
+        return Some("must be 3 to 63 characters long");
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
+        return Some("may hold only lowercase letters, digits, hyphens and dots");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) || !name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Some("must begin and end with a letter or digit");
+    }
+    if name.contains("..") || name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Some("must not hold two adjacent dots or look like an IP address");
+    }
+    None
+}
+
+fn iam_name(bucket: &str) -> String {
+    access::entity_name("circleci-storage", bucket)
+}
+
+fn bucket_policy(partition: &str, bucket: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [format!("arn:{partition}:s3:::{bucket}"), format!("arn:{partition}:s3:::{bucket}/*")],
+            "Condition": { "Bool": { "aws:SecureTransport": "false" } }
+        }]
+    })
+    .to_string()
+}
+
+/// What the server needs on this bucket, and nothing else.
+fn access_policy(partition: &str, bucket: &str, kms_key_arn: Option<&str>) -> String {
+    let mut statements = vec![
+        serde_json::json!({
+            "Sid": "Bucket",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+            "Resource": format!("arn:{partition}:s3:::{bucket}")
+        }),
+        serde_json::json!({
+            "Sid": "Objects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            "Resource": format!("arn:{partition}:s3:::{bucket}/*")
+        }),
+        // The output processor hands jobs short-lived credentials scoped to their own output.
+        serde_json::json!({
+            "Sid": "OutputProcessorFederation",
+            "Effect": "Allow",
+            "Action": "sts:GetFederationToken",
+            "Resource": format!("arn:{partition}:sts::*:federated-user/build-*")
+        }),
+    ];
+    if let Some(key) = kms_key_arn {
+        statements.push(serde_json::json!({
+            "Sid": "Kms",
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key
+        }));
+    }
+    serde_json::json!({ "Version": "2012-10-17", "Statement": statements }).to_string()
+}
+
+fn s3_error(what: &str) -> impl Fn(aws_sdk_s3::error::BuildError) -> Diagnostic + '_ {
+    move |e| Diagnostic::error(format!("Invalid S3 request for {what}"), e.to_string())
+}
+
+impl Model {
+    fn settings(&self) -> AwsSettings {
+        self.aws.clone().unwrap_or_default()
+    }
+
+    fn access_kind(&self) -> &str {
+        self.access.as_deref().unwrap_or(access::NONE)
+    }
+
+    fn irsa(&self) -> Option<access::Irsa<'_>> {
+        let settings = self.aws.as_ref()?;
+        Some(access::Irsa {
+            oidc_provider_arn: settings.oidc_provider_arn.as_deref()?,
+            namespace: settings.namespace.as_deref().unwrap_or("circleci-server"),
+            service_account: "*",
+        })
+    }
+}
+
+async fn put_encryption(aws: &Aws, bucket: &str, kms_key_arn: Option<&str>) -> Result<(), Diagnostic> {
+    let default = match kms_key_arn {
+        Some(key) => ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::AwsKms)
+            .kms_master_key_id(key),
+        None => ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256),
+    }
+    .build()
+    .map_err(s3_error("encryption"))?;
+    let config = ServerSideEncryptionConfiguration::builder()
+        .rules(
+            ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(default)
+                .bucket_key_enabled(kms_key_arn.is_some())
+                .build(),
+        )
+        .build()
+        .map_err(s3_error("encryption"))?;
+    aws.s3
+        .put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(config)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("turn on default encryption of bucket {bucket}"), e))?;
+    Ok(())
+}
+
+async fn put_versioning(aws: &Aws, bucket: &str, enabled: bool) -> Result<(), Diagnostic> {
+    let status = if enabled {
+        BucketVersioningStatus::Enabled
+    } else {
+        BucketVersioningStatus::Suspended
+    };
+    aws.s3
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("set versioning of bucket {bucket}"), e))?;
+    Ok(())
+}
+
+async fn put_expiry(aws: &Aws, bucket: &str, days: Option<i64>) -> Result<(), Diagnostic> {
+    let Some(days) = days else {
+        aws.s3
+            .delete_bucket_lifecycle()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("remove the expiry rule of bucket {bucket}"), e))?;
+        return Ok(());
+    };
+    let days = days as i32;
+    let rule = LifecycleRule::builder()
+        .id(EXPIRY_RULE_ID)
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .expiration(LifecycleExpiration::builder().days(days).build())
+        .noncurrent_version_expiration(NoncurrentVersionExpiration::builder().noncurrent_days(days).build())
+        .build()
+        .map_err(s3_error("lifecycle"))?;
+    let config = BucketLifecycleConfiguration::builder()
+        .rules(rule)
+        .build()
+        .map_err(s3_error("lifecycle"))?;
+    aws.s3
+        .put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .lifecycle_configuration(config)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("set the expiry rule of bucket {bucket}"), e))?;
+    Ok(())
+}
+
+async fn put_tags(aws: &Aws, bucket: &str, tags: &BTreeMap<String, String>) -> Result<(), Diagnostic> {
+    if tags.is_empty() {
+        aws.s3
+            .delete_bucket_tagging()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("remove the tags of bucket {bucket}"), e))?;
+        return Ok(());
+    }
+    let tag_set = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(s3_error("tags")))
+        .collect::<Result<Vec<_>, _>>()?;
+    aws.s3
+        .put_bucket_tagging()
+        .bucket(bucket)
+        .tagging(
+            Tagging::builder()
+                .set_tag_set(Some(tag_set))
+                .build()
+                .map_err(s3_error("tags"))?,
+        )
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("tag bucket {bucket}"), e))?;
+    Ok(())
+}
+
+fn own_tags(model: &Model) -> Value {
+    match &model.tags {
+        Some(t) => Value::Map(t.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()),
+        None => Value::Null,
+    }
+}
+
+/// Creates the bucket and its security baseline. Anything that fails after the bucket exists
+/// returns the state so far, so Terraform records (and on the next apply replaces) it.
+async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
+    let bucket = model.name.clone();
+    let mut request = aws.s3.create_bucket().bucket(&bucket);
+    if aws.region != "us-east-1" {
+        request = request.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
+                .build(),
+        );
+    }
+    request.send().await.map_err(|e| {
+        let taken = error::has_code(&e, &["BucketAlreadyExists", "BucketAlreadyOwnedByYou"]);
+        let mut d = error::api(&format!("create bucket {bucket}"), e);
+        if taken {
+            d.detail
+                .push_str(" Bucket names are global: choose another name, or import the existing bucket.");
+            d = d.at(&AttributePath::root().attr("name"));
+        }
+        d
+    })?;
+    tracing::info!(bucket, "bucket created");
+    model.id = Some(bucket.clone());
+    model.bucket = Some(bucket.clone());
+    model.arn = Some(format!("arn:{}:s3:::{bucket}", aws.partition()));
+    model.region = Some(aws.region.clone());
+    model.endpoint = Some(endpoint(aws));
+    model.role_arn = None;
+    model.access_key_id = None;
+    model.secret_access_key = None;
+
+    let baseline = async {
+        aws.s3
+            .put_public_access_block()
+            .bucket(&bucket)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(true)
+                    .ignore_public_acls(true)
+                    .block_public_policy(true)
+                    .restrict_public_buckets(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("block public access to bucket {bucket}"), e))?;
+        put_encryption(aws, &bucket, model.settings().kms_key_arn.as_deref()).await?;
+        if model.versioning.unwrap_or(true) {
+            put_versioning(aws, &bucket, true).await?;
+        }
+        aws.s3
+            .put_bucket_policy()
+            .bucket(&bucket)
+            .policy(bucket_policy(aws.partition(), &bucket))
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("set the TLS-only policy of bucket {bucket}"), e))?;
+        if model.expiry_days.is_some() {
+            put_expiry(aws, &bucket, model.expiry_days).await?;
+        }
+        let tags = aws.tags(&own_tags(&model));
+        if !tags.is_empty() {
+            put_tags(aws, &bucket, &tags).await?;
+        }
+        let created = access::create(
+            &aws.iam,
+            model.access_kind(),
+            &iam_name(&bucket),
+            &access_policy(aws.partition(), &bucket, model.settings().kms_key_arn.as_deref()),
+            model.irsa(),
+            &tags,
+        )
+        .await?;
+        Ok::<_, Diagnostic>(created)
+    };
+    match baseline.await {
+        Ok(created) => {
+            set_access(&mut model, created);
+            Ok(model)
+        }
+        Err(d) => {
+            let partial = model.clone();
+            Err(Failure::from(d).with_partial_state(to_value(&partial, &block().value_type())?))
+        }
+    }
+}
+
+fn set_access(model: &mut Model, access: Access) {
+    model.access = Some(access.kind);
+    model.role_arn = access.role_arn;
+    model.access_key_id = access.access_key_id;
+    model.secret_access_key = access.secret_access_key;
+}
+
+fn endpoint(aws: &Aws) -> String {
+    match &aws.endpoint_url {
+        Some(url) => url.clone(),
+        None => format!("https://s3.{}.amazonaws.com", aws.region),
+    }
+}
+
+/// Reads what exists into `model` (the prior state); `None` when the bucket is gone.
+async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let bucket = model.name.clone();
+    match aws.s3.head_bucket().bucket(&bucket).send().await {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["NotFound", "NoSuchBucket"]) => return Ok(None),
+        Err(e) => return Err(error::api(&format!("read bucket {bucket}"), e)),
+    }
+    let versioning = aws
+        .s3
+        .get_bucket_versioning()
+        .bucket(&bucket)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("read versioning of bucket {bucket}"), e))?;
+    model.versioning = Some(versioning.status() == Some(&BucketVersioningStatus::Enabled));
+
+    model.expiry_days = match aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await {
+        Ok(out) => out
+            .rules()
+            .iter()
+            .find(|r| r.id() == Some(EXPIRY_RULE_ID) && r.status() == &ExpirationStatus::Enabled)
+            .and_then(|r| r.expiration()?.days())
+            .map(i64::from),
+        Err(e) if error::has_code(&e, &["NoSuchLifecycleConfiguration"]) => None,
+        Err(e) => return Err(error::api(&format!("read the lifecycle of bucket {bucket}"), e)),
+    };
+
+    let actual_tags: BTreeMap<String, String> = match aws.s3.get_bucket_tagging().bucket(&bucket).send().await {
+        Ok(out) => out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+        Err(e) if error::has_code(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => BTreeMap::new(),
+        Err(e) => return Err(error::api(&format!("read the tags of bucket {bucket}"), e)),
+    };
+    // default_tags belong to the provider, not to this resource's `tags`.
+    let own: BTreeMap<String, String> = actual_tags
+        .into_iter()
+        .filter(|(k, v)| model.tags.as_ref().is_some_and(|t| t.contains_key(k)) || aws.default_tags.get(k) != Some(v))
+        .collect();
+    model.tags = if own.is_empty() && model.tags.is_none() {
+        None
+    } else {
+        Some(own)
+    };
+
+    let mut settings = model.settings();
+    settings.kms_key_arn = match aws.s3.get_bucket_encryption().bucket(&bucket).send().await {
+        Ok(out) => out
+            .server_side_encryption_configuration()
+            .and_then(|c| c.rules().first())
+            .and_then(|r| r.apply_server_side_encryption_by_default())
+            .filter(|d| d.sse_algorithm() == &ServerSideEncryption::AwsKms)
+            .and_then(|d| d.kms_master_key_id())
+            .map(str::to_string),
+        Err(e) if error::has_code(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => None,
+        Err(e) => return Err(error::api(&format!("read the encryption of bucket {bucket}"), e)),
+    };
+
+    let found = access::discover(&aws.iam, &iam_name(&bucket)).await?;
+    if found.kind == access::IRSA
+        && let Some((oidc, namespace)) = read_trust(aws, &iam_name(&bucket)).await?
+    {
+        settings.oidc_provider_arn = Some(oidc);
+        settings.namespace = Some(namespace);
+    }
+    if settings.namespace.is_none() {
+        settings.namespace = Some("circleci-server".into());
+    }
+    // The secret is known only from creation: keep it while the same key exists.
+    let secret = if found.access_key_id.is_some() && found.access_key_id == model.access_key_id {
+        model.secret_access_key.clone()
+    } else {
+        None
+    };
+    set_access(
+        &mut model,
+        Access {
+            secret_access_key: secret,
+            ..found
+        },
+    );
+    model.aws = Some(settings);
+    model.force_destroy = Some(model.force_destroy.unwrap_or(false));
+    model.id = Some(bucket.clone());
+    model.bucket = Some(bucket.clone());
+    model.arn = Some(format!("arn:{}:s3:::{bucket}", aws.partition()));
+    model.region = Some(aws.region.clone());
+    model.endpoint = Some(endpoint(aws));
+    Ok(Some(model))
+}
+
+/// The OIDC provider and namespace an IRSA role trusts, from its trust policy.
+async fn read_trust(aws: &Aws, role: &str) -> Result<Option<(String, String)>, Diagnostic> {
+    let out = aws
+        .iam
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("read IAM role {role}"), e))?;
+    let Some(doc) = out.role().and_then(|r| r.assume_role_policy_document()) else {
+        return Ok(None);
+    };
+    let decoded = percent_decode(doc);
+    let Ok(policy) = serde_json::from_str::<serde_json::Value>(&decoded) else {
+        return Ok(None);
+    };
+    let statement = &policy["Statement"][0];
+    let Some(oidc) = statement["Principal"]["Federated"].as_str() else {
+        return Ok(None);
+    };
+    let namespace = statement["Condition"]["StringLike"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .and_then(|v| v.as_str())
+        .and_then(|sub| sub.strip_prefix("system:serviceaccount:"))
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or("circleci-server");
+    Ok(Some((oidc.to_string(), namespace.to_string())))
+}
+
+/// IAM returns policy documents URL-encoded.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Failure> {
+    let bucket = planned.name.clone();
+    let new_settings = planned.settings();
+    let old_settings = prior.settings();
+    let result = async {
+        if prior.versioning != planned.versioning {
+            put_versioning(aws, &bucket, planned.versioning.unwrap_or(true)).await?;
+        }
+        if prior.expiry_days != planned.expiry_days {
+            put_expiry(aws, &bucket, planned.expiry_days).await?;
+        }
+        if prior.tags != planned.tags {
+            put_tags(aws, &bucket, &aws.tags(&own_tags(&planned))).await?;
+        }
+        if old_settings.kms_key_arn != new_settings.kms_key_arn {
+            put_encryption(aws, &bucket, new_settings.kms_key_arn.as_deref()).await?;
+        }
+        let policy = access_policy(aws.partition(), &bucket, new_settings.kms_key_arn.as_deref());
+        let name = iam_name(&bucket);
+        if prior.access_kind() != planned.access_kind() {
+            access::delete(&aws.iam, &name).await?;
+            let created = access::create(
+                &aws.iam,
+                planned.access_kind(),
+                &name,
+                &policy,
+                planned.irsa(),
+                &aws.tags(&own_tags(&planned)),
+            )
+            .await?;
+            set_access(&mut planned, created);
+        } else {
+            let current = Access {
+                kind: prior.access_kind().to_string(),
+                role_arn: prior.role_arn.clone(),
+                access_key_id: prior.access_key_id.clone(),
+                secret_access_key: prior.secret_access_key.clone(),
+            };
+            access::update(&aws.iam, &current, &name, &policy, planned.irsa()).await?;
+            set_access(&mut planned, current);
+        }
+        Ok::<_, Diagnostic>(())
+    };
+    match result.await {
+        Ok(()) => Ok(planned),
+        // What changed before the failure is read back by the next refresh.
+        Err(d) => Err(Failure::from(d).with_partial_state(to_value(&prior, &block().value_type())?)),
+    }
+}
+
+async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<usize, Diagnostic> {
+    // The TLS-only policy would refuse an emulator's plain-HTTP deletes; the bucket is going anyway.
+    let _ = aws.s3.delete_bucket_policy().bucket(bucket).send().await;
+    let mut deleted = 0;
+    let mut key_marker = None;
+    let mut version_marker = None;
+    loop {
+        let page = aws
+            .s3
+            .list_object_versions()
+            .bucket(bucket)
+            .set_key_marker(key_marker.clone())
+            .set_version_id_marker(version_marker.clone())
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("list objects of bucket {bucket}"), e))?;
+        let mut ids = Vec::new();
+        for v in page.versions() {
+            if let Some(key) = v.key() {
+                ids.push(
+                    ObjectIdentifier::builder()
+                        .key(key)
+                        .set_version_id(v.version_id().map(str::to_string))
+                        .build()
+                        .map_err(s3_error("delete"))?,
+                );
+            }
+        }
+        for m in page.delete_markers() {
+            if let Some(key) = m.key() {
+                ids.push(
+                    ObjectIdentifier::builder()
+                        .key(key)
+                        .set_version_id(m.version_id().map(str::to_string))
+                        .build()
+                        .map_err(s3_error("delete"))?,
+                );
+            }
+        }
+        if !ids.is_empty() {
+            deleted += ids.len();
+            aws.s3
+                .delete_objects()
+                .bucket(bucket)
+                .delete(
+                    Delete::builder()
+                        .set_objects(Some(ids))
+                        .quiet(true)
+                        .build()
+                        .map_err(s3_error("delete"))?,
+                )
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("delete objects of bucket {bucket}"), e))?;
+        }
+        if page.is_truncated() != Some(true) {
+            break;
+        }
+        key_marker = page.next_key_marker().map(str::to_string);
+        version_marker = page.next_version_id_marker().map(str::to_string);
+    }
+    Ok(deleted)
+}
+
+async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
+    let bucket = model.name.clone();
+    if model.force_destroy == Some(true) {
+        let deleted = empty_bucket(aws, &bucket).await?;
+        tracing::info!(bucket, deleted, "emptied bucket (force_destroy)");
+    }
+    match aws.s3.delete_bucket().bucket(&bucket).send().await {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["NoSuchBucket", "NotFound"]) => {}
+        Err(e) if error::has_code(&e, &["BucketNotEmpty"]) => {
+            return Err(Diagnostic::error(
+                format!("Bucket {bucket} is not empty"),
+                "It holds artifacts, job output or audit logs, so it was kept. Empty it, or set force_destroy = true \
+                 and apply, then destroy again.",
+            )
+            .at(&AttributePath::root().attr("force_destroy"))
+            .into());
+        }
+        Err(e) => return Err(error::api(&format!("delete bucket {bucket}"), e).into()),
+    }
+    access::delete(&aws.iam, &iam_name(&bucket)).await?;
+    Ok(())
+}
+
+#[async_trait]
+impl<D: AwsData> Resource<D> for ObjectStorage {
+    fn type_name(&self) -> &'static str {
+        "circleci_object_storage"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(block())
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let name_path = AttributePath::root().attr("name");
+        if let Some(name) = config.attr("name").as_str()
+            && let Some(problem) = bucket_name_problem(name)
+        {
+            diags.attribute_error(&name_path, "Invalid bucket name", format!("{name:?} {problem}."));
+        }
+        if config.attr("aws").is_null() {
+            diags.attribute_error(
+                &AttributePath::root().attr("aws"),
+                "Missing cloud block",
+                "Add an aws { } block: it says which cloud the bucket lives in (only AWS is supported so far).",
+            );
+        }
+        if let Some(kind) = config.attr("access").as_str() {
+            access::validate(
+                kind,
+                config.attr("aws").attr("oidc_provider_arn"),
+                &AttributePath::root().attr("aws"),
+                diags,
+            );
+        }
+    }
+
+    async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
+        // Access outputs change only when the access itself is re-made.
+        if plan.prior.is_null() || plan.planned.attr("access") != plan.prior.attr("access") {
+            return;
+        }
+        for name in ["role_arn", "access_key_id", "secret_access_key"] {
+            plan.planned.set_attr(name, plan.prior.attr(name).clone());
+        }
+    }
+
+    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
+        let aws = ctx.data()?.aws()?;
+        let model = create(aws, from_value(planned)?).await?;
+        Ok(to_value(&model, &block().value_type())?)
+    }
+
+    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        let aws = ctx.data()?.aws()?;
+        match read(aws, from_value(state)?).await? {
+            Some(model) => Ok(Some(to_value(&model, &block().value_type())?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
+        let aws = ctx.data()?.aws()?;
+        let model = update(aws, from_value(prior)?, from_value(planned)?).await?;
+        Ok(to_value(&model, &block().value_type())?)
+    }
+
+    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
+        let aws = ctx.data()?.aws()?;
+        delete(aws, from_value(prior)?).await
+    }
+
+    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Value, Diagnostics> {
+        if let Some(problem) = bucket_name_problem(id) {
+            return Err(
+                Diagnostic::error("Invalid import ID", format!("Import by bucket name: {id:?} {problem}.")).into(),
+            );
+        }
+        Ok(to_value(
+            &Model {
+                name: id.to_string(),
+                ..Default::default()
+            },
+            &block().value_type(),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names() {
+        assert!(bucket_name_problem("circleci-data").is_none());
+        assert!(bucket_name_problem("Bad_Name").is_some());
+        assert!(bucket_name_problem("ab").is_some());
+        assert!(bucket_name_problem("10.0.0.1").is_some());
+    }
+
+    #[test]
+    fn policy_decoding() {
+        assert_eq!(percent_decode("%7B%22a%22%3A1%7D"), r#"{"a":1}"#);
+    }
+}
