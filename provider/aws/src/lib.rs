@@ -11,3 +11,12 @@ pub mod load_balancer;
 pub mod object_storage;
 
 pub use client::{Aws, AwsData, provider_block};
+
+/// The SDK crates, for tests and callers that need their types.
+pub mod sdk {
+    pub use aws_sdk_autoscaling as autoscaling;
+    pub use aws_sdk_ec2 as ec2;
+    pub use aws_sdk_elasticloadbalancingv2 as elbv2;
+    pub use aws_sdk_iam as iam;
+    pub use aws_sdk_s3 as s3;
+}

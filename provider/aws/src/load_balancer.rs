@@ -451,32 +451,38 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
             .collect(),
     );
     settings.node_ports = Some(node_ports);
-    // Which of the known node groups still carry the target groups.
+    // The node groups that carry all of this load balancer's target groups.
     let arns: Vec<&String> = target_groups.values().collect();
     let mut attached = Vec::new();
-    for group in settings.target_autoscaling_group_names.clone().unwrap_or_default() {
-        let out = aws
+    let mut token = None;
+    loop {
+        let page = aws
             .autoscaling
-            .describe_load_balancer_target_groups()
-            .auto_scaling_group_name(&group)
+            .describe_auto_scaling_groups()
+            .set_next_token(token.clone())
             .send()
-            .await;
-        if let Ok(out) = out
-            && arns.iter().all(|a| {
-                out.load_balancer_target_groups()
-                    .iter()
-                    .any(|s| s.load_balancer_target_group_arn() == Some(a.as_str()))
-            })
-        {
-            attached.push(group);
+            .await
+            .map_err(|e| error::api("list autoscaling groups", e))?;
+        for group in page.auto_scaling_groups() {
+            if !arns.is_empty() && arns.iter().all(|a| group.target_group_arns().contains(a)) {
+                attached.push(group.auto_scaling_group_name().unwrap_or_default().to_string());
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
-    settings.target_autoscaling_group_names =
-        if attached.is_empty() && settings.target_autoscaling_group_names.is_none() {
-            None
-        } else {
-            Some(attached)
-        };
+    // Keep the configured order; groups attached out of band come last.
+    let configured = settings.target_autoscaling_group_names.clone().unwrap_or_default();
+    let mut ordered: Vec<String> = configured.iter().filter(|g| attached.contains(g)).cloned().collect();
+    ordered.extend(attached.into_iter().filter(|g| !configured.contains(g)));
+    settings.target_autoscaling_group_names = if ordered.is_empty() && settings.target_autoscaling_group_names.is_none()
+    {
+        None
+    } else {
+        Some(ordered)
+    };
     model.aws = Some(settings);
     model.allow_external = Some(model.allow_external.unwrap_or(false));
     Ok(Some(model))
@@ -699,7 +705,8 @@ impl<D: AwsData> Resource<D> for LoadBalancer {
     }
 
     async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Value, Diagnostics> {
-        if !id.starts_with("arn:") || !id.contains(":loadbalancer/net/") {
+        // Only the shape is checked: moto writes `app/` into network load balancers' ARNs.
+        if !id.starts_with("arn:") || !id.contains(":loadbalancer/") {
             return Err(Diagnostic::error(
                 "Invalid import ID",
                 format!("Import by network load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net/NAME/ID), not {id:?}."),

@@ -3,61 +3,18 @@
 
 #![cfg(feature = "aws")]
 
-use std::path::Path;
+mod common;
 
+use acceptance_tests::for_each_terraform;
 use acceptance_tests::moto::Moto;
-use acceptance_tests::{Workdir, for_each_terraform, provider_block};
 use circleci_aws::Aws;
-use circleci_cty::Value;
-
-const REGION: &str = "eu-west-1";
-const OIDC: &str = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE";
-
-fn provider() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_terraform-provider-circleci"))
-}
-
-/// AWS clients for the test's own checks, built the same way the provider builds them.
-fn aws(moto: &Moto, runtime: &tokio::runtime::Runtime) -> Aws {
-    // SAFETY: every test sets the same values; nothing reads them concurrently in a racy way
-    // that could observe a different value.
-    unsafe {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    }
-    let block = Value::object([
-        ("region", Value::from(REGION)),
-        ("endpoint_url", Value::from(moto.endpoint.as_str())),
-        ("max_attempts", Value::int(2)),
-        ("retry_mode", Value::from("standard")),
-        ("profile", Value::Null),
-        ("default_tags", Value::Null),
-        ("assume_role", Value::Null),
-    ]);
-    runtime.block_on(Aws::from_block(&block)).expect("aws clients")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use common::{OIDC, REGION, aws, provider_config, runtime, workdir};
 
 fn config(moto: &Moto, body: &str) -> String {
-    let provider_body = format!(
-        "  aws {{\n    region       = \"{REGION}\"\n    endpoint_url = \"{}\"\n    default_tags = {{ managed_by = \"terraform\" }}\n  }}\n",
-        moto.endpoint
-    );
     format!(
         "{}resource \"circleci_object_storage\" \"this\" {{\n{body}\n}}\n",
-        provider_block(&provider_body)
+        provider_config(&moto.endpoint)
     )
-}
-
-fn workdir(tf: &acceptance_tests::Terraform, moto: &Moto) -> Workdir {
-    Workdir::new(tf, provider()).envs(moto.env())
 }
 
 fn tags(aws: &Aws, rt: &tokio::runtime::Runtime, bucket: &str) -> Vec<(String, String)> {
@@ -199,8 +156,8 @@ fn create_update_drift_import_replace_destroy() {
                 .put_bucket_versioning()
                 .bucket(bucket)
                 .versioning_configuration(
-                    aws_sdk_s3::types::VersioningConfiguration::builder()
-                        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    circleci_aws::sdk::s3::types::VersioningConfiguration::builder()
+                        .status(circleci_aws::sdk::s3::types::BucketVersioningStatus::Enabled)
                         .build(),
                 )
                 .send(),
