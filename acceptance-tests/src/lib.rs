@@ -9,6 +9,7 @@
 //! `terraform` on PATH when it is a different version. Set `TF_ACC_TERRAFORM` to a path to use
 //! only that one.
 
+pub mod faults;
 pub mod moto;
 pub mod plugin_client;
 

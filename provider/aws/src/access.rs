@@ -294,3 +294,81 @@ pub async fn delete(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), Diagnos
         Err(e) => Err(error::api(&format!("delete IAM user {name}"), e)),
     }
 }
+
+/// IAM returns policy documents URL-encoded.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn trust_statement(document: &str) -> Option<serde_json::Value> {
+    let policy: serde_json::Value = serde_json::from_str(&percent_decode(document)).ok()?;
+    Some(policy["Statement"][0].clone())
+}
+
+/// The OIDC provider an IRSA trust policy names.
+pub fn federated_principal(document: &str) -> Option<String> {
+    trust_statement(document)?["Principal"]["Federated"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The OIDC provider and Kubernetes namespace an IRSA trust policy admits.
+pub fn trusted_namespace(document: &str) -> Option<(String, String)> {
+    let statement = trust_statement(document)?;
+    let oidc = statement["Principal"]["Federated"].as_str()?.to_string();
+    let namespace = statement["Condition"]["StringLike"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .and_then(|v| v.as_str())
+        .and_then(|sub| sub.strip_prefix("system:serviceaccount:"))
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or("circleci-server")
+        .to_string();
+    Some((oidc, namespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_policies_read_back() {
+        let irsa = Irsa {
+            oidc_provider_arn: "arn:aws:iam::1:oidc-provider/oidc.example/id/X",
+            namespace: "ci",
+            service_account: "*",
+        };
+        let encoded = trust_policy(&irsa).replace('"', "%22").replace(':', "%3A");
+        assert_eq!(
+            trusted_namespace(&encoded),
+            Some((irsa.oidc_provider_arn.to_string(), "ci".to_string()))
+        );
+        assert_eq!(
+            federated_principal(&trust_policy(&irsa)).as_deref(),
+            Some(irsa.oidc_provider_arn)
+        );
+    }
+}

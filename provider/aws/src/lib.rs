@@ -8,6 +8,7 @@ pub mod access;
 mod client;
 pub mod error;
 pub mod load_balancer;
+pub mod nomad_client_group;
 pub mod object_storage;
 
 pub use client::{Aws, AwsData, provider_block};

@@ -576,45 +576,10 @@ async fn read_trust(aws: &Aws, role: &str) -> Result<Option<(String, String)>, D
         .send()
         .await
         .map_err(|e| error::api(&format!("read IAM role {role}"), e))?;
-    let Some(doc) = out.role().and_then(|r| r.assume_role_policy_document()) else {
-        return Ok(None);
-    };
-    let decoded = percent_decode(doc);
-    let Ok(policy) = serde_json::from_str::<serde_json::Value>(&decoded) else {
-        return Ok(None);
-    };
-    let statement = &policy["Statement"][0];
-    let Some(oidc) = statement["Principal"]["Federated"].as_str() else {
-        return Ok(None);
-    };
-    let namespace = statement["Condition"]["StringLike"]
-        .as_object()
-        .and_then(|m| m.values().next())
-        .and_then(|v| v.as_str())
-        .and_then(|sub| sub.strip_prefix("system:serviceaccount:"))
-        .and_then(|rest| rest.split(':').next())
-        .unwrap_or("circleci-server");
-    Ok(Some((oidc.to_string(), namespace.to_string())))
-}
-
-/// IAM returns policy documents URL-encoded.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    Ok(out
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .and_then(access::trusted_namespace))
 }
 
 async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Failure> {
@@ -850,10 +815,5 @@ mod tests {
         assert!(bucket_name_problem("Bad_Name").is_some());
         assert!(bucket_name_problem("ab").is_some());
         assert!(bucket_name_problem("10.0.0.1").is_some());
-    }
-
-    #[test]
-    fn policy_decoding() {
-        assert_eq!(percent_decode("%7B%22a%22%3A1%7D"), r#"{"a":1}"#);
     }
 }

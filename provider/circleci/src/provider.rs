@@ -63,6 +63,8 @@ impl Provider for CircleCiProvider {
             Arc::new(circleci_aws::object_storage::ObjectStorage),
             #[cfg(feature = "aws")]
             Arc::new(circleci_aws::load_balancer::LoadBalancer),
+            #[cfg(feature = "aws")]
+            Arc::new(circleci_aws::nomad_client_group::NomadClientGroup),
         ]
     }
 

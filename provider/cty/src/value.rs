@@ -148,6 +148,20 @@ impl Value {
         }
     }
 
+    /// This value with every unknown inside it replaced by null (for state saved after a
+    /// failure, which must be wholly known).
+    pub fn unknown_as_null(&self) -> Value {
+        match self {
+            Value::Unknown => Value::Null,
+            Value::List(items) => Value::List(items.iter().map(Value::unknown_as_null).collect()),
+            Value::Set(items) => Value::Set(items.iter().map(Value::unknown_as_null).collect()),
+            Value::Tuple(items) => Value::Tuple(items.iter().map(Value::unknown_as_null).collect()),
+            Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.unknown_as_null())).collect()),
+            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), v.unknown_as_null())).collect()),
+            other => other.clone(),
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),

@@ -296,6 +296,54 @@ echo "Nomad client started"
     }
 }
 
+impl ClientSettings {
+    /// Reads the settings back from a script this module rendered (for import and drift
+    /// detection from a launch template's user data). `None` for any other script.
+    pub fn parse(script: &str) -> Option<ClientSettings> {
+        let quoted = |name: &str| -> Option<String> {
+            let start = script.find(&format!("readonly {name}='"))? + name.len() + 11;
+            let end = script[start..].find('\'')? + start;
+            Some(script[start..end].to_string())
+        };
+        let heredoc = |path: &str| -> Option<String> {
+            let marker = format!("cat > {path} <<'EOF'\n");
+            let start = script.find(&marker)? + marker.len();
+            let end = script[start..].find("EOF\n")? + start;
+            Some(script[start..end].to_string())
+        };
+        let hcl_value = |key: &str| -> Option<String> {
+            let line = script.lines().find(|l| l.trim_start().starts_with(key))?;
+            let start = line.find('"')? + 1;
+            let end = line[start..].find('"')? + start;
+            Some(line[start..end].to_string())
+        };
+        let blocked_line = script.lines().find(|l| l.starts_with("readonly BLOCKED_CIDRS=("))?;
+        let inner = blocked_line
+            .strip_prefix("readonly BLOCKED_CIDRS=(")?
+            .strip_suffix(')')?;
+        let blocked_cidrs = inner
+            .split_whitespace()
+            .map(|c| c.trim_matches('\'').to_string())
+            .filter(|c| c != "169.254.0.0/16")
+            .collect();
+        Some(ClientSettings {
+            server_address: hcl_value("retry_join")?,
+            ca_cert_pem: heredoc("/etc/ssl/nomad/ca.pem")?,
+            client_cert_pem: heredoc("/etc/ssl/nomad/client.pem")?,
+            client_key_pem: heredoc("/etc/ssl/nomad/key.pem")?,
+            nomad_version: quoted("NOMAD_VERSION")?,
+            docker_network_cidr: quoted("DOCKER_POOL")?,
+            blocked_cidrs,
+            node_class: hcl_value("node_class")?,
+            cloud: if quoted("DNS_RESOLVER")? == "169.254.169.254" {
+                "gcp".into()
+            } else {
+                "aws".into()
+            },
+        })
+    }
+}
+
 fn with_newline(text: &str) -> String {
     if text.ends_with('\n') {
         text.to_string()
@@ -343,6 +391,20 @@ mod tests {
             "PEM without trailing newline still ends its heredoc"
         );
         assert!(s.contains("DPkg::Lock::Timeout"));
+    }
+
+    #[test]
+    fn parse_reads_back_what_script_wrote() {
+        let settings = sample();
+        let parsed = ClientSettings::parse(&settings.script()).expect("parse");
+        assert_eq!(parsed.server_address, "nomad.circleci.internal:4647");
+        assert_eq!(parsed.blocked_cidrs, settings.blocked_cidrs);
+        assert_eq!(parsed.nomad_version, settings.nomad_version);
+        assert_eq!(parsed.node_class, settings.node_class);
+        assert_eq!(parsed.ca_cert_pem, settings.ca_cert_pem);
+        assert_eq!(parsed.client_cert_pem.trim_end(), settings.client_cert_pem.trim_end());
+        assert_eq!(parsed.client_key_pem, settings.client_key_pem);
+        assert!(ClientSettings::parse("#!/bin/sh\necho hi\n").is_none());
     }
 
     #[test]

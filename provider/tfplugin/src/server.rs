@@ -601,7 +601,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 tracing::warn!(type_name, op = op.name(), "operation failed");
                 diags.extend(failure.diagnostics);
                 // Keep what exists: a partial state if the resource reported one, else the prior.
-                failure.partial_state.unwrap_or_else(|| prior.clone())
+                // Values the failure left undecided are saved as null.
+                failure
+                    .partial_state
+                    .map(|s| s.unknown_as_null())
+                    .unwrap_or_else(|| prior.clone())
             }
         };
         let new_state = match encode(&new_state, &entry.ty) {

@@ -62,7 +62,9 @@ impl Resource<String> for Widget {
         let mut state = planned.clone();
         state.set_attr("id", Value::from(format!("{}-1", ctx.data()?)));
         if planned.attr("fail_after_create").as_bool() == Some(true) {
-            // Created, then failed: the framework must keep what exists in state.
+            // Created, then failed: the framework must keep what exists in state, and save what
+            // was still undecided (here `color`) as null rather than unknown.
+            state.set_attr("color", Value::Unknown);
             return Err(Failure::from(Diagnostic::error("later step failed", "")).with_partial_state(state));
         }
         if ctx.timeout() < Duration::from_secs(1) {
@@ -300,6 +302,7 @@ async fn failure_after_create_keeps_partial_state() {
     assert_eq!(resp.diagnostics[0].summary, "later step failed");
     let state = msgpack::decode(&resp.new_state.unwrap().msgpack, &ty).unwrap();
     assert_eq!(state.attr("id"), &Value::from("r-1"), "what was created stays in state");
+    assert!(state.is_wholly_known(), "no unknowns in saved state");
 }
 
 #[tokio::test]
