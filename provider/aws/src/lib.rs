@@ -10,6 +10,8 @@ pub mod error;
 pub mod load_balancer;
 pub mod nomad_client_group;
 pub mod object_storage;
+pub mod vm_service_access;
+pub mod vm_service_image;
 
 pub use client::{Aws, AwsData, provider_block};
 

@@ -65,6 +65,10 @@ impl Provider for CircleCiProvider {
             Arc::new(circleci_aws::load_balancer::LoadBalancer),
             #[cfg(feature = "aws")]
             Arc::new(circleci_aws::nomad_client_group::NomadClientGroup),
+            #[cfg(feature = "aws")]
+            Arc::new(circleci_aws::vm_service_image::VmServiceImage),
+            #[cfg(feature = "aws")]
+            Arc::new(circleci_aws::vm_service_access::VmServiceAccess),
         ]
     }
 
