@@ -10,6 +10,8 @@
 //! only that one.
 
 pub mod faults;
+#[cfg(feature = "aws")]
+pub mod fixtures;
 pub mod moto;
 pub mod plugin_client;
 

@@ -1,21 +1,109 @@
 //! Applies one of the examples/ root modules against local emulators and prints its outputs.
 //! Used by `scripts/run-example`; the provider binary path comes in CIRCLECI_PROVIDER_BIN.
+//!
+//! AWS examples (`aws-*`) run against a moto server started here, with the network, node
+//! groups and images they expect made first through the AWS API; because the emulator ends
+//! with this process, they are destroyed again after their outputs are printed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use acceptance_tests::{workspace_root, write_mirror};
 
+/// Runs terraform; `quiet` keeps only the last line of its output (unless it fails).
+fn terraform(terraform: &Path, dir: &Path, config: &Path, env: &[(String, String)], args: &[&str], quiet: bool) {
+    eprintln!("+ terraform {}", args.join(" "));
+    let mut cmd = Command::new(terraform);
+    cmd.args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let ok = if quiet {
+        let out = cmd.output().expect("run terraform");
+        let text = String::from_utf8_lossy(&out.stdout);
+        if out.status.success() {
+            println!(
+                "{}",
+                text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default()
+            );
+        } else {
+            print!("{text}");
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        }
+        out.status.success()
+    } else {
+        cmd.status().expect("run terraform").success()
+    };
+    if !ok {
+        std::process::exit(1);
+    }
+}
+
+/// Starts moto and makes what the AWS example takes as inputs; returns the emulator (kept
+/// alive by the caller) and the TF_VAR_ environment.
+#[cfg(feature = "aws")]
+fn aws_inputs() -> (acceptance_tests::moto::Moto, Vec<(String, String)>) {
+    use acceptance_tests::fixtures;
+    let moto = acceptance_tests::moto::Moto::start();
+    let mut env: Vec<(String, String)> = moto.env().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for (k, v) in &env {
+        // SAFETY: single-threaded here; the SDK reads them when the clients are built.
+        unsafe { std::env::set_var(k, v) };
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let block = circleci_cty::Value::object([
+        ("region", circleci_cty::Value::from(fixtures::REGION)),
+        ("endpoint_url", circleci_cty::Value::from(moto.endpoint.as_str())),
+        ("max_attempts", circleci_cty::Value::int(3)),
+        ("retry_mode", circleci_cty::Value::from("standard")),
+        ("profile", circleci_cty::Value::Null),
+        ("default_tags", circleci_cty::Value::Null),
+        ("assume_role", circleci_cty::Value::Null),
+    ]);
+    let aws = runtime
+        .block_on(circleci_aws::Aws::from_block(&block))
+        .expect("AWS clients");
+    let network = fixtures::network(&aws, &runtime);
+    fixtures::node_group(&aws, &runtime, "eks-nodes", &network);
+    let image = fixtures::any_moto_image(&aws, &runtime);
+    let source = fixtures::image(&aws, &runtime, "circleci-vm-source");
+    let list = |items: &[String]| {
+        format!(
+            "[{}]",
+            items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(",")
+        )
+    };
+    env.extend([
+        ("TF_VAR_region".to_string(), fixtures::REGION.to_string()),
+        ("TF_VAR_aws_endpoint_url".to_string(), moto.endpoint.clone()),
+        ("TF_VAR_vpc_id".to_string(), network.vpc_id.clone()),
+        ("TF_VAR_subnet_ids".to_string(), list(&network.subnet_ids)),
+        ("TF_VAR_node_group_names".to_string(), list(&["eks-nodes".to_string()])),
+        ("TF_VAR_nomad_image_id".to_string(), image),
+        ("TF_VAR_vm_source_image_id".to_string(), source),
+    ]);
+    eprintln!(
+        "moto (AWS emulator) on {}; fixtures: {} with subnets {:?}",
+        moto.endpoint, network.vpc_id, network.subnet_ids
+    );
+    (moto, env)
+}
+
 fn main() {
-    let name = std::env::args().nth(1).unwrap_or_else(|| "nomad-tls".to_string());
+    let name = std::env::args().nth(1).unwrap_or_else(|| "aws-nomad".to_string());
     let provider = PathBuf::from(std::env::var("CIRCLECI_PROVIDER_BIN").expect("CIRCLECI_PROVIDER_BIN"));
-    let terraform = std::env::var("TERRAFORM")
+    let tf = std::env::var("TERRAFORM")
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace_root().join(".venv/bin/terraform"));
     let source = workspace_root().join("examples").join(&name);
     assert!(source.is_dir(), "no example named {name} under examples/");
 
-    // Work in .work/<name> so the state survives for `terraform destroy` or another apply.
+    // Work in .work/<name>, with the mirror and CLI configuration beside the state.
     let workdir = workspace_root().join(".work").join(&name);
     std::fs::create_dir_all(&workdir).expect("work dir");
     for entry in std::fs::read_dir(&source).expect("example dir").flatten() {
@@ -25,29 +113,53 @@ fn main() {
     }
     // The provider binary changes between builds: its lock entry must be recorded afresh.
     let _ = std::fs::remove_file(workdir.join(".terraform.lock.hcl"));
-    // The mirror and CLI configuration live beside the state, so the printed commands work later.
     let config = write_mirror(&provider, &workdir);
 
-    let run = |args: &[&str]| {
-        eprintln!("+ terraform {}", args.join(" "));
-        let status = Command::new(&terraform)
-            .args(args)
-            .current_dir(&workdir)
-            .env("TF_CLI_CONFIG_FILE", &config)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .status()
-            .expect("run terraform");
-        if !status.success() {
-            std::process::exit(status.code().unwrap_or(1));
-        }
+    let ephemeral = name.starts_with("aws");
+    #[cfg(feature = "aws")]
+    let (_moto, env) = if ephemeral {
+        // A fresh emulator each run: state from an earlier run points at one that is gone.
+        let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
+        let (moto, env) = aws_inputs();
+        (Some(moto), env)
+    } else {
+        (None, Vec::new())
     };
-    run(&["init", "-input=false", "-no-color"]);
-    // apply prints the outputs at its end.
-    run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    eprintln!(
-        "\nState is in {dir}. To remove everything:\n  cd {dir} && TF_CLI_CONFIG_FILE=terraformrc {tf} destroy",
-        dir = workdir.display(),
-        tf = terraform.display()
+    #[cfg(not(feature = "aws"))]
+    let env: Vec<(String, String)> = Vec::new();
+
+    terraform(
+        &tf,
+        &workdir,
+        &config,
+        &env,
+        &["init", "-input=false", "-no-color"],
+        true,
     );
+    // apply prints the outputs at its end.
+    terraform(
+        &tf,
+        &workdir,
+        &config,
+        &env,
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        false,
+    );
+    if ephemeral {
+        eprintln!("\nThe emulator stops with this command, so what was made is destroyed again:");
+        terraform(
+            &tf,
+            &workdir,
+            &config,
+            &env,
+            &["destroy", "-auto-approve", "-input=false", "-no-color"],
+            true,
+        );
+    } else {
+        eprintln!(
+            "\nState is in {dir}. To remove everything:\n  cd {dir} && TF_CLI_CONFIG_FILE=terraformrc {tf} destroy",
+            dir = workdir.display(),
+            tf = tf.display()
+        );
+    }
 }

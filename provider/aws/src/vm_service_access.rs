@@ -182,33 +182,41 @@ pub fn policy(partition: &str, security_group: &str) -> String {
     .to_string()
 }
 
-/// The ingress rules: each range's description says which input it came from.
+/// The ingress rules: each range's description says which inputs it came from (a range in
+/// both the cluster's and the Nomad clients' lists is one rule, described `cluster,nomad`).
 fn permissions(config: &Value) -> Vec<IpPermission> {
-    let ranges = |names: &[(&str, &str)]| -> Vec<IpRange> {
-        names
-            .iter()
-            .flat_map(|(attr, label)| {
-                strings(config, attr)
-                    .into_iter()
-                    .map(move |c| IpRange::builder().cidr_ip(c).description(*label).build())
-            })
-            .collect()
-    };
+    let mut labels: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (attr, label) in [("cluster_cidrs", CLUSTER), ("nomad_cidrs", NOMAD)] {
+        for cidr in strings(config, attr) {
+            let entry = labels.entry(cidr).or_default();
+            if !entry.contains(&label) {
+                entry.push(label);
+            }
+        }
+    }
     let mut out = Vec::new();
     for port in [22, 2376] {
-        let r = ranges(&[("cluster_cidrs", CLUSTER), ("nomad_cidrs", NOMAD)]);
-        if !r.is_empty() {
+        let ranges: Vec<IpRange> = labels
+            .iter()
+            .map(|(cidr, l)| IpRange::builder().cidr_ip(cidr).description(l.join(",")).build())
+            .collect();
+        if !ranges.is_empty() {
             out.push(
                 IpPermission::builder()
                     .ip_protocol("tcp")
                     .from_port(port)
                     .to_port(port)
-                    .set_ip_ranges(Some(r))
+                    .set_ip_ranges(Some(ranges))
                     .build(),
             );
         }
     }
-    let ssh = ranges(&[("allowed_ssh_cidrs", SSH)]);
+    let ssh: Vec<IpRange> = strings(config, "allowed_ssh_cidrs")
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|c| IpRange::builder().cidr_ip(c).description(SSH).build())
+        .collect();
     if !ssh.is_empty() {
         out.push(
             IpPermission::builder()
@@ -401,7 +409,7 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
                 .iter()
                 .filter(|p| p.from_port() == Some(port))
                 .flat_map(|p| p.ip_ranges().iter())
-                .filter(|r| r.description() == Some(label))
+                .filter(|r| r.description().is_some_and(|d| d.split(',').any(|l| l == label)))
                 .filter_map(|r| r.cidr_ip().map(str::to_string))
                 .collect()
         };

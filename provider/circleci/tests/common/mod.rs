@@ -8,10 +8,12 @@ use std::path::Path;
 use acceptance_tests::moto::Moto;
 use acceptance_tests::{Terraform, Workdir, provider_block};
 use circleci_aws::Aws;
-use circleci_aws::sdk::{autoscaling, ec2};
 use circleci_cty::Value;
 
-pub const REGION: &str = "eu-west-1";
+#[allow(unused_imports)]
+pub use acceptance_tests::fixtures::{
+    Network, REGION, any_moto_image, attached_target_groups, image, network, node_group,
+};
 pub const OIDC: &str = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE";
 
 pub fn provider() -> &'static Path {
@@ -54,116 +56,4 @@ pub fn provider_config(endpoint: &str) -> String {
 
 pub fn workdir(tf: &Terraform, moto: &Moto) -> Workdir {
     Workdir::new(tf, provider()).envs(moto.env())
-}
-
-/// A VPC with two subnets in two zones.
-pub struct Network {
-    pub vpc_id: String,
-    pub subnet_ids: Vec<String>,
-}
-
-pub fn network(aws: &Aws, rt: &tokio::runtime::Runtime) -> Network {
-    let vpc = rt
-        .block_on(aws.ec2.create_vpc().cidr_block("10.0.0.0/16").send())
-        .unwrap();
-    let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
-    let subnet_ids = ["a", "b"]
-        .iter()
-        .enumerate()
-        .map(|(i, zone)| {
-            let out = rt
-                .block_on(
-                    aws.ec2
-                        .create_subnet()
-                        .vpc_id(&vpc_id)
-                        .cidr_block(format!("10.0.{i}.0/24"))
-                        .availability_zone(format!("{REGION}{zone}"))
-                        .send(),
-                )
-                .unwrap();
-            out.subnet().unwrap().subnet_id().unwrap().to_string()
-        })
-        .collect();
-    Network { vpc_id, subnet_ids }
-}
-
-/// An AMI registered in moto, as a source image or a node image.
-pub fn image(aws: &Aws, rt: &tokio::runtime::Runtime, name: &str) -> String {
-    let reservation = rt
-        .block_on(
-            aws.ec2
-                .run_instances()
-                .image_id(any_moto_image(aws, rt))
-                .min_count(1)
-                .max_count(1)
-                .send(),
-        )
-        .unwrap();
-    let instance = reservation.instances()[0].instance_id().unwrap().to_string();
-    let out = rt
-        .block_on(aws.ec2.create_image().instance_id(&instance).name(name).send())
-        .unwrap();
-    rt.block_on(aws.ec2.terminate_instances().instance_ids(&instance).send())
-        .unwrap();
-    out.image_id().unwrap().to_string()
-}
-
-/// One of the AMIs moto ships.
-pub fn any_moto_image(aws: &Aws, rt: &tokio::runtime::Runtime) -> String {
-    let out = rt.block_on(aws.ec2.describe_images().owners("amazon").send()).unwrap();
-    out.images()
-        .iter()
-        .find_map(|i| i.image_id())
-        .expect("moto ships AMIs")
-        .to_string()
-}
-
-/// An autoscaling group standing in for a cluster node group (no instances).
-pub fn node_group(aws: &Aws, rt: &tokio::runtime::Runtime, name: &str, network: &Network) {
-    let image = any_moto_image(aws, rt);
-    rt.block_on(
-        aws.ec2
-            .create_launch_template()
-            .launch_template_name(format!("{name}-lt"))
-            .launch_template_data(
-                ec2::types::RequestLaunchTemplateData::builder()
-                    .image_id(image)
-                    .instance_type(ec2::types::InstanceType::T3Micro)
-                    .build(),
-            )
-            .send(),
-    )
-    .unwrap();
-    rt.block_on(
-        aws.autoscaling
-            .create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_template(
-                autoscaling::types::LaunchTemplateSpecification::builder()
-                    .launch_template_name(format!("{name}-lt"))
-                    .build(),
-            )
-            .min_size(0)
-            .max_size(1)
-            .desired_capacity(0)
-            .vpc_zone_identifier(network.subnet_ids.join(","))
-            .send(),
-    )
-    .unwrap();
-}
-
-/// Target groups attached to an autoscaling group.
-pub fn attached_target_groups(aws: &Aws, rt: &tokio::runtime::Runtime, group: &str) -> Vec<String> {
-    let out = rt
-        .block_on(
-            aws.autoscaling
-                .describe_load_balancer_target_groups()
-                .auto_scaling_group_name(group)
-                .send(),
-        )
-        .unwrap();
-    out.load_balancer_target_groups()
-        .iter()
-        .filter_map(|t| t.load_balancer_target_group_arn().map(str::to_string))
-        .collect()
 }

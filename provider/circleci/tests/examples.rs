@@ -1,0 +1,66 @@
+//! The examples/ root modules apply, plan empty and destroy (the AWS one against moto).
+
+mod common;
+
+use acceptance_tests::{Workdir, for_each_terraform, workspace_root};
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(workspace_root().join("examples").join(name).join("main.tf")).unwrap()
+}
+
+#[test]
+fn nomad_tls_example() {
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, common::provider());
+        wd.step(&example("nomad-tls"));
+        assert!(wd.output("ca_certificate").contains("BEGIN CERTIFICATE"));
+        wd.destroy();
+    });
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_nomad_example() {
+    use acceptance_tests::fixtures;
+    use acceptance_tests::moto::Moto;
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let rt = common::runtime();
+        let aws = common::aws(&moto, &rt);
+        let net = fixtures::network(&aws, &rt);
+        fixtures::node_group(&aws, &rt, "eks-nodes", &net);
+        let image = fixtures::any_moto_image(&aws, &rt);
+        let source = fixtures::image(&aws, &rt, "vm-source");
+        let list = |items: &[String]| {
+            format!(
+                "[{}]",
+                items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(",")
+            )
+        };
+        let mut wd = common::workdir(tf, &moto)
+            .env("TF_VAR_aws_endpoint_url", &moto.endpoint)
+            .env("TF_VAR_vpc_id", &net.vpc_id)
+            .env("TF_VAR_subnet_ids", &list(&net.subnet_ids))
+            .env("TF_VAR_node_group_names", "[\"eks-nodes\"]")
+            .env("TF_VAR_nomad_image_id", &image)
+            .env("TF_VAR_vm_source_image_id", &source);
+        wd.step(&example("aws-nomad"));
+        let dns = wd.must(&["output", "-json", "load_balancers"]).stdout;
+        let dns: serde_json::Value = serde_json::from_str(&dns).unwrap();
+        assert_eq!(dns.as_object().unwrap().len(), 5, "five load balancers: {dns}");
+        let groups = common::attached_target_groups(&aws, &rt, "eks-nodes");
+        assert_eq!(
+            groups.len(),
+            7,
+            "80/443 twice, 4647, 8585 and 3000 reach the node group"
+        );
+        wd.destroy();
+        assert!(
+            rt.block_on(aws.elbv2.describe_load_balancers().send())
+                .unwrap()
+                .load_balancers()
+                .is_empty()
+        );
+        assert!(rt.block_on(aws.s3.list_buckets().send()).unwrap().buckets().is_empty());
+    });
+}
