@@ -444,12 +444,15 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
 
     let mut settings = model.aws.clone().unwrap_or_default();
     settings.vpc_id = lb.vpc_id().map(str::to_string);
-    settings.subnet_ids = Some(
-        lb.availability_zones()
-            .iter()
-            .filter_map(|z| z.subnet_id().map(str::to_string))
-            .collect(),
-    );
+    let subnets = lb
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.subnet_id().map(str::to_string))
+        .collect();
+    settings.subnet_ids = Some(crate::in_prior_order(
+        settings.subnet_ids.as_deref().unwrap_or_default(),
+        subnets,
+    ));
     settings.node_ports = Some(node_ports);
     // The node groups that carry all of this load balancer's target groups.
     let arns: Vec<&String> = target_groups.values().collect();

@@ -413,16 +413,19 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
                 .filter_map(|r| r.cidr_ip().map(str::to_string))
                 .collect()
         };
+        // AWS returns ranges in its own order: keep the configuration's.
+        let ordered = |attr: &str, found: Vec<String>| -> Vec<Value> {
+            crate::in_prior_order(&strings(state, attr), found)
+                .into_iter()
+                .map(Value::from)
+                .collect()
+        };
         for (attr, label) in [("cluster_cidrs", CLUSTER), ("nomad_cidrs", NOMAD)] {
             let docker = ranges(2376, label);
-            let both: Vec<Value> = ranges(22, label)
-                .into_iter()
-                .filter(|c| docker.contains(c))
-                .map(Value::from)
-                .collect();
-            next.set_attr(attr, Value::List(both));
+            let both: Vec<String> = ranges(22, label).into_iter().filter(|c| docker.contains(c)).collect();
+            next.set_attr(attr, Value::List(ordered(attr, both)));
         }
-        let ssh: Vec<Value> = ranges(54782, SSH).into_iter().map(Value::from).collect();
+        let ssh: Vec<Value> = ordered("allowed_ssh_cidrs", ranges(54782, SSH));
         next.set_attr(
             "allowed_ssh_cidrs",
             if ssh.is_empty() && state.attr("allowed_ssh_cidrs").is_null() {
