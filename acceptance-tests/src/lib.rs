@@ -9,6 +9,7 @@
 //! `terraform` on PATH when it is a different version. Set `TF_ACC_TERRAFORM` to a path to use
 //! only that one.
 
+pub mod fake_kube;
 pub mod faults;
 #[cfg(feature = "aws")]
 pub mod fixtures;

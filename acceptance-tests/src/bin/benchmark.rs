@@ -5,7 +5,11 @@
 //! machine has a filesystem mirror holding hashicorp/aws, its launch, schema time and RSS are
 //! printed as the peer row.
 //!
-//! Usage: benchmark [--provider PATH] [--quick]   (scripts/benchmark builds release first)
+//! With `--aws`, it also applies, plans and destroys the same bucket + Nomad client group +
+//! NLB set against moto with this provider and, where a mirror holds it, with hashicorp/aws
+//! (the equivalent resources), printing wall times and AWS API request counts side by side.
+//!
+//! Usage: benchmark [--provider PATH] [--quick] [--aws]   (scripts/benchmark builds release first)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -335,6 +339,256 @@ fn measure_terraform(
     )
 }
 
+#[cfg(feature = "aws")]
+mod aws_comparison {
+    use std::path::Path;
+    use std::time::Instant;
+
+    use acceptance_tests::fixtures;
+    use acceptance_tests::moto::Moto;
+
+    pub struct Phases {
+        pub apply_ms: f64,
+        pub plan_ms: f64,
+        pub destroy_ms: f64,
+        pub requests: [usize; 3],
+    }
+
+    struct Inputs {
+        vpc: String,
+        subnets: Vec<String>,
+        image: String,
+    }
+
+    fn inputs(moto: &Moto) -> Inputs {
+        for (k, v) in moto.env() {
+            // SAFETY: single-threaded set-up before any client exists.
+            unsafe { std::env::set_var(k, v) };
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let block = circleci_cty::Value::object([
+            ("region", circleci_cty::Value::from(fixtures::REGION)),
+            ("endpoint_url", circleci_cty::Value::from(moto.endpoint.as_str())),
+            ("max_attempts", circleci_cty::Value::int(3)),
+            ("retry_mode", circleci_cty::Value::from("standard")),
+            ("profile", circleci_cty::Value::Null),
+            ("default_tags", circleci_cty::Value::Null),
+            ("assume_role", circleci_cty::Value::Null),
+        ]);
+        let aws = rt.block_on(circleci_aws::Aws::from_block(&block)).unwrap();
+        let net = fixtures::network(&aws, &rt);
+        Inputs {
+            vpc: net.vpc_id,
+            subnets: net.subnet_ids,
+            image: fixtures::any_moto_image(&aws, &rt),
+        }
+    }
+
+    fn ours(endpoint: &str, i: &Inputs) -> String {
+        format!(
+            r#"terraform {{
+  required_providers {{
+    circleci = {{ source = "circleci-server/circleci" }}
+  }}
+}}
+provider "circleci" {{
+  aws {{
+    region       = "{region}"
+    endpoint_url = "{endpoint}"
+  }}
+}}
+resource "circleci_object_storage" "this" {{
+  name = "bench-bucket"
+  aws {{}}
+}}
+resource "circleci_nomad_tls" "this" {{}}
+resource "circleci_nomad_client_group" "this" {{
+  name                 = "bench-nomad"
+  nomad_server_address = circleci_load_balancer.this.dns_name
+  tls = {{
+    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
+    client_cert_pem = circleci_nomad_tls.this.client_cert_pem
+    client_key_pem  = circleci_nomad_tls.this.client_key_pem
+  }}
+  aws {{
+    vpc_id     = "{vpc}"
+    subnet_ids = ["{s0}", "{s1}"]
+    image_id   = "{image}"
+  }}
+}}
+resource "circleci_load_balancer" "this" {{
+  name = "bench-nomad"
+  role = "nomad"
+  aws {{
+    vpc_id     = "{vpc}"
+    subnet_ids = ["{s0}", "{s1}"]
+    node_ports = {{ "4647" = 30647 }}
+  }}
+}}
+"#,
+            region = fixtures::REGION,
+            vpc = i.vpc,
+            s0 = i.subnets[0],
+            s1 = i.subnets[1],
+            image = i.image
+        )
+    }
+
+    fn peer(endpoint: &str, i: &Inputs) -> String {
+        format!(
+            r##"terraform {{
+  required_providers {{
+    aws = {{ source = "hashicorp/aws" }}
+  }}
+}}
+provider "aws" {{
+  region                      = "{region}"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+  s3_use_path_style           = true
+  endpoints {{
+    s3          = "{endpoint}"
+    ec2         = "{endpoint}"
+    autoscaling = "{endpoint}"
+    elbv2       = "{endpoint}"
+    iam         = "{endpoint}"
+    sts         = "{endpoint}"
+  }}
+}}
+resource "aws_s3_bucket" "this" {{
+  bucket = "bench-bucket"
+}}
+resource "aws_s3_bucket_public_access_block" "this" {{
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}}
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {{
+  bucket = aws_s3_bucket.this.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm = "AES256"
+    }}
+  }}
+}}
+resource "aws_s3_bucket_versioning" "this" {{
+  bucket = aws_s3_bucket.this.id
+  versioning_configuration {{
+    status = "Enabled"
+  }}
+}}
+resource "aws_s3_bucket_policy" "this" {{
+  bucket = aws_s3_bucket.this.id
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.this.arn, "${{aws_s3_bucket.this.arn}}/*"]
+      Condition = {{ Bool = {{ "aws:SecureTransport" = "false" }} }}
+    }}]
+  }})
+}}
+resource "aws_launch_template" "this" {{
+  name          = "bench-nomad"
+  image_id      = "{image}"
+  instance_type = "t3a.2xlarge"
+  user_data     = base64encode("#!/bin/bash
+echo nomad client")
+  metadata_options {{
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }}
+}}
+resource "aws_autoscaling_group" "this" {{
+  name                = "bench-nomad"
+  min_size            = 1
+  max_size            = 4
+  vpc_zone_identifier = ["{s0}", "{s1}"]
+  launch_template {{
+    id      = aws_launch_template.this.id
+    version = aws_launch_template.this.latest_version
+  }}
+}}
+resource "aws_lb" "this" {{
+  name               = "bench-nomad"
+  load_balancer_type = "network"
+  internal           = true
+  subnets            = ["{s0}", "{s1}"]
+}}
+resource "aws_lb_target_group" "this" {{
+  name     = "bench-nomad-4647"
+  port     = 30647
+  protocol = "TCP"
+  vpc_id   = "{vpc}"
+}}
+resource "aws_lb_listener" "this" {{
+  load_balancer_arn = aws_lb.this.arn
+  port              = 4647
+  protocol          = "TCP"
+  default_action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }}
+}}
+"##,
+            region = fixtures::REGION,
+            vpc = i.vpc,
+            s0 = i.subnets[0],
+            s1 = i.subnets[1],
+            image = i.image
+        )
+    }
+
+    /// apply, plan (after apply) and destroy, each timed and counted, on a fresh moto.
+    pub fn run(tf: &Path, cli_config: &Path, ours_side: bool) -> Phases {
+        let moto = Moto::start();
+        let i = inputs(&moto);
+        let base = moto.request_count();
+        let dir = tempfile::tempdir().unwrap();
+        let config = if ours_side {
+            ours(&moto.endpoint, &i)
+        } else {
+            peer(&moto.endpoint, &i)
+        };
+        std::fs::write(dir.path().join("main.tf"), config).unwrap();
+        super::terraform(tf, dir.path(), cli_config, &["init", "-input=false"], None);
+        let mut times = [0.0; 3];
+        let mut requests = [0; 3];
+        let mut last = base;
+        for (n, args) in [
+            &["apply", "-auto-approve", "-input=false"][..],
+            &["plan", "-input=false"][..],
+            &["destroy", "-auto-approve", "-input=false"][..],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let started = Instant::now();
+            super::terraform(tf, dir.path(), cli_config, args, None);
+            times[n] = started.elapsed().as_secs_f64() * 1000.0;
+            let now = moto.request_count();
+            requests[n] = now - last;
+            last = now;
+        }
+        Phases {
+            apply_ms: times[0],
+            plan_ms: times[1],
+            destroy_ms: times[2],
+            requests,
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -396,6 +650,39 @@ fn main() {
 
     let mirror_dir = tempfile::tempdir().unwrap();
     let cli_config = write_mirror(&provider, mirror_dir.path());
+
+    #[cfg(feature = "aws")]
+    if args.iter().any(|a| a == "--aws") {
+        let tf = &terraforms()[0];
+        println!(
+            "\n# AWS against moto, Terraform {}: bucket (+ encryption, versioning, public access block, TLS policy) + Nomad client group (launch template + ASG) + NLB (target group + listener)",
+            tf.version
+        );
+        println!("\n| provider | apply | plan | destroy | API requests (apply / plan / destroy) |");
+        println!("|---|---|---|---|---|");
+        let ours = aws_comparison::run(&tf.path, &cli_config, true);
+        println!(
+            "| circleci (this) | {:.1} s | {:.1} s | {:.1} s | {} / {} / {} |",
+            ours.apply_ms / 1000.0,
+            ours.plan_ms / 1000.0,
+            ours.destroy_ms / 1000.0,
+            ours.requests[0],
+            ours.requests[1],
+            ours.requests[2]
+        );
+        if hashicorp_mirror().is_some() {
+            let peer = aws_comparison::run(&tf.path, &cli_config, false);
+            println!(
+                "| hashicorp/aws | {:.1} s | {:.1} s | {:.1} s | {} / {} / {} |",
+                peer.apply_ms / 1000.0,
+                peer.plan_ms / 1000.0,
+                peer.destroy_ms / 1000.0,
+                peer.requests[0],
+                peer.requests[1],
+                peer.requests[2]
+            );
+        }
+    }
     println!("\n| Terraform | resources | plan (floor) | apply (floor) | provider share of plan / apply |");
     println!("|---|---|---|---|---|");
     for tf in terraforms() {

@@ -6,5 +6,6 @@
 pub mod docs;
 pub mod nomad;
 mod provider;
+pub mod server;
 
 pub use provider::{CircleCiProvider, ProviderData};

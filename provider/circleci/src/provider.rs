@@ -15,6 +15,8 @@ pub struct CircleCiProvider;
 pub struct ProviderData {
     #[cfg(feature = "aws")]
     pub aws: Option<circleci_aws::Aws>,
+    #[cfg(feature = "kubernetes")]
+    pub cluster: Option<crate::server::cluster::Cluster>,
 }
 
 #[cfg(feature = "aws")]
@@ -39,6 +41,8 @@ impl Provider for CircleCiProvider {
         );
         #[cfg(feature = "aws")]
         let block = block.block(circleci_aws::provider_block());
+        #[cfg(feature = "kubernetes")]
+        let block = block.block(crate::server::cluster::provider_block());
         Schema::new(block)
     }
 
@@ -49,16 +53,25 @@ impl Provider for CircleCiProvider {
             Value::Null => None,
             block => Some(circleci_aws::Aws::from_block(block).await?),
         };
+        #[cfg(feature = "kubernetes")]
+        let cluster = match config.attr("kubernetes") {
+            Value::Null => None,
+            block => Some(crate::server::cluster::Cluster::from_block(block).await?),
+        };
         let _ = config;
         Ok(ProviderData {
             #[cfg(feature = "aws")]
             aws,
+            #[cfg(feature = "kubernetes")]
+            cluster,
         })
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
         vec![
             Arc::new(crate::nomad::tls::NomadTls),
+            #[cfg(feature = "kubernetes")]
+            Arc::new(crate::server::install::ServerInstall),
             #[cfg(feature = "aws")]
             Arc::new(circleci_aws::object_storage::ObjectStorage),
             #[cfg(feature = "aws")]
@@ -73,6 +86,11 @@ impl Provider for CircleCiProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {
-        vec![Arc::new(crate::nomad::client_config::NomadClientConfig)]
+        vec![
+            Arc::new(crate::nomad::client_config::NomadClientConfig),
+            Arc::new(crate::server::manifests::ServerManifests),
+            #[cfg(feature = "kubernetes")]
+            Arc::new(crate::server::status::ServerStatus),
+        ]
     }
 }

@@ -21,6 +21,7 @@ pub struct Context<D> {
     private: Mutex<serde_json::Map<String, serde_json::Value>>,
     timeout: Duration,
     operation: Operation,
+    warnings: Mutex<Vec<Diagnostic>>,
 }
 
 impl<D> Context<D> {
@@ -32,6 +33,7 @@ impl<D> Context<D> {
             private: Mutex::new(private),
             timeout: Duration::from_secs(20 * 60),
             operation: Operation::Read,
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
@@ -39,6 +41,20 @@ impl<D> Context<D> {
         self.operation = operation;
         self.timeout = timeout;
         self
+    }
+
+    /// A warning shown with an operation that succeeds (e.g. a service that is not ready).
+    pub fn warn(&self, warning: Diagnostic) {
+        if let Ok(mut w) = self.warnings.lock() {
+            w.push(warning);
+        }
+    }
+
+    pub(crate) fn take_warnings(&self) -> Vec<Diagnostic> {
+        self.warnings
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
     }
 
     /// How long the current operation may take: from the `timeouts` block, else the

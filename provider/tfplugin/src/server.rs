@@ -464,6 +464,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             },
             Err(d) => diags.push(d),
         }
+        diags.0.extend(ctx.take_warnings());
         Ok(Response::new(pb::read_resource::Response {
             new_state,
             diagnostics: diags_to_proto(&diags),
@@ -615,6 +616,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 request.prior_state
             }
         };
+        diags.0.extend(ctx.take_warnings());
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
             private: ctx.private_bytes(),
@@ -685,6 +687,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             },
             Err(d) => diags.push(d),
         }
+        diags.0.extend(ctx.take_warnings());
         Ok(Response::new(pb::read_data_source::Response {
             state,
             diagnostics: diags_to_proto(&diags),

@@ -1,0 +1,609 @@
+//! A fake Kubernetes API server for tests, on 127.0.0.1, following the public REST API closely
+//! enough that kube-rs cannot tell: discovery (/api, /apis), namespaces, namespaced CRUD for
+//! the kinds CircleCI Server uses, server-side apply (`application/apply-patch+yaml`) that
+//! creates or merges with per-manager field ownership and 409 conflicts, resourceVersion with
+//! 409 on stale updates, `Status` error bodies, and two controllers: workloads become ready a
+//! moment after each change, and LoadBalancer services get an ingress hostname.
+//!
+//! Test-only extras live under `/fake/`: `POST /fake/unready/NS/NAME` holds a workload unready.
+//! Not emulated: watch streams, finalizers, admission, list-map merge keys (lists are atomic).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value as Json, json};
+
+/// How long a workload takes to become ready, and a load balancer to get its address.
+const SETTLE: Duration = Duration::from_millis(300);
+
+struct Object {
+    json: Json,
+    /// Field manager -> the leaf paths it owns.
+    managed: BTreeMap<String, BTreeSet<String>>,
+    changed: Instant,
+}
+
+#[derive(Default)]
+struct Store {
+    /// (api prefix, plural, namespace, name) -> object; namespaces have namespace "".
+    objects: BTreeMap<(String, String, String, String), Object>,
+    resource_version: u64,
+    unready: HashSet<(String, String)>,
+    requests: usize,
+}
+
+type Shared = Arc<Mutex<Store>>;
+
+pub struct FakeKube {
+    pub url: String,
+    store: Shared,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeKube {
+    pub fn start() -> FakeKube {
+        let store: Shared = Arc::new(Mutex::new(Store::default()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let shared = store.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let app = axum::Router::new().fallback(handle).with_state(shared);
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await;
+            });
+        });
+        FakeKube {
+            url,
+            store,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// A kubeconfig pointing at this server (no auth).
+    pub fn kubeconfig(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\ncurrent-context: fake\nusers:\n- name: fake\n  user:\n    token: fake-token\n",
+            self.url
+        )
+    }
+
+    /// Names of the objects of `plural` in `namespace`.
+    pub fn names(&self, plural: &str, namespace: &str) -> Vec<String> {
+        let store = self.store.lock().unwrap();
+        store
+            .objects
+            .keys()
+            .filter(|(_, p, ns, _)| p == plural && ns == namespace)
+            .map(|(.., n)| n.clone())
+            .collect()
+    }
+
+    /// One object as the server holds it (with the controllers' status).
+    pub fn get(&self, plural: &str, namespace: &str, name: &str) -> Option<Json> {
+        let store = self.store.lock().unwrap();
+        store
+            .objects
+            .iter()
+            .find(|((_, p, ns, n), _)| p == plural && ns == namespace && n == name)
+            .map(|((_, p, ns, n), o)| with_status(&store, p, ns, n, o))
+    }
+
+    pub fn object_count(&self) -> usize {
+        self.store.lock().unwrap().objects.len()
+    }
+
+    pub fn request_count(&self) -> usize {
+        self.store.lock().unwrap().requests
+    }
+
+    /// Deletes an object behind the provider's back.
+    pub fn delete(&self, plural: &str, namespace: &str, name: &str) -> bool {
+        let mut store = self.store.lock().unwrap();
+        let key = store
+            .objects
+            .keys()
+            .find(|(_, p, ns, n)| p == plural && ns == namespace && n == name)
+            .cloned();
+        key.and_then(|k| store.objects.remove(&k)).is_some()
+    }
+
+    /// Holds a workload unready (a crash-looping service).
+    pub fn set_unready(&self, namespace: &str, name: &str) {
+        self.store
+            .lock()
+            .unwrap()
+            .unready
+            .insert((namespace.to_string(), name.to_string()));
+    }
+}
+
+impl Drop for FakeKube {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn status(code: StatusCode, reason: &str, message: String) -> Response {
+    let body = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {},
+        "status": "Failure", "message": message, "reason": reason, "code": code.as_u16()
+    });
+    (code, [("content-type", "application/json")], body.to_string()).into_response()
+}
+
+fn ok(body: Json) -> Response {
+    (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response()
+}
+
+const CORE: &[(&str, &str, bool)] = &[
+    ("namespaces", "Namespace", false),
+    ("configmaps", "ConfigMap", true),
+    ("secrets", "Secret", true),
+    ("services", "Service", true),
+    ("serviceaccounts", "ServiceAccount", true),
+];
+const APPS: &[(&str, &str, bool)] = &[
+    ("deployments", "Deployment", true),
+    ("statefulsets", "StatefulSet", true),
+];
+
+fn resource_list(group_version: &str, resources: &[(&str, &str, bool)]) -> Json {
+    json!({
+        "kind": "APIResourceList",
+        "groupVersion": group_version,
+        "resources": resources.iter().map(|(plural, kind, namespaced)| json!({
+            "name": plural, "singularName": "", "namespaced": namespaced, "kind": kind,
+            "verbs": ["create", "delete", "get", "list", "patch", "update"]
+        })).collect::<Vec<_>>()
+    })
+}
+
+/// The leaf paths of an object that a manager can own (metadata bookkeeping and status aside).
+fn leaves(value: &Json, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Json::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                let path = format!("{prefix}/{k}");
+                if matches!(
+                    path.as_str(),
+                    "/status"
+                        | "/metadata/resourceVersion"
+                        | "/metadata/uid"
+                        | "/metadata/creationTimestamp"
+                        | "/metadata/managedFields"
+                        | "/metadata/generation"
+                        | "/apiVersion"
+                        | "/kind"
+                ) {
+                    continue;
+                }
+                leaves(v, &path, out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_string());
+        }
+    }
+}
+
+fn at<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
+    value.pointer(path)
+}
+
+fn remove(value: &mut Json, path: &str) {
+    let Some((parent, key)) = path.rsplit_once('/') else {
+        return;
+    };
+    if let Some(Json::Object(map)) = value.pointer_mut(if parent.is_empty() { "" } else { parent }) {
+        map.remove(key);
+    }
+}
+
+fn merge(into: &mut Json, from: &Json) {
+    match (into, from) {
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
+                    _ => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (into, from) => *into = from.clone(),
+    }
+}
+
+fn with_status(store: &Store, plural: &str, namespace: &str, name: &str, object: &Object) -> Json {
+    let mut json = object.json.clone();
+    let settled = object.changed.elapsed() >= SETTLE;
+    match plural {
+        "deployments" | "statefulsets" => {
+            let replicas = json["spec"]["replicas"].as_i64().unwrap_or(1);
+            let held = store.unready.contains(&(namespace.to_string(), name.to_string()));
+            let ready = if settled && !held { replicas } else { 0 };
+            json["status"] = json!({
+                "observedGeneration": json["metadata"]["generation"],
+                "replicas": replicas, "updatedReplicas": ready, "readyReplicas": ready, "availableReplicas": ready
+            });
+        }
+        "services" if json["spec"]["type"] == "LoadBalancer" => {
+            json["status"] = if settled {
+                json!({ "loadBalancer": { "ingress": [{ "hostname": format!("{name}.{namespace}.lb.fake.internal") }] } })
+            } else {
+                json!({ "loadBalancer": {} })
+            };
+        }
+        _ => {}
+    }
+    json
+}
+
+fn label_selector_matches(object: &Json, selector: &str) -> bool {
+    selector
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .all(|term| match term.split_once('=') {
+            Some((k, v)) => object["metadata"]["labels"][k].as_str() == Some(v.trim_start_matches('=')),
+            None => !object["metadata"]["labels"][term].is_null(),
+        })
+}
+
+fn query(uri: &axum::http::Uri, key: &str) -> Option<String> {
+    uri.query()?.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == key).then(|| v.replace("%2C", ",").replace("%3D", "=").replace("%2F", "/"))
+    })
+}
+
+async fn handle(State(store): State<Shared>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body: Bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+    let mut store = store.lock().unwrap();
+    store.requests += 1;
+    route(&mut store, &parts.method, &parts.uri, &parts.headers, &body)
+}
+
+fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &HeaderMap, body: &[u8]) -> Response {
+    let path = uri.path().trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (method, segments.as_slice()) {
+        (&Method::GET, ["api"]) => return ok(json!({ "kind": "APIVersions", "versions": ["v1"] })),
+        (&Method::GET, ["apis"]) => {
+            return ok(json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [{
+                "name": "apps", "versions": [{ "groupVersion": "apps/v1", "version": "v1" }],
+                "preferredVersion": { "groupVersion": "apps/v1", "version": "v1" }
+            }]}));
+        }
+        (&Method::GET, ["api", "v1"]) => return ok(resource_list("v1", CORE)),
+        (&Method::GET, ["apis", "apps", "v1"]) => return ok(resource_list("apps/v1", APPS)),
+        (&Method::POST, ["fake", "unready", ns, name]) => {
+            store.unready.insert((ns.to_string(), name.to_string()));
+            return ok(json!({}));
+        }
+        _ => {}
+    }
+    // /api/v1/namespaces[/NAME] | /api/v1/namespaces/NS/PLURAL[/NAME] | /apis/apps/v1/namespaces/NS/PLURAL[/NAME]
+    let (prefix, rest) = match segments.as_slice() {
+        ["api", "v1", rest @ ..] => ("api/v1", rest),
+        ["apis", "apps", "v1", rest @ ..] => ("apis/apps/v1", rest),
+        _ => {
+            return status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("the server could not find the requested resource ({path})"),
+            );
+        }
+    };
+    let (plural, namespace, name) = match rest {
+        ["namespaces"] => ("namespaces", "", None),
+        ["namespaces", name] if prefix == "api/v1" => ("namespaces", "", Some(*name)),
+        ["namespaces", ns, plural] => (*plural, *ns, None),
+        ["namespaces", ns, plural, name] => (*plural, *ns, Some(*name)),
+        _ => return status(StatusCode::NOT_FOUND, "NotFound", format!("no such path {path}")),
+    };
+    let known = if prefix == "api/v1" { CORE } else { APPS };
+    let Some((_, kind, _)) = known.iter().find(|(p, ..)| *p == plural) else {
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("the server doesn't have a resource type {plural:?}"),
+        );
+    };
+    if !namespace.is_empty()
+        && !store
+            .objects
+            .contains_key(&("api/v1".into(), "namespaces".into(), String::new(), namespace.into()))
+    {
+        if method != Method::GET && method != Method::DELETE {
+            return status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("namespaces \"{namespace}\" not found"),
+            );
+        }
+    }
+    let key = |n: &str| {
+        (
+            prefix.to_string(),
+            plural.to_string(),
+            namespace.to_string(),
+            n.to_string(),
+        )
+    };
+    let api_version = if prefix == "api/v1" { "v1" } else { "apps/v1" };
+
+    match (method.clone(), name) {
+        (Method::GET, None) => {
+            let selector = query(uri, "labelSelector").unwrap_or_default();
+            let items: Vec<Json> = store
+                .objects
+                .iter()
+                .filter(|((pre, p, ns, _), _)| pre == prefix && p == plural && ns == namespace)
+                .filter(|(_, o)| label_selector_matches(&o.json, &selector))
+                .map(|((_, p, ns, n), o)| with_status(store, p, ns, n, o))
+                .collect();
+            ok(json!({ "kind": format!("{kind}List"), "apiVersion": api_version,
+                "metadata": { "resourceVersion": store.resource_version.to_string() }, "items": items }))
+        }
+        (Method::GET, Some(name)) => match store.objects.get(&key(name)) {
+            Some(o) => ok(with_status(store, plural, namespace, name, o)),
+            None => status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("{plural} \"{name}\" not found"),
+            ),
+        },
+        (Method::DELETE, Some(name)) => {
+            let Some(object) = store.objects.remove(&key(name)) else {
+                return status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    format!("{plural} \"{name}\" not found"),
+                );
+            };
+            if plural == "namespaces" {
+                // Real namespaces terminate their content first; here it is immediate.
+                store.objects.retain(|(_, _, ns, _), _| ns != name);
+            }
+            ok(object.json)
+        }
+        (Method::PATCH, Some(name)) => {
+            let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let Ok(applied) = serde_json::from_slice::<Json>(body) else {
+                return status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "the body is not JSON (YAML other than JSON is not emulated)".into(),
+                );
+            };
+            let manager = query(uri, "fieldManager").unwrap_or_else(|| "unknown".into());
+            let force = query(uri, "force").as_deref() == Some("true");
+            if content_type.starts_with("application/apply-patch") {
+                server_side_apply(store, key(name), applied, &manager, force, kind, api_version)
+            } else if content_type.starts_with("application/merge-patch+json") {
+                let Some(object) = store.objects.get_mut(&key(name)) else {
+                    return status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        format!("{plural} \"{name}\" not found"),
+                    );
+                };
+                merge(&mut object.json, &applied);
+                let mut owned = BTreeSet::new();
+                leaves(&applied, "", &mut owned);
+                for (_, fields) in object.managed.iter_mut() {
+                    fields.retain(|f| !owned.contains(f));
+                }
+                object.managed.entry(manager).or_default().extend(owned);
+                object.changed = Instant::now();
+                store.resource_version += 1;
+                let rv = store.resource_version;
+                let object = store.objects.get_mut(&key(name)).unwrap();
+                object.json["metadata"]["resourceVersion"] = rv.to_string().into();
+                ok(object.json.clone())
+            } else {
+                status(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "UnsupportedMediaType",
+                    format!("content type {content_type} not supported"),
+                )
+            }
+        }
+        (Method::PUT, Some(name)) => {
+            let Ok(replacement) = serde_json::from_slice::<Json>(body) else {
+                return status(StatusCode::BAD_REQUEST, "BadRequest", "the body is not JSON".into());
+            };
+            let Some(current) = store.objects.get(&key(name)) else {
+                return status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    format!("{plural} \"{name}\" not found"),
+                );
+            };
+            let sent = replacement["metadata"]["resourceVersion"].as_str().unwrap_or("");
+            let have = current.json["metadata"]["resourceVersion"].as_str().unwrap_or("");
+            if sent != have {
+                return status(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    format!(
+                        "Operation cannot be fulfilled on {plural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+                    ),
+                );
+            }
+            store.resource_version += 1;
+            let rv = store.resource_version;
+            let object = store.objects.get_mut(&key(name)).unwrap();
+            let metadata = object.json["metadata"].clone();
+            object.json = replacement;
+            object.json["metadata"] = metadata;
+            object.json["metadata"]["resourceVersion"] = rv.to_string().into();
+            object.changed = Instant::now();
+            ok(object.json.clone())
+        }
+        (Method::POST, None) => {
+            let Ok(mut created) = serde_json::from_slice::<Json>(body) else {
+                return status(StatusCode::BAD_REQUEST, "BadRequest", "the body is not JSON".into());
+            };
+            let name = created["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            if store.objects.contains_key(&key(&name)) {
+                return status(
+                    StatusCode::CONFLICT,
+                    "AlreadyExists",
+                    format!("{plural} \"{name}\" already exists"),
+                );
+            }
+            store.resource_version += 1;
+            stamp(&mut created, store.resource_version, namespace);
+            let manager = query(uri, "fieldManager").unwrap_or_else(|| "unknown".into());
+            let mut owned = BTreeSet::new();
+            leaves(&created, "", &mut owned);
+            store.objects.insert(
+                key(&name),
+                Object {
+                    json: created.clone(),
+                    managed: BTreeMap::from([(manager, owned)]),
+                    changed: Instant::now(),
+                },
+            );
+            (
+                StatusCode::CREATED,
+                [("content-type", "application/json")],
+                created.to_string(),
+            )
+                .into_response()
+        }
+        _ => status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            format!("{method} is not allowed here"),
+        ),
+    }
+}
+
+fn stamp(object: &mut Json, resource_version: u64, namespace: &str) {
+    let meta = &mut object["metadata"];
+    meta["resourceVersion"] = resource_version.to_string().into();
+    meta["uid"] = format!("00000000-0000-4000-8000-{resource_version:012}").into();
+    meta["creationTimestamp"] = "2026-11-28T00:00:00Z".into();
+    meta["generation"] = 1.into();
+    if !namespace.is_empty() {
+        meta["namespace"] = namespace.into();
+    }
+}
+
+fn server_side_apply(
+    store: &mut Store,
+    key: (String, String, String, String),
+    applied: Json,
+    manager: &str,
+    force: bool,
+    kind: &str,
+    api_version: &str,
+) -> Response {
+    if applied["kind"].as_str() != Some(kind) || applied["apiVersion"].as_str() != Some(api_version) {
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!("apply of {kind} got kind {} {}", applied["apiVersion"], applied["kind"]),
+        );
+    }
+    let mut applied_fields = BTreeSet::new();
+    leaves(&applied, "", &mut applied_fields);
+    store.resource_version += 1;
+    let rv = store.resource_version;
+    let namespace = key.2.clone();
+    match store.objects.get_mut(&key) {
+        None => {
+            let mut created = applied;
+            stamp(&mut created, rv, &namespace);
+            store.objects.insert(
+                key,
+                Object {
+                    json: created.clone(),
+                    managed: BTreeMap::from([(manager.to_string(), applied_fields)]),
+                    changed: Instant::now(),
+                },
+            );
+            (
+                StatusCode::CREATED,
+                [("content-type", "application/json")],
+                created.to_string(),
+            )
+                .into_response()
+        }
+        Some(object) => {
+            let conflicts: Vec<String> = object
+                .managed
+                .iter()
+                .filter(|(m, _)| m.as_str() != manager)
+                .flat_map(|(m, fields)| fields.iter().map(move |f| (m, f)))
+                .filter(|(_, f)| applied_fields.contains(*f) && at(&object.json, f) != at(&applied, f))
+                .map(|(m, f)| format!("conflict with \"{m}\": {f}"))
+                .collect();
+            if !conflicts.is_empty() && !force {
+                store.resource_version -= 1;
+                return status(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    format!(
+                        "Apply failed with {} conflicts: {}",
+                        conflicts.len(),
+                        conflicts.join(", ")
+                    ),
+                );
+            }
+            let before = object.json.clone();
+            let previously: BTreeSet<String> = object.managed.get(manager).cloned().unwrap_or_default();
+            for gone in previously.difference(&applied_fields) {
+                remove(&mut object.json, gone);
+            }
+            merge(&mut object.json, &applied);
+            for (m, fields) in object.managed.iter_mut() {
+                if m != manager {
+                    fields.retain(|f| !applied_fields.contains(f));
+                }
+            }
+            object.managed.insert(manager.to_string(), applied_fields);
+            for field in ["resourceVersion", "uid", "creationTimestamp", "generation"] {
+                object.json["metadata"][field] = before["metadata"][field].clone();
+            }
+            if before != object.json {
+                object.json["metadata"]["resourceVersion"] = rv.to_string().into();
+                if before.get("spec") != object.json.get("spec") {
+                    let generation = before["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+                    object.json["metadata"]["generation"] = generation.into();
+                    object.changed = Instant::now();
+                }
+            } else {
+                store.resource_version -= 1;
+            }
+            ok(object.json.clone())
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Acceptance tests of `circleci_server` and its data sources: Terraform drives the provider,
+//! the provider drives a fake Kubernetes API server through kube-rs exactly as it would EKS or
+//! GKE. Set TF_ACC_KUBECONFIG to also run the install test against a real cluster.
+
+#![cfg(feature = "kubernetes")]
+
+mod common;
+
+use acceptance_tests::fake_kube::FakeKube;
+use acceptance_tests::{Workdir, for_each_terraform, provider_block};
+
+fn config(kubernetes: &str, body: &str, extra: &str) -> String {
+    format!(
+        "{}resource \"circleci_nomad_tls\" \"this\" {{}}\n\
+         resource \"circleci_server\" \"this\" {{\n  version = \"3.4.0\"\n  domain  = \"circleci.example.com\"\n\
+         github = {{ url = \"https://github.com\", client_id = \"Iv1.abc\", client_secret = \"s3cret\" }}\n\
+         object_storage = {{ bucket = \"circleci-data\", region = \"eu-west-1\", endpoint = null, access_key_id = null, secret_access_key = null, role_arn = \"arn:aws:iam::123456789012:role/circleci-storage\", gcp_service_account = null }}\n\
+         nomad_tls = {{\n    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem\n    server_cert_pem = circleci_nomad_tls.this.server_cert_pem\n    server_key_pem  = circleci_nomad_tls.this.server_key_pem\n  }}\n\
+         {body}\n  timeouts {{\n    create = \"2m\"\n    update = \"2m\"\n  }}\n}}\n\
+         output \"load_balancers\" {{ value = circleci_server.this.load_balancer_addresses }}\n{extra}",
+        provider_block(kubernetes)
+    )
+}
+
+fn fake_block(fake: &FakeKube) -> String {
+    format!(
+        "  kubernetes {{\n    host     = \"{}\"\n    token    = \"fake-token\"\n    insecure = true\n  }}\n",
+        fake.url
+    )
+}
+
+fn image(fake: &FakeKube, deployment: &str) -> String {
+    let live = fake
+        .get("deployments", "circleci-server", deployment)
+        .expect("deployment");
+    live["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn install_upgrade_change_drift_status_destroy() {
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        let mut wd = Workdir::new(tf, common::provider());
+        let k8s = fake_block(&fake);
+
+        // Install: every service, and the five load balancers with addresses.
+        wd.step(&config(&k8s, "", ""));
+        let state = wd.resource("circleci_server.this");
+        let deployments = fake.names("deployments", "circleci-server");
+        let statefulsets = fake.names("statefulsets", "circleci-server");
+        for service in [
+            "api-service",
+            "contexts-service",
+            "dispatcher",
+            "frontend",
+            "output-processor",
+            "vm-service",
+            "cron-service",
+        ] {
+            assert!(
+                deployments.contains(&service.to_string()),
+                "{service} missing: {deployments:?}"
+            );
+        }
+        for store in [
+            "circleci-postgres",
+            "circleci-mongodb",
+            "circleci-rabbitmq",
+            "circleci-redis",
+            "circleci-vault",
+            "nomad-server",
+        ] {
+            assert!(
+                statefulsets.contains(&store.to_string()),
+                "{store} missing: {statefulsets:?}"
+            );
+        }
+        let lbs = state["load_balancer_addresses"].as_object().unwrap();
+        assert_eq!(lbs.len(), 5, "{lbs:?}");
+        assert_eq!(lbs["nomad"], "circleci-nomad-lb.circleci-server.lb.fake.internal");
+        assert_eq!(
+            state["nomad_server_endpoint"],
+            "circleci-nomad-lb.circleci-server.lb.fake.internal:4647"
+        );
+        assert!(
+            state["service_status"]
+                .as_object()
+                .unwrap()
+                .values()
+                .all(|v| v == "ready")
+        );
+        let nomad_lb = fake.get("services", "circleci-server", "circleci-nomad-lb").unwrap();
+        assert_eq!(
+            nomad_lb["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+            "internal"
+        );
+        let account = fake
+            .get("serviceaccounts", "circleci-server", "output-processor")
+            .unwrap();
+        assert_eq!(
+            account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+            "arn:aws:iam::123456789012:role/circleci-storage"
+        );
+        assert_eq!(image(&fake, "api-service"), "cciserver.azurecr.io/api-service:3.4.0");
+        let secret = fake
+            .get("secrets", "circleci-server", "circleci-server-secrets")
+            .unwrap();
+        assert!(secret["data"]["SIGNING_KEYSET"].is_string(), "keysets generated");
+        assert!(
+            !wd.run(&["plan", "-no-color"]).all().contains("s3cret"),
+            "secrets stay out of plans"
+        );
+
+        // Upgrade: a version bump changes every image, and only what changed is applied.
+        let before = fake.request_count();
+        wd.step(&config(&k8s, "  version = \"3.4.1\"", "").replace("  version = \"3.4.0\"\n", ""));
+        assert_eq!(image(&fake, "api-service"), "cciserver.azurecr.io/api-service:3.4.1");
+        assert!(fake.request_count() > before);
+
+        // A configuration change: the Nomad load balancer becomes a NodePort service.
+        let node_port = "  version = \"3.4.1\"\n  load_balancers = { nomad = \"node_port\" }";
+        wd.step(&config(&k8s, node_port, "").replace("  version = \"3.4.0\"\n", ""));
+        assert_eq!(
+            fake.get("services", "circleci-server", "circleci-nomad-lb").unwrap()["spec"]["type"],
+            "NodePort"
+        );
+
+        // External PostgreSQL: the in-cluster one is pruned.
+        let external = format!(
+            "{node_port}\n  postgres = {{ host = \"db.internal\", port = 5432, user = \"circle\", password = \"pw\" }}"
+        );
+        wd.step(&config(&k8s, &external, "").replace("  version = \"3.4.0\"\n", ""));
+        assert!(
+            !fake
+                .names("statefulsets", "circleci-server")
+                .contains(&"circleci-postgres".to_string()),
+            "pruned"
+        );
+
+        // Drift: a deployment deleted behind Terraform's back is planned back and restored.
+        assert!(fake.delete("deployments", "circleci-server", "contexts-service"));
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "the deletion shows in the plan:\n{}", plan.stdout);
+        assert!(plan.stdout.contains("manifest_hash"), "{}", plan.stdout);
+        wd.step(&config(&k8s, &external, "").replace("  version = \"3.4.0\"\n", ""));
+        assert!(fake.get("deployments", "circleci-server", "contexts-service").is_some());
+
+        // Status: a service held unready is reported with what breaks.
+        fake.set_unready("circleci-server", "contexts-service");
+        let status = "data \"circleci_server_status\" \"this\" {\n  depends_on = [circleci_server.this]\n}\n\
+                      output \"status\" { value = data.circleci_server_status.this.services }\n";
+        wd.write(&config(&k8s, &external, status).replace("  version = \"3.4.0\"\n", ""));
+        let run = wd.run(&["apply", "-auto-approve", "-no-color", "-refresh=false"]);
+        assert!(
+            run.all()
+                .contains("contexts-service is not ready: all builds using Contexts will fail"),
+            "{}",
+            run.all()
+        );
+        let services: serde_json::Value =
+            serde_json::from_str(&wd.must(&["output", "-json", "status"]).stdout).unwrap();
+        assert_eq!(services["contexts-service"], "not ready");
+        assert_eq!(services["api-service"], "ready");
+
+        wd.destroy();
+        assert_eq!(fake.object_count(), 0, "destroy leaves nothing");
+    });
+}
+
+#[test]
+fn bad_input_names_the_attribute() {
+    let fake = FakeKube::start();
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, common::provider());
+        let k8s = fake_block(&fake);
+        let cases = [
+            (
+                config(&k8s, "", "").replace("circleci.example.com", "bad_domain!"),
+                r"(?s)Invalid DNS name in domain",
+            ),
+            (
+                config(&k8s, "", "").replace("client_secret = \"s3cret\"", "client_secret = \"\""),
+                r"(?s)Missing github.client_secret",
+            ),
+            (
+                config(
+                    &k8s,
+                    "  postgres = { host = null, port = 5432, user = \"u\", password = \"p\" }",
+                    "",
+                ),
+                r"(?s)External postgres without a host.*postgres.host",
+            ),
+            (
+                config(&k8s, "  load_balancers = { nomad = \"public\" }", ""),
+                r"(?s)Invalid load balancer mode",
+            ),
+        ];
+        for (cfg, pattern) in cases {
+            wd.step_expect_error(&cfg, pattern);
+        }
+    });
+    assert_eq!(fake.object_count(), 0, "nothing reached the cluster");
+}
+
+#[test]
+fn manifests_render_without_a_cluster() {
+    let tf = &acceptance_tests::terraforms()[0];
+    let mut wd = Workdir::new(tf, common::provider());
+    let cfg = format!(
+        "{}data \"circleci_server_manifests\" \"this\" {{\n  version = \"3.4.0\"\n  domain = \"circleci.example.com\"\n  cloud = \"gcp\"\n\
+         github = {{ url = \"https://github.com\", client_id = \"id\", client_secret = \"secret\" }}\n\
+         object_storage = {{ bucket = \"b\", region = null, endpoint = null, access_key_id = null, secret_access_key = null, role_arn = null, gcp_service_account = \"sa@p.iam.gserviceaccount.com\" }}\n\
+         nomad_tls = {{ ca_cert_pem = \"ca\", server_cert_pem = \"cert\", server_key_pem = \"key\" }}\n}}\n\
+         output \"objects\" {{ value = data.circleci_server_manifests.this.objects }}\n",
+        provider_block("")
+    );
+    wd.step(&cfg);
+    let objects: Vec<String> = serde_json::from_str(&wd.must(&["output", "-json", "objects"]).stdout).unwrap();
+    assert!(objects.contains(&"Deployment/contexts-service".to_string()));
+    assert!(objects.contains(&"Service/circleci-nomad-lb".to_string()));
+    assert_eq!(objects[0], "Namespace/circleci-server");
+}
+
+/// The same install against a real cluster, when TF_ACC_KUBECONFIG names one.
+#[test]
+fn install_into_a_real_cluster_when_configured() {
+    let Ok(kubeconfig) = std::env::var("TF_ACC_KUBECONFIG") else {
+        eprintln!("TF_ACC_KUBECONFIG not set: skipping the real-cluster test");
+        return;
+    };
+    let tf = &acceptance_tests::terraforms()[0];
+    let mut wd = Workdir::new(tf, common::provider());
+    let k8s = format!("  kubernetes {{\n    config_path = \"{kubeconfig}\"\n  }}\n");
+    wd.step(&config(&k8s, "", ""));
+    wd.destroy();
+}

@@ -1,0 +1,10 @@
+//! CircleCI Server 3.x as Kubernetes objects.
+//!
+//! [`services::SERVICES`] lists every service of the install, with what breaks when it is down
+//! (from the CircleCI Server v3.x overview). [`render::render`] turns a [`render::ServerSpec`]
+//! into the objects to apply: namespace, service accounts (with IRSA or workload identity
+//! annotations), secrets, config maps, deployments and stateful sets, and services, among them
+//! the five load balancers. It needs no cluster, so a plan can show every object.
+
+pub mod render;
+pub mod services;

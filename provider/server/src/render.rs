@@ -1,0 +1,453 @@
+//! Renders a CircleCI Server install as Kubernetes objects (JSON), ready for server-side apply.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+use crate::services::{LOAD_BALANCERS, SERVICES, Service, Workload};
+
+pub const FIELD_MANAGER: &str = "terraform-provider-circleci";
+pub const CONFIG_NAME: &str = "circleci-server-config";
+pub const SECRET_NAME: &str = "circleci-server-secrets";
+pub const NOMAD_TLS_SECRET: &str = "circleci-nomad-tls";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GitHub {
+    pub url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Storage {
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// IRSA role of the services that use storage.
+    pub role_arn: Option<String>,
+    /// GCP workload identity of the services that use storage.
+    pub gcp_service_account: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NomadTls {
+    pub ca_cert_pem: Option<String>,
+    pub server_cert_pem: Option<String>,
+    pub server_key_pem: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct External {
+    pub host: Option<String>,
+    pub port: Option<i64>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Everything the installer asks for, as the renderer takes it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ServerSpec {
+    pub namespace: String,
+    pub version: String,
+    pub domain: String,
+    /// `aws` or `gcp`: decides the load balancer annotations and identity annotations.
+    pub cloud: String,
+    pub image_registry: String,
+    pub image_pull_secret: Option<String>,
+    /// Image overrides by service name.
+    pub images: Option<BTreeMap<String, String>>,
+    pub tls_certificate: Option<String>,
+    pub tls_private_key: Option<String>,
+    pub github: Option<GitHub>,
+    pub storage: Option<Storage>,
+    pub nomad: Option<NomadTls>,
+    pub postgres: Option<External>,
+    pub mongodb: Option<External>,
+    pub vault: Option<External>,
+    pub signing_keyset: Option<String>,
+    pub encryption_keyset: Option<String>,
+    /// Mode per load balancer role: `external`, `internal` or `node_port`.
+    pub load_balancers: Option<BTreeMap<String, String>>,
+}
+
+fn labels(spec: &ServerSpec, component: &str) -> Json {
+    json!({
+        "app.kubernetes.io/name": component,
+        "app.kubernetes.io/instance": "circleci-server",
+        "app.kubernetes.io/version": spec.version,
+        "app.kubernetes.io/part-of": "circleci-server",
+        "app.kubernetes.io/managed-by": FIELD_MANAGER,
+    })
+}
+
+fn metadata(spec: &ServerSpec, name: &str, component: &str) -> Json {
+    json!({ "name": name, "namespace": spec.namespace, "labels": labels(spec, component) })
+}
+
+/// The image of a service: an override, else `REGISTRY/IMAGE:VERSION`.
+pub fn image(spec: &ServerSpec, service: &Service) -> String {
+    spec.images
+        .as_ref()
+        .and_then(|m| m.get(service.name))
+        .cloned()
+        .unwrap_or_else(|| {
+            format!(
+                "{}/{}:{}",
+                spec.image_registry.trim_end_matches('/'),
+                service.image,
+                spec.version
+            )
+        })
+}
+
+fn external<'a>(spec: &'a ServerSpec, service: &Service) -> Option<&'a External> {
+    let ext = match service.name {
+        "circleci-postgres" => spec.postgres.as_ref(),
+        "circleci-mongodb" => spec.mongodb.as_ref(),
+        "circleci-vault" => spec.vault.as_ref(),
+        _ => None,
+    };
+    ext.filter(|e| e.host.is_some())
+}
+
+/// The services that run in the cluster: external data stores replace their own.
+pub fn running(spec: &ServerSpec) -> Vec<&'static Service> {
+    SERVICES.iter().filter(|s| external(spec, s).is_none()).collect()
+}
+
+fn service_account(spec: &ServerSpec, service: &Service) -> Json {
+    let mut annotations = serde_json::Map::new();
+    if service.uses_storage || service.name == "vm-service" {
+        let storage = spec.storage.clone().unwrap_or_default();
+        if let Some(role) = storage.role_arn.filter(|_| spec.cloud == "aws") {
+            annotations.insert("eks.amazonaws.com/role-arn".into(), role.into());
+        }
+        if let Some(sa) = storage.gcp_service_account.filter(|_| spec.cloud == "gcp") {
+            annotations.insert("iam.gke.io/gcp-service-account".into(), sa.into());
+        }
+    }
+    let mut meta = metadata(spec, service.name, service.name);
+    meta["annotations"] = Json::Object(annotations);
+    json!({ "apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta })
+}
+
+fn workload(spec: &ServerSpec, service: &Service) -> Json {
+    let selector = json!({ "app.kubernetes.io/name": service.name, "app.kubernetes.io/instance": "circleci-server" });
+    let mut container = json!({
+        "name": service.name,
+        "image": image(spec, service),
+        "ports": [{ "containerPort": service.port }],
+        "envFrom": [{ "configMapRef": { "name": CONFIG_NAME } }, { "secretRef": { "name": SECRET_NAME } }],
+        "readinessProbe": { "tcpSocket": { "port": service.port }, "periodSeconds": 10 },
+        "resources": { "requests": { "cpu": "100m", "memory": "256Mi" } },
+        "securityContext": { "allowPrivilegeEscalation": false },
+    });
+    if service.name == "nomad-server" {
+        container["volumeMounts"] = json!([{ "name": "nomad-tls", "mountPath": "/etc/ssl/nomad", "readOnly": true }]);
+    }
+    let mut pod = json!({
+        "serviceAccountName": service.name,
+        "containers": [container],
+    });
+    if let Some(secret) = &spec.image_pull_secret {
+        pod["imagePullSecrets"] = json!([{ "name": secret }]);
+    }
+    if service.name == "nomad-server" {
+        pod["volumes"] = json!([{ "name": "nomad-tls", "secret": { "secretName": NOMAD_TLS_SECRET } }]);
+    }
+    let template = json!({ "metadata": { "labels": labels(spec, service.name) }, "spec": pod });
+    match service.workload {
+        Workload::Deployment => json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": metadata(spec, service.name, service.name),
+            "spec": { "replicas": 1, "selector": { "matchLabels": selector }, "template": template },
+        }),
+        Workload::StatefulSet => {
+            let mut set = json!({
+                "apiVersion": "apps/v1",
+                "kind": "StatefulSet",
+                "metadata": metadata(spec, service.name, service.name),
+                "spec": {
+                    "replicas": 1,
+                    "serviceName": service.name,
+                    "selector": { "matchLabels": selector },
+                    "template": template,
+                    "volumeClaimTemplates": [{
+                        "metadata": { "name": "data" },
+                        "spec": { "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "8Gi" } } }
+                    }],
+                },
+            });
+            set["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+                .as_array_mut()
+                .map(|m| m.push(json!({ "name": "data", "mountPath": "/data" })))
+                .unwrap_or_else(|| {
+                    set["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] =
+                        json!([{ "name": "data", "mountPath": "/data" }]);
+                });
+            set
+        }
+    }
+}
+
+fn cluster_service(spec: &ServerSpec, service: &Service) -> Json {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(spec, service.name, service.name),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": { "app.kubernetes.io/name": service.name, "app.kubernetes.io/instance": "circleci-server" },
+            "ports": [{ "name": "main", "port": service.port, "targetPort": service.port }],
+        },
+    })
+}
+
+/// The mode of a load balancer role: configured, else its default.
+pub fn load_balancer_mode(spec: &ServerSpec, role: &str) -> String {
+    let default_internal = LOAD_BALANCERS
+        .iter()
+        .find(|(r, ..)| *r == role)
+        .is_some_and(|(.., internal)| *internal);
+    spec.load_balancers
+        .as_ref()
+        .and_then(|m| m.get(role))
+        .cloned()
+        .unwrap_or_else(|| {
+            if default_internal {
+                "internal".into()
+            } else {
+                "external".into()
+            }
+        })
+}
+
+pub fn load_balancer_name(role: &str) -> String {
+    format!("circleci-{}-lb", role.replace('_', "-"))
+}
+
+fn load_balancer(spec: &ServerSpec, role: &str, target: &str, ports: &[u16]) -> Json {
+    let mode = load_balancer_mode(spec, role);
+    let mut annotations = serde_json::Map::new();
+    let kind = if mode == "node_port" {
+        "NodePort"
+    } else {
+        "LoadBalancer"
+    };
+    if kind == "LoadBalancer" {
+        let internal = mode == "internal";
+        match spec.cloud.as_str() {
+            "gcp" if internal => {
+                annotations.insert("networking.gke.io/load-balancer-type".into(), "Internal".into());
+            }
+            "gcp" => {}
+            _ => {
+                annotations.insert("service.beta.kubernetes.io/aws-load-balancer-type".into(), "nlb".into());
+                annotations.insert(
+                    "service.beta.kubernetes.io/aws-load-balancer-scheme".into(),
+                    if internal { "internal" } else { "internet-facing" }.into(),
+                );
+                if internal {
+                    annotations.insert(
+                        "service.beta.kubernetes.io/aws-load-balancer-internal".into(),
+                        "true".into(),
+                    );
+                }
+            }
+        }
+    }
+    let target_port = crate::services::find(target).map(|s| s.port).unwrap_or(80);
+    let ports: Vec<Json> = ports
+        .iter()
+        .map(|p| json!({ "name": format!("p{p}"), "port": p, "targetPort": if *p == 443 || *p == 80 { target_port } else { *p } }))
+        .collect();
+    let name = load_balancer_name(role);
+    let mut meta = metadata(spec, &name, target);
+    meta["annotations"] = Json::Object(annotations);
+    meta["labels"]["circleci.com/load-balancer-role"] = role.into();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta,
+        "spec": {
+            "type": kind,
+            "selector": { "app.kubernetes.io/name": target, "app.kubernetes.io/instance": "circleci-server" },
+            "ports": ports,
+        },
+    })
+}
+
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// Every object of the install, in apply order (namespace and configuration first).
+pub fn render(spec: &ServerSpec) -> Vec<Json> {
+    let github = spec.github.clone().unwrap_or_default();
+    let storage = spec.storage.clone().unwrap_or_default();
+    let nomad_address = format!("nomad.{}", spec.domain);
+    let mut config = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            config.insert(k.into(), v.into());
+        }
+    };
+    put("CIRCLE_DOMAIN", Some(spec.domain.clone()));
+    put("CIRCLE_SERVER_VERSION", Some(spec.version.clone()));
+    put("GITHUB_URL", github.url.clone());
+    put("GITHUB_CLIENT_ID", github.client_id.clone());
+    put("STORAGE_BUCKET", storage.bucket.clone());
+    put("STORAGE_REGION", storage.region.clone());
+    put("STORAGE_ENDPOINT", storage.endpoint.clone());
+    put("NOMAD_SERVER_ADDRESS", Some(nomad_address));
+    for (name, ext) in [
+        ("POSTGRES", &spec.postgres),
+        ("MONGODB", &spec.mongodb),
+        ("VAULT", &spec.vault),
+    ] {
+        if let Some(e) = ext.as_ref().filter(|e| e.host.is_some()) {
+            put(&format!("{name}_HOST"), e.host.clone());
+            put(&format!("{name}_PORT"), e.port.map(|p| p.to_string()));
+            put(&format!("{name}_USER"), e.user.clone());
+        }
+    }
+    let mut secrets = serde_json::Map::new();
+    let mut secret = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            secrets.insert(k.into(), b64(&v).into());
+        }
+    };
+    secret("GITHUB_CLIENT_SECRET", github.client_secret.clone());
+    secret("STORAGE_ACCESS_KEY_ID", storage.access_key_id.clone());
+    secret("STORAGE_SECRET_ACCESS_KEY", storage.secret_access_key.clone());
+    secret("SIGNING_KEYSET", spec.signing_keyset.clone());
+    secret("ENCRYPTION_KEYSET", spec.encryption_keyset.clone());
+    for (name, ext) in [
+        ("POSTGRES", &spec.postgres),
+        ("MONGODB", &spec.mongodb),
+        ("VAULT", &spec.vault),
+    ] {
+        secret(
+            &format!("{name}_PASSWORD"),
+            ext.as_ref().and_then(|e| e.password.clone()),
+        );
+    }
+
+    let mut objects = vec![
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": spec.namespace, "labels": labels(spec, "circleci-server") } }),
+        json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata(spec, CONFIG_NAME, "circleci-server"), "data": config }),
+        json!({ "apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": metadata(spec, SECRET_NAME, "circleci-server"), "data": secrets }),
+    ];
+    let nomad = spec.nomad.clone().unwrap_or_default();
+    let mut nomad_data = serde_json::Map::new();
+    for (k, v) in [
+        ("ca.pem", nomad.ca_cert_pem),
+        ("server.pem", nomad.server_cert_pem),
+        ("key.pem", nomad.server_key_pem),
+    ] {
+        if let Some(v) = v {
+            nomad_data.insert(k.into(), b64(&v).into());
+        }
+    }
+    objects.push(json!({ "apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": metadata(spec, NOMAD_TLS_SECRET, "nomad-server"), "data": nomad_data }));
+    if let (Some(cert), Some(key)) = (&spec.tls_certificate, &spec.tls_private_key) {
+        objects.push(json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "kubernetes.io/tls",
+            "metadata": metadata(spec, "circleci-frontend-tls", "frontend"),
+            "data": { "tls.crt": b64(cert), "tls.key": b64(key) },
+        }));
+    }
+    for service in running(spec) {
+        objects.push(service_account(spec, service));
+        objects.push(workload(spec, service));
+        objects.push(cluster_service(spec, service));
+    }
+    for (role, target, ports, _) in LOAD_BALANCERS {
+        objects.push(load_balancer(spec, role, target, ports));
+    }
+    objects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ServerSpec {
+        ServerSpec {
+            namespace: "circleci-server".into(),
+            version: "3.4.0".into(),
+            domain: "circleci.example.com".into(),
+            cloud: "aws".into(),
+            image_registry: "cciserver.azurecr.io".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn renders_every_service_and_the_five_load_balancers() {
+        let objects = render(&spec());
+        let workloads: Vec<&str> = objects
+            .iter()
+            .filter(|o| o["kind"] == "Deployment" || o["kind"] == "StatefulSet")
+            .filter_map(|o| o["metadata"]["name"].as_str())
+            .collect();
+        assert_eq!(workloads.len(), SERVICES.len());
+        let lbs: Vec<&Json> = objects
+            .iter()
+            .filter(|o| o["metadata"]["name"].as_str().is_some_and(|n| n.ends_with("-lb")))
+            .collect();
+        assert_eq!(lbs.len(), 5);
+        let nomad = lbs
+            .iter()
+            .find(|o| o["metadata"]["name"] == "circleci-nomad-lb")
+            .unwrap();
+        assert_eq!(
+            nomad["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+            "internal"
+        );
+        assert!(
+            objects
+                .iter()
+                .all(|o| o["metadata"]["labels"]["app.kubernetes.io/managed-by"] == FIELD_MANAGER)
+        );
+    }
+
+    #[test]
+    fn external_postgres_replaces_the_internal_one() {
+        let mut s = spec();
+        s.postgres = Some(External {
+            host: Some("db.internal".into()),
+            port: Some(5432),
+            ..Default::default()
+        });
+        let objects = render(&s);
+        assert!(!objects.iter().any(|o| o["metadata"]["name"] == "circleci-postgres"));
+        let config = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+        assert_eq!(config["data"]["POSTGRES_HOST"], "db.internal");
+    }
+
+    #[test]
+    fn version_sets_images() {
+        let objects = render(&spec());
+        let api = objects
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "api-service")
+            .unwrap();
+        assert_eq!(
+            api["spec"]["template"]["spec"]["containers"][0]["image"],
+            "cciserver.azurecr.io/api-service:3.4.0"
+        );
+    }
+}
