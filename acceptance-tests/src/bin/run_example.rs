@@ -115,9 +115,11 @@ fn main() {
     let _ = std::fs::remove_file(workdir.join(".terraform.lock.hcl"));
     let config = write_mirror(&provider, &workdir);
 
-    let ephemeral = name.starts_with("aws");
+    let ephemeral = name.starts_with("aws") || name == "server-install";
+    // The server example installs into a fake Kubernetes API server that lives as long as we do.
+    let fake_kube = (name == "server-install").then(acceptance_tests::fake_kube::FakeKube::start);
     #[cfg(feature = "aws")]
-    let (_moto, env) = if ephemeral {
+    let (_moto, env) = if name.starts_with("aws") {
         // A fresh emulator each run: state from an earlier run points at one that is gone.
         let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
         let (moto, env) = aws_inputs();
@@ -127,6 +129,13 @@ fn main() {
     };
     #[cfg(not(feature = "aws"))]
     let env: Vec<(String, String)> = Vec::new();
+    let mut env = env;
+    if let Some(fake) = &fake_kube {
+        let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
+        eprintln!("fake Kubernetes API server on {}", fake.url);
+        env.push(("TF_VAR_kubernetes_host".into(), fake.url.clone()));
+        env.push(("TF_VAR_kubernetes_insecure".into(), "true".into()));
+    }
 
     terraform(
         &tf,

@@ -64,3 +64,21 @@ fn aws_nomad_example() {
         assert!(rt.block_on(aws.s3.list_buckets().send()).unwrap().buckets().is_empty());
     });
 }
+
+#[cfg(feature = "kubernetes")]
+#[test]
+fn server_install_example() {
+    let fake = acceptance_tests::fake_kube::FakeKube::start();
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, common::provider())
+            .env("TF_VAR_kubernetes_host", &fake.url)
+            .env("TF_VAR_kubernetes_insecure", "true");
+        wd.step(&example("server-install"));
+        let lbs: serde_json::Value =
+            serde_json::from_str(&wd.must(&["output", "-json", "load_balancers"]).stdout).unwrap();
+        assert_eq!(lbs.as_object().unwrap().len(), 5, "five load balancer addresses: {lbs}");
+        assert!(wd.output("nomad_server_endpoint").ends_with(":4647"));
+        wd.destroy();
+        assert_eq!(fake.object_count(), 0);
+    });
+}

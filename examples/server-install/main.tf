@@ -1,0 +1,101 @@
+# CircleCI Server 3.x installed into Kubernetes by Terraform. `scripts/run-example
+# server-install` runs it against an in-repo fake Kubernetes API server; against a real
+# cluster, set kubeconfig_path (or use host/token from your EKS or GKE module) and the real
+# storage and GitHub inputs.
+
+terraform {
+  required_version = ">= 1.0"
+  required_providers {
+    circleci = {
+      source = "circleci-server/circleci"
+    }
+  }
+}
+
+variable "kubernetes_host" {
+  description = "API server URL; null to use kubeconfig_path."
+  type        = string
+  default     = null
+}
+
+variable "kubernetes_insecure" {
+  description = "Skip TLS verification of the API server (tests only)."
+  type        = bool
+  default     = false
+}
+
+variable "kubeconfig_path" {
+  type    = string
+  default = null
+}
+
+variable "domain" {
+  type    = string
+  default = "circleci.example.com"
+}
+
+variable "server_version" {
+  type    = string
+  default = "3.4.0"
+}
+
+variable "github_client_id" {
+  type    = string
+  default = "Iv1.example"
+}
+
+variable "github_client_secret" {
+  type      = string
+  sensitive = true
+  default   = "example-secret"
+}
+
+provider "circleci" {
+  kubernetes {
+    host        = var.kubernetes_host
+    insecure    = var.kubernetes_insecure
+    token       = var.kubernetes_host == null ? null : "example-token"
+    config_path = var.kubeconfig_path
+  }
+}
+
+resource "circleci_nomad_tls" "this" {
+  extra_server_sans = ["nomad.${var.domain}"]
+}
+
+resource "circleci_server" "this" {
+  version = var.server_version
+  domain  = var.domain
+  github = {
+    url           = "https://github.com"
+    client_id     = var.github_client_id
+    client_secret = var.github_client_secret
+  }
+  object_storage = {
+    bucket              = "circleci-server-data"
+    region              = "eu-west-1"
+    endpoint            = null
+    access_key_id       = null
+    secret_access_key   = null
+    role_arn            = "arn:aws:iam::123456789012:role/circleci-storage-circleci-server-data"
+    gcp_service_account = null
+  }
+  nomad_tls = {
+    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
+    server_cert_pem = circleci_nomad_tls.this.server_cert_pem
+    server_key_pem  = circleci_nomad_tls.this.server_key_pem
+  }
+}
+
+output "load_balancers" {
+  description = "The five load balancer addresses (the installer's hostnames)."
+  value       = circleci_server.this.load_balancer_addresses
+}
+
+output "nomad_server_endpoint" {
+  value = circleci_server.this.nomad_server_endpoint
+}
+
+output "services" {
+  value = circleci_server.this.service_status
+}
