@@ -6,6 +6,25 @@ use circleci_aws::sdk::{autoscaling, ec2};
 
 pub const REGION: &str = "eu-west-1";
 
+/// AWS clients pointed at `moto`, built the same way the provider builds them, with moto's
+/// fake credentials put in this process's environment.
+pub fn clients(moto: &crate::moto::Moto, runtime: &tokio::runtime::Runtime) -> Aws {
+    for (k, v) in moto.env() {
+        // SAFETY: every caller sets the same constant values.
+        unsafe { std::env::set_var(k, v) };
+    }
+    let block = circleci_cty::Value::object([
+        ("region", circleci_cty::Value::from(REGION)),
+        ("endpoint_url", circleci_cty::Value::from(moto.endpoint.as_str())),
+        ("max_attempts", circleci_cty::Value::int(3)),
+        ("retry_mode", circleci_cty::Value::from("standard")),
+        ("profile", circleci_cty::Value::Null),
+        ("default_tags", circleci_cty::Value::Null),
+        ("assume_role", circleci_cty::Value::Null),
+    ]);
+    runtime.block_on(Aws::from_block(&block)).expect("AWS clients")
+}
+
 /// A VPC with two subnets in two zones.
 pub struct Network {
     pub vpc_id: String,

@@ -28,6 +28,19 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Launch-to-handshake times of `launches` fresh processes, each with its own client identity.
+fn launch_times(binary: &Path, launches: usize) -> Vec<f64> {
+    (0..launches)
+        .map(|_| {
+            let identity = ClientIdentity::generate();
+            let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
+            let _ = plugin.child.kill();
+            let _ = plugin.child.wait();
+            ms(plugin.launch)
+        })
+        .collect()
+}
+
 struct LaunchFigures {
     launch_ms: f64,
     schema_ms: f64,
@@ -37,14 +50,7 @@ struct LaunchFigures {
 
 /// Launch-to-handshake (median of `launches`), then schema latency and peak RSS on one process.
 fn measure_our_provider(binary: &Path, launches: usize, runtime: &tokio::runtime::Runtime) -> LaunchFigures {
-    let mut launch = Vec::new();
-    for _ in 0..launches {
-        let identity = ClientIdentity::generate();
-        let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
-        launch.push(ms(plugin.launch));
-        let _ = plugin.child.kill();
-        let _ = plugin.child.wait();
-    }
+    let launch = launch_times(binary, launches);
     let identity = ClientIdentity::generate();
     let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
     let (schema_ms, schema_bytes) = runtime.block_on(async {
@@ -174,14 +180,7 @@ impl tonic::codec::Decoder for RawCodec {
 }
 
 fn measure_peer(binary: &Path, launches: usize, runtime: &tokio::runtime::Runtime) -> LaunchFigures {
-    let mut launch = Vec::new();
-    for _ in 0..launches {
-        let identity = ClientIdentity::generate();
-        let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
-        launch.push(ms(plugin.launch));
-        let _ = plugin.child.kill();
-        let _ = plugin.child.wait();
-    }
+    let launch = launch_times(binary, launches);
     let identity = ClientIdentity::generate();
     let mut plugin = plugin_client::launch(binary, Some(&identity), &[]);
     let path = if plugin.handshake.protocol_version == "5" {
@@ -361,24 +360,11 @@ mod aws_comparison {
     }
 
     fn inputs(moto: &Moto) -> Inputs {
-        for (k, v) in moto.env() {
-            // SAFETY: single-threaded set-up before any client exists.
-            unsafe { std::env::set_var(k, v) };
-        }
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let block = circleci_cty::Value::object([
-            ("region", circleci_cty::Value::from(fixtures::REGION)),
-            ("endpoint_url", circleci_cty::Value::from(moto.endpoint.as_str())),
-            ("max_attempts", circleci_cty::Value::int(3)),
-            ("retry_mode", circleci_cty::Value::from("standard")),
-            ("profile", circleci_cty::Value::Null),
-            ("default_tags", circleci_cty::Value::Null),
-            ("assume_role", circleci_cty::Value::Null),
-        ]);
-        let aws = rt.block_on(circleci_aws::Aws::from_block(&block)).unwrap();
+        let aws = fixtures::clients(moto, &rt);
         let net = fixtures::network(&aws, &rt);
         Inputs {
             vpc: net.vpc_id,

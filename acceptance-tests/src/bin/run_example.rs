@@ -48,26 +48,11 @@ fn aws_inputs() -> (acceptance_tests::moto::Moto, Vec<(String, String)>) {
     use acceptance_tests::fixtures;
     let moto = acceptance_tests::moto::Moto::start();
     let mut env: Vec<(String, String)> = moto.env().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    for (k, v) in &env {
-        // SAFETY: single-threaded here; the SDK reads them when the clients are built.
-        unsafe { std::env::set_var(k, v) };
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let block = circleci_cty::Value::object([
-        ("region", circleci_cty::Value::from(fixtures::REGION)),
-        ("endpoint_url", circleci_cty::Value::from(moto.endpoint.as_str())),
-        ("max_attempts", circleci_cty::Value::int(3)),
-        ("retry_mode", circleci_cty::Value::from("standard")),
-        ("profile", circleci_cty::Value::Null),
-        ("default_tags", circleci_cty::Value::Null),
-        ("assume_role", circleci_cty::Value::Null),
-    ]);
-    let aws = runtime
-        .block_on(circleci_aws::Aws::from_block(&block))
-        .expect("AWS clients");
+    let aws = fixtures::clients(&moto, &runtime);
     let network = fixtures::network(&aws, &runtime);
     fixtures::node_group(&aws, &runtime, "eks-nodes", &network);
     let image = fixtures::any_moto_image(&aws, &runtime);

@@ -661,16 +661,10 @@ async fn read(aws: &Aws, state: &Value) -> Result<Option<Value>, Diagnostic> {
     );
 
     let mut settings = match state.attr("aws") {
-        Value::Null => Value::Object(
-            block()
-                .find_block("aws")
-                .map(|b| b.block.value_type())
-                .and_then(|t| match t {
-                    Type::Object(attrs) => Some(attrs.keys().map(|k| (k.clone(), Value::Null)).collect()),
-                    _ => None,
-                })
-                .unwrap_or_default(),
-        ),
+        Value::Null => block()
+            .find_block("aws")
+            .map(|b| b.block.null_object())
+            .unwrap_or_default(),
         v => v.clone(),
     };
     let subnets: Vec<Value> = group
@@ -1204,10 +1198,7 @@ impl<D: AwsData> Resource<D> for NomadClientGroup {
     }
 
     async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Value, Diagnostics> {
-        let mut state = match block().value_type() {
-            Type::Object(attrs) => Value::Object(attrs.keys().map(|k| (k.clone(), Value::Null)).collect()),
-            _ => Value::Null,
-        };
+        let mut state = block().null_object();
         state.set_attr("id", Value::from(id));
         state.set_attr("name", Value::from(id));
         Ok(state)

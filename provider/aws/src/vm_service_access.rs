@@ -458,11 +458,10 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
         );
 
         let mut settings = match state.attr("aws") {
-            Value::Null => Value::object([
-                ("vpc_id", Value::Null),
-                ("oidc_provider_arn", Value::Null),
-                ("namespace", Value::Null),
-            ]),
+            Value::Null => block()
+                .find_block("aws")
+                .map(|b| b.block.null_object())
+                .unwrap_or_default(),
             v => v.clone(),
         };
         settings.set_attr("vpc_id", group.vpc_id().map(str::to_string).into());
@@ -602,10 +601,7 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
             )
             .into());
         }
-        let mut state = match block().value_type() {
-            Type::Object(attrs) => Value::Object(attrs.keys().map(|k| (k.clone(), Value::Null)).collect()),
-            _ => Value::Null,
-        };
+        let mut state = block().null_object();
         state.set_attr("id", Value::from(id));
         Ok(state)
     }

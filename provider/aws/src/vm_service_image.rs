@@ -406,10 +406,7 @@ impl<D: AwsData> Resource<D> for VmServiceImage {
                 Diagnostic::error("Invalid import ID", format!("Import by AMI id (ami-...), not {id:?}.")).into(),
             );
         }
-        let mut state = match block().value_type() {
-            Type::Object(attrs) => Value::Object(attrs.keys().map(|k| (k.clone(), Value::Null)).collect()),
-            _ => Value::Null,
-        };
+        let mut state = block().null_object();
         state.set_attr("id", Value::from(id));
         Ok(state)
     }

@@ -261,6 +261,18 @@ impl Block {
         self.blocks.iter().find(|b| b.name == name)
     }
 
+    /// An object of this block with every attribute and nested block null (e.g. the start of
+    /// an imported state, which Read then fills).
+    pub fn null_object(&self) -> Value {
+        Value::Object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null))
+                .chain(self.blocks.iter().map(|b| (b.name.clone(), Value::Null)))
+                .collect(),
+        )
+    }
+
     /// The object type Terraform uses for values of this block.
     pub fn value_type(&self) -> Type {
         Type::Object(

@@ -8,7 +8,6 @@ use std::path::Path;
 use acceptance_tests::moto::Moto;
 use acceptance_tests::{Terraform, Workdir, provider_block};
 use circleci_aws::Aws;
-use circleci_cty::Value;
 
 #[allow(unused_imports)]
 pub use acceptance_tests::fixtures::{
@@ -29,22 +28,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// AWS clients for the test's own checks, built the same way the provider builds them.
 pub fn aws(moto: &Moto, runtime: &tokio::runtime::Runtime) -> Aws {
-    // SAFETY: every test sets the same constant values.
-    unsafe {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    }
-    let block = Value::object([
-        ("region", Value::from(REGION)),
-        ("endpoint_url", Value::from(moto.endpoint.as_str())),
-        ("max_attempts", Value::int(2)),
-        ("retry_mode", Value::from("standard")),
-        ("profile", Value::Null),
-        ("default_tags", Value::Null),
-        ("assume_role", Value::Null),
-    ]);
-    runtime.block_on(Aws::from_block(&block)).expect("aws clients")
+    acceptance_tests::fixtures::clients(moto, runtime)
 }
 
 /// A provider block pointing at `endpoint`, with a default tag.
