@@ -6,7 +6,9 @@
 //! moment after each change, and LoadBalancer services get an ingress hostname.
 //!
 //! Test-only extras live under `/fake/`: `POST /fake/unready/NS/NAME` holds a workload unready.
-//! Not emulated: watch streams, finalizers, admission, list-map merge keys (lists are atomic).
+//! Watch sends the current objects as ADDED events and ends (as at a watch timeout); events
+//! after that are not streamed. Not emulated: finalizers, admission, list-map merge keys (lists
+//! are atomic).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
@@ -358,6 +360,24 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
     let api_version = if prefix == "api/v1" { "v1" } else { "apps/v1" };
 
     match (method.clone(), name) {
+        (Method::GET, None) if matches!(query(uri, "watch").as_deref(), Some("true") | Some("1")) => {
+            // A watch that sends the current objects as ADDED events and then ends, as a watch
+            // does when its timeout passes; clients watch again from the last resourceVersion.
+            let selector = query(uri, "labelSelector").unwrap_or_default();
+            let events: String = store
+                .objects
+                .iter()
+                .filter(|((pre, p, ns, _), _)| pre == prefix && p == plural && ns == namespace)
+                .filter(|(_, o)| label_selector_matches(&o.json, &selector))
+                .map(|((_, p, ns, n), o)| {
+                    format!(
+                        "{}\n",
+                        json!({ "type": "ADDED", "object": with_status(store, p, ns, n, o) })
+                    )
+                })
+                .collect();
+            (StatusCode::OK, [("content-type", "application/json")], events).into_response()
+        }
         (Method::GET, None) => {
             let selector = query(uri, "labelSelector").unwrap_or_default();
             let items: Vec<Json> = store

@@ -47,7 +47,18 @@ fn install_upgrade_change_drift_status_destroy() {
         let k8s = fake_block(&fake);
 
         // Install: every service, and the five load balancers with addresses.
-        wd.step(&config(&k8s, "", ""));
+        let vm = "  vm_service = { provider = \"ec2\", region = \"eu-west-1\", zone = null, subnet = \"subnet-1\", security_group = \"sg-1\", linux_image = \"ami-1\", windows_image = null, access_key_id = null, secret_access_key = null, role_arn = \"arn:aws:iam::123456789012:role/vm\", prescaled_linux = 2, prescaled_windows = 0 }";
+        wd.step(&config(&k8s, vm, ""));
+        let config_map = fake
+            .get("configmaps", "circleci-server", "circleci-server-config")
+            .unwrap();
+        assert_eq!(config_map["data"]["VM_SERVICE_LINUX_IMAGE"], "ami-1");
+        assert_eq!(config_map["data"]["VM_SERVICE_PRESCALED_LINUX"], "2");
+        let vm_account = fake.get("serviceaccounts", "circleci-server", "vm-service").unwrap();
+        assert_eq!(
+            vm_account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+            "arn:aws:iam::123456789012:role/vm"
+        );
         let state = wd.resource("circleci_server.this");
         let deployments = fake.names("deployments", "circleci-server");
         let statefulsets = fake.names("statefulsets", "circleci-server");
@@ -196,6 +207,14 @@ fn bad_input_names_the_attribute() {
             (
                 config(&k8s, "  load_balancers = { nomad = \"public\" }", ""),
                 r"(?s)Invalid load balancer mode",
+            ),
+            (
+                config(
+                    &k8s,
+                    "  vm_service = { provider = \"ec2\", region = null, zone = null, subnet = null, security_group = null, linux_image = null, windows_image = null, access_key_id = null, secret_access_key = null, role_arn = null, prescaled_linux = 9, prescaled_windows = null }",
+                    "",
+                ),
+                r"(?s)Invalid prescaled count.*prescaled_linux is 9",
             ),
         ];
         for (cfg, pattern) in cases {

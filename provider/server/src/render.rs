@@ -44,6 +44,41 @@ pub struct NomadTls {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+pub struct VmService {
+    /// `ec2` or `gce`.
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    pub zone: Option<String>,
+    pub subnet: Option<String>,
+    pub security_group: Option<String>,
+    pub linux_image: Option<String>,
+    pub windows_image: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub role_arn: Option<String>,
+    /// VMs kept started ahead of demand (0-5).
+    pub prescaled_linux: Option<i64>,
+    pub prescaled_windows: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NomadAutoscaler {
+    pub enabled: Option<bool>,
+    /// `aws` or `gcp`.
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    /// The Nomad client group (ASG name or managed instance group) it scales.
+    pub group: Option<String>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub role_arn: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct External {
     pub host: Option<String>,
     pub port: Option<i64>,
@@ -69,6 +104,8 @@ pub struct ServerSpec {
     pub github: Option<GitHub>,
     pub storage: Option<Storage>,
     pub nomad: Option<NomadTls>,
+    pub nomad_autoscaler: Option<NomadAutoscaler>,
+    pub vm_service: Option<VmService>,
     pub postgres: Option<External>,
     pub mongodb: Option<External>,
     pub vault: Option<External>,
@@ -125,7 +162,15 @@ pub fn running(spec: &ServerSpec) -> Vec<&'static Service> {
 
 fn service_account(spec: &ServerSpec, service: &Service) -> Json {
     let mut annotations = serde_json::Map::new();
-    if service.uses_storage || service.name == "vm-service" {
+    // The VM service and nomad-autoscaler (beside the Nomad server) have roles of their own.
+    let own_role = match service.name {
+        "vm-service" => spec.vm_service.as_ref().and_then(|v| v.role_arn.clone()),
+        "nomad-server" => spec.nomad_autoscaler.as_ref().and_then(|a| a.role_arn.clone()),
+        _ => None,
+    };
+    if let Some(role) = own_role.filter(|_| spec.cloud == "aws") {
+        annotations.insert("eks.amazonaws.com/role-arn".into(), role.into());
+    } else if service.uses_storage {
         let storage = spec.storage.clone().unwrap_or_default();
         if let Some(role) = storage.role_arn.filter(|_| spec.cloud == "aws") {
             annotations.insert("eks.amazonaws.com/role-arn".into(), role.into());
@@ -310,6 +355,26 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
     put("STORAGE_REGION", storage.region.clone());
     put("STORAGE_ENDPOINT", storage.endpoint.clone());
     put("NOMAD_SERVER_ADDRESS", Some(nomad_address));
+    let vm = spec.vm_service.clone().unwrap_or_default();
+    put("VM_SERVICE_PROVIDER", vm.provider.clone());
+    put("VM_SERVICE_REGION", vm.region.clone());
+    put("VM_SERVICE_ZONE", vm.zone.clone());
+    put("VM_SERVICE_SUBNET", vm.subnet.clone());
+    put("VM_SERVICE_SECURITY_GROUP", vm.security_group.clone());
+    put("VM_SERVICE_LINUX_IMAGE", vm.linux_image.clone());
+    put("VM_SERVICE_WINDOWS_IMAGE", vm.windows_image.clone());
+    put("VM_SERVICE_PRESCALED_LINUX", vm.prescaled_linux.map(|n| n.to_string()));
+    put(
+        "VM_SERVICE_PRESCALED_WINDOWS",
+        vm.prescaled_windows.map(|n| n.to_string()),
+    );
+    let scaler = spec.nomad_autoscaler.clone().unwrap_or_default();
+    put("NOMAD_AUTOSCALER_ENABLED", scaler.enabled.map(|b| b.to_string()));
+    put("NOMAD_AUTOSCALER_PROVIDER", scaler.provider.clone());
+    put("NOMAD_AUTOSCALER_REGION", scaler.region.clone());
+    put("NOMAD_AUTOSCALER_GROUP", scaler.group.clone());
+    put("NOMAD_AUTOSCALER_MIN", scaler.min.map(|n| n.to_string()));
+    put("NOMAD_AUTOSCALER_MAX", scaler.max.map(|n| n.to_string()));
     for (name, ext) in [
         ("POSTGRES", &spec.postgres),
         ("MONGODB", &spec.mongodb),
@@ -331,6 +396,10 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
     secret("STORAGE_ACCESS_KEY_ID", storage.access_key_id.clone());
     secret("STORAGE_SECRET_ACCESS_KEY", storage.secret_access_key.clone());
     secret("SIGNING_KEYSET", spec.signing_keyset.clone());
+    secret("VM_SERVICE_ACCESS_KEY_ID", vm.access_key_id.clone());
+    secret("VM_SERVICE_SECRET_ACCESS_KEY", vm.secret_access_key.clone());
+    secret("NOMAD_AUTOSCALER_ACCESS_KEY_ID", scaler.access_key_id.clone());
+    secret("NOMAD_AUTOSCALER_SECRET_ACCESS_KEY", scaler.secret_access_key.clone());
     secret("ENCRYPTION_KEYSET", spec.encryption_keyset.clone());
     for (name, ext) in [
         ("POSTGRES", &spec.postgres),

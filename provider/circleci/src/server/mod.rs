@@ -76,6 +76,47 @@ pub fn spec_attributes(block: Block) -> Block {
             )
             .sensitive(),
         )
+        .attribute(
+            Attribute::optional(
+                "vm_service",
+                Type::object([
+                    ("provider", Type::String),
+                    ("region", Type::String),
+                    ("zone", Type::String),
+                    ("subnet", Type::String),
+                    ("security_group", Type::String),
+                    ("linux_image", Type::String),
+                    ("windows_image", Type::String),
+                    ("access_key_id", Type::String),
+                    ("secret_access_key", Type::String),
+                    ("role_arn", Type::String),
+                    ("prescaled_linux", Type::Number),
+                    ("prescaled_windows", Type::Number),
+                ]),
+                "VM service: `provider` (ec2 or gce), region/zone, subnet, security group (from circleci_vm_service_access), \
+                 image ids (from circleci_vm_service_image), credentials or role, and VMs to keep prescaled (0-5).",
+            )
+            .sensitive(),
+        )
+        .attribute(
+            Attribute::optional(
+                "nomad_autoscaler",
+                Type::object([
+                    ("enabled", Type::Bool),
+                    ("provider", Type::String),
+                    ("region", Type::String),
+                    ("group", Type::String),
+                    ("min", Type::Number),
+                    ("max", Type::Number),
+                    ("role_arn", Type::String),
+                    ("access_key_id", Type::String),
+                    ("secret_access_key", Type::String),
+                ]),
+                "Nomad autoscaler: provider (aws or gcp), region, the client group it scales (from circleci_nomad_client_group), \
+                 min/max, and its role or key.",
+            )
+            .sensitive(),
+        )
         .attribute(Attribute::optional("postgres", external_type(), "External PostgreSQL; the install runs its own when left out.").sensitive())
         .attribute(Attribute::optional("mongodb", external_type(), "External MongoDB; the install runs its own when left out.").sensitive())
         .attribute(Attribute::optional("vault", external_type(), "External Vault; the install runs its own when left out.").sensitive())
@@ -109,6 +150,49 @@ pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
                 &root.attr(store).attr("host"),
                 format!("External {store} without a host"),
                 format!("Give {store}.host (and port, user, password), or leave {store} out to run it in the cluster."),
+            );
+        }
+    }
+    let vm = config.attr("vm_service");
+    if vm.is_wholly_known() {
+        for name in ["prescaled_linux", "prescaled_windows"] {
+            if let Some(n) = vm.attr(name).as_i64()
+                && !(0..=5).contains(&n)
+            {
+                diags.attribute_error(
+                    &root.attr("vm_service").attr(name),
+                    "Invalid prescaled count",
+                    format!("{name} is {n}; keep 0 to 5 VMs prescaled."),
+                );
+            }
+        }
+        if let Some(p) = vm.attr("provider").as_str()
+            && p != "ec2"
+            && p != "gce"
+        {
+            diags.attribute_error(
+                &root.attr("vm_service").attr("provider"),
+                "Invalid VM provider",
+                format!("{p:?} must be ec2 or gce."),
+            );
+        }
+    }
+    let scaler = config.attr("nomad_autoscaler");
+    if scaler.is_wholly_known()
+        && let (Some(min), Some(max)) = (scaler.attr("min").as_i64(), scaler.attr("max").as_i64())
+    {
+        if min > max {
+            diags.attribute_error(
+                &root.attr("nomad_autoscaler").attr("min"),
+                "min is larger than max",
+                format!("nomad_autoscaler.min ({min}) must be at most max ({max})."),
+            );
+        }
+        if min < 1 && scaler.attr("enabled").as_bool() == Some(true) {
+            diags.attribute_error(
+                &root.attr("nomad_autoscaler").attr("min"),
+                "Scale from zero does not work",
+                "nomad-autoscaler needs at least one client to scale from: set min to 1 or more.",
             );
         }
     }

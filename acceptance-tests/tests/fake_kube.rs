@@ -1,0 +1,139 @@
+//! The fake Kubernetes API server keeps the API's contract where the provider relies on it:
+//! Status errors, server-side apply ownership and conflicts, optimistic concurrency, watch.
+
+use acceptance_tests::fake_kube::FakeKube;
+use serde_json::{Value, json};
+
+/// One HTTP request to the fake; returns status and parsed body (JSON, or JSON lines as array).
+fn call(fake: &FakeKube, method: &str, path: &str, content_type: &str, body: &str) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let host = fake.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let raw = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    // Bodies may come chunked: keep the JSON lines only.
+    let lines: Vec<Value> = raw.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let body = if lines.len() == 1 {
+        lines[0].clone()
+    } else {
+        Value::Array(lines)
+    };
+    (status, body)
+}
+
+const APPLY: &str = "application/apply-patch+yaml";
+
+fn config_map(data: Value) -> String {
+    json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "c", "namespace": "ns" }, "data": data })
+        .to_string()
+}
+
+#[test]
+fn api_contract() {
+    let fake = FakeKube::start();
+    let (code, groups) = call(&fake, "GET", "/apis", "", "");
+    assert_eq!((code, groups["groups"][0]["name"].as_str()), (200, Some("apps")));
+
+    // Errors are Status objects.
+    let (code, status) = call(&fake, "GET", "/api/v1/namespaces/ns/configmaps/c", "", "");
+    assert_eq!(
+        (code, status["kind"].as_str(), status["reason"].as_str()),
+        (404, Some("Status"), Some("NotFound"))
+    );
+
+    let ns = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "ns" } }).to_string();
+    assert_eq!(
+        call(&fake, "PATCH", "/api/v1/namespaces/ns?fieldManager=a", APPLY, &ns).0,
+        201
+    );
+
+    // Apply creates, then merges: a's fields and b's fields live side by side.
+    assert_eq!(
+        call(
+            &fake,
+            "PATCH",
+            "/api/v1/namespaces/ns/configmaps/c?fieldManager=a",
+            APPLY,
+            &config_map(json!({ "x": "1" }))
+        )
+        .0,
+        201
+    );
+    let (code, merged) = call(
+        &fake,
+        "PATCH",
+        "/api/v1/namespaces/ns/configmaps/c?fieldManager=b",
+        APPLY,
+        &config_map(json!({ "y": "2" })),
+    );
+    assert_eq!(code, 200);
+    assert_eq!(merged["data"], json!({ "x": "1", "y": "2" }));
+
+    // b changing a's field conflicts, unless forced; forcing moves the ownership to b.
+    let (code, conflict) = call(
+        &fake,
+        "PATCH",
+        "/api/v1/namespaces/ns/configmaps/c?fieldManager=b",
+        APPLY,
+        &config_map(json!({ "x": "9", "y": "2" })),
+    );
+    assert_eq!((code, conflict["reason"].as_str()), (409, Some("Conflict")));
+    assert!(conflict["message"].as_str().unwrap().contains("conflict with \"a\""));
+    let (code, forced) = call(
+        &fake,
+        "PATCH",
+        "/api/v1/namespaces/ns/configmaps/c?fieldManager=b&force=true",
+        APPLY,
+        &config_map(json!({ "x": "9", "y": "2" })),
+    );
+    assert_eq!((code, forced["data"]["x"].as_str()), (200, Some("9")));
+
+    // A field a manager stops applying is removed.
+    let (_, dropped) = call(
+        &fake,
+        "PATCH",
+        "/api/v1/namespaces/ns/configmaps/c?fieldManager=b",
+        APPLY,
+        &config_map(json!({ "x": "9" })),
+    );
+    assert_eq!(dropped["data"], json!({ "x": "9" }));
+
+    // Optimistic concurrency: a PUT with a stale resourceVersion is refused.
+    let (_, current) = call(&fake, "GET", "/api/v1/namespaces/ns/configmaps/c", "", "");
+    let mut stale = current.clone();
+    stale["metadata"]["resourceVersion"] = json!("1");
+    let (code, refused) = call(
+        &fake,
+        "PUT",
+        "/api/v1/namespaces/ns/configmaps/c",
+        "application/json",
+        &stale.to_string(),
+    );
+    assert_eq!((code, refused["reason"].as_str()), (409, Some("Conflict")));
+    let (code, _) = call(
+        &fake,
+        "PUT",
+        "/api/v1/namespaces/ns/configmaps/c",
+        "application/json",
+        &current.to_string(),
+    );
+    assert_eq!(code, 200);
+
+    // Watch reports what exists as ADDED events.
+    let (code, events) = call(&fake, "GET", "/api/v1/namespaces/ns/configmaps?watch=true", "", "");
+    assert_eq!(code, 200);
+    assert_eq!(events["type"], "ADDED");
+    assert_eq!(events["object"]["metadata"]["name"], "c");
+
+    // Deleting the namespace removes what it holds.
+    assert_eq!(call(&fake, "DELETE", "/api/v1/namespaces/ns", "", "").0, 200);
+    assert_eq!(fake.object_count(), 0);
+}
