@@ -254,6 +254,36 @@ fn create_resize_roll_drift_import_destroy() {
         // The secret of an imported key cannot be read back; nothing else may differ.
         assert_eq!(plan.code, 0, "{}", plan.stdout);
 
+        // Another VPC replaces the group with everything it owns.
+        let other = network(&aws, &rt);
+        wd.write(&config(
+            &proxy.endpoint,
+            &other,
+            &image,
+            "  min_size = 2\n  max_size = 5",
+            &bigger,
+        ));
+        assert!(wd.plan().stdout.contains("forces replacement"));
+        wd.step(&config(
+            &proxy.endpoint,
+            &other,
+            &image,
+            "  min_size = 2\n  max_size = 5",
+            &bigger,
+        ));
+        let replaced = wd.resource("circleci_nomad_client_group.this");
+        let new_sg = replaced["security_group_id"].as_str().unwrap().to_string();
+        assert_ne!(new_sg, sg);
+        let groups = rt
+            .block_on(aws.ec2.describe_security_groups().group_ids(&new_sg).send())
+            .unwrap();
+        assert_eq!(groups.security_groups()[0].vpc_id(), Some(other.vpc_id.as_str()));
+        let all = rt.block_on(aws.ec2.describe_security_groups().send()).unwrap();
+        assert!(
+            all.security_groups().iter().all(|g| g.group_id() != Some(sg.as_str())),
+            "the old security group is gone"
+        );
+
         wd.destroy();
         let left = rt
             .block_on(aws.autoscaling.describe_auto_scaling_groups().send())

@@ -118,12 +118,23 @@ fn rules_policy_access_drift_import_destroy() {
         assert!(imported.import("circleci_vm_service_access.this", &group).success);
         imported.assert_plan_empty();
 
-        // A VPC change replaces.
+        // A VPC change replaces: a new group in the other VPC, the old one gone.
         let other = network(&aws, &rt);
         wd.write(&config(&moto.endpoint, &other, irsa, &oidc));
         assert!(wd.plan().stdout.contains("forces replacement"));
+        wd.step(&config(&moto.endpoint, &other, irsa, &oidc));
+        let replaced = wd.resource("circleci_vm_service_access.this");
+        let new_group = replaced["security_group_id"].as_str().unwrap().to_string();
+        let described = rt
+            .block_on(aws.ec2.describe_security_groups().group_ids(&new_group).send())
+            .unwrap();
+        assert_eq!(described.security_groups()[0].vpc_id(), Some(other.vpc_id.as_str()));
+        assert!(
+            rt.block_on(aws.iam.get_role().role_name("circleci-vm-circleci-vms").send())
+                .is_ok(),
+            "access made again"
+        );
 
-        wd.write(&config(&moto.endpoint, &net, irsa, &oidc));
         wd.destroy();
         let left = rt.block_on(aws.ec2.describe_security_groups().send()).unwrap();
         assert!(
