@@ -488,8 +488,7 @@ resource "aws_launch_template" "this" {{
   name          = "bench-nomad"
   image_id      = "{image}"
   instance_type = "t3a.2xlarge"
-  user_data     = base64encode("#!/bin/bash
-echo nomad client")
+  user_data     = base64encode("#!/bin/bash\necho nomad client")
   metadata_options {{
     http_tokens                 = "required"
     http_put_response_hop_limit = 1
