@@ -356,3 +356,27 @@ pub fn for_each_terraform(test: impl Fn(&Terraform)) {
         test(tf);
     }
 }
+
+/// Asserts that `script` is valid bash (`bash -n`) and passes shellcheck at warning level
+/// (scripts/setup installs shellcheck).
+pub fn assert_valid_shell(script: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("script.sh");
+    std::fs::write(&file, script).expect("write script");
+    let syntax = Command::new("bash").arg("-n").arg(&file).output().expect("bash");
+    assert!(
+        syntax.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    let lint = Command::new("shellcheck")
+        .args(["--severity=warning", "--shell=bash"])
+        .arg(&file)
+        .output()
+        .expect("shellcheck (scripts/setup installs it)");
+    assert!(
+        lint.status.success(),
+        "shellcheck:\n{}",
+        String::from_utf8_lossy(&lint.stdout)
+    );
+}

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use acceptance_tests::faults::{FaultProxy, Throttle};
 use acceptance_tests::moto::Moto;
 use acceptance_tests::{for_each_terraform, provider_block};
@@ -27,28 +25,6 @@ fn config_with(provider: &str, net: &Network, image: &str, body: &str, aws_extra
          {body}\n  aws {{\n    vpc_id     = \"{}\"\n    subnet_ids = [\"{}\", \"{}\"]\n    image_id   = \"{image}\"\n{aws_extra}\n  }}\n}}\n",
         provider, net.vpc_id, net.subnet_ids[0], net.subnet_ids[1]
     )
-}
-
-fn shellcheck(script: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("user-data.sh");
-    std::fs::write(&file, script).unwrap();
-    let syntax = Command::new("bash").arg("-n").arg(&file).output().unwrap();
-    assert!(
-        syntax.status.success(),
-        "bash -n: {}",
-        String::from_utf8_lossy(&syntax.stderr)
-    );
-    let lint = Command::new("shellcheck")
-        .args(["--severity=warning", "--shell=bash"])
-        .arg(&file)
-        .output()
-        .expect("shellcheck");
-    assert!(
-        lint.status.success(),
-        "shellcheck:\n{}",
-        String::from_utf8_lossy(&lint.stdout)
-    );
 }
 
 #[test]
@@ -128,7 +104,7 @@ fn create_resize_roll_drift_import_destroy() {
             state["startup_script"].as_str().unwrap(),
             "the output is the user data"
         );
-        shellcheck(&script);
+        acceptance_tests::assert_valid_shell(&script);
 
         // Security group: SSH reruns only from the given range.
         let sg = state["security_group_id"].as_str().unwrap().to_string();

@@ -2,7 +2,6 @@
 //! valid bash, passes shellcheck, and carries the mTLS material from `circleci_nomad_tls`.
 
 use std::path::Path;
-use std::process::Command;
 
 use acceptance_tests::{Workdir, for_each_terraform, provider_block};
 
@@ -39,24 +38,7 @@ fn renders_a_valid_script_with_the_tls_material() {
         let hcl = wd.output("hcl");
         assert!(hcl.contains("verify_server_hostname = true") && hcl.contains("rpc  = true"));
 
-        let file = wd.path().join("startup.sh");
-        std::fs::write(&file, &script).unwrap();
-        let syntax = Command::new("bash").arg("-n").arg(&file).output().unwrap();
-        assert!(
-            syntax.status.success(),
-            "bash -n: {}",
-            String::from_utf8_lossy(&syntax.stderr)
-        );
-        let lint = Command::new("shellcheck")
-            .args(["--severity=warning", "--shell=bash"])
-            .arg(&file)
-            .output()
-            .expect("shellcheck (scripts/setup installs it)");
-        assert!(
-            lint.status.success(),
-            "shellcheck:\n{}",
-            String::from_utf8_lossy(&lint.stdout)
-        );
+        acceptance_tests::assert_valid_shell(&script);
     });
 }
 
