@@ -189,6 +189,11 @@ impl Run {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// Waits for a command started with [`Workdir::spawn`] and collects what it printed.
+    pub fn from_child(child: std::process::Child) -> Run {
+        Run::from(child.wait_with_output().expect("wait for terraform"))
+    }
 }
 
 impl Workdir {
@@ -226,8 +231,9 @@ impl Workdir {
         std::fs::write(self.dir.path().join("main.tf"), config).expect("write main.tf");
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(&self.terraform.path)
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.terraform.path);
+        command
             .args(args)
             .current_dir(self.dir.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
@@ -235,9 +241,22 @@ impl Workdir {
             .env("TF_IN_AUTOMATION", "1")
             .env_remove("TF_LOG")
             .env_remove("TF_LOG_PATH")
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .output()
-            .expect("run terraform");
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        command
+    }
+
+    /// Starts a Terraform command without waiting for it (e.g. to interrupt it); its output is
+    /// piped. Collect it with [`Run::from_child`].
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start terraform")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run terraform");
         let run = Run::from(out);
         assert!(
             !run.all().contains("panicked at") && !run.all().contains("Plugin did not respond"),

@@ -79,7 +79,7 @@ provider "circleci" {
 }
 
 resource "circleci_nomad_tls" "this" {
-  extra_server_sans = [circleci_load_balancer.this["nomad"].dns_name]
+  extra_server_sans = [circleci_load_balancer.this["nomad"].hostname]
 }
 
 resource "circleci_load_balancer" "this" {
@@ -103,8 +103,10 @@ resource "circleci_object_storage" "this" {
 }
 
 resource "circleci_vm_service_image" "linux" {
-  name            = "${var.name}-vm-linux"
-  source_image_id = var.vm_source_image_id
+  name = "${var.name}-vm-linux"
+  aws {
+    source_image_id = var.vm_source_image_id
+  }
 }
 
 resource "circleci_vm_service_access" "this" {
@@ -119,7 +121,7 @@ resource "circleci_vm_service_access" "this" {
 
 resource "circleci_nomad_client_group" "linux" {
   name                 = "${var.name}-nomad"
-  nomad_server_address = circleci_load_balancer.this["nomad"].dns_name
+  nomad_server_address = circleci_load_balancer.this["nomad"].hostname
   blocked_cidrs        = var.cluster_cidrs
   min_size             = 1
   max_size             = 4
@@ -138,7 +140,7 @@ resource "circleci_nomad_client_group" "linux" {
 
 output "load_balancers" {
   description = "DNS names of the five load balancers (the installer's hostnames)."
-  value       = { for role, lb in circleci_load_balancer.this : role => lb.dns_name }
+  value       = { for role, lb in circleci_load_balancer.this : role => lb.hostname }
 }
 
 output "storage" {
@@ -152,14 +154,14 @@ output "storage" {
 output "vm_service" {
   value = {
     linux_image_id    = circleci_vm_service_image.linux.image_id
-    security_group_id = circleci_vm_service_access.this.security_group_id
+    security_group_id = circleci_vm_service_access.this.aws.security_group_id
   }
 }
 
 output "nomad_client_group" {
   value = {
     name                    = circleci_nomad_client_group.linux.id
-    launch_template_version = circleci_nomad_client_group.linux.launch_template_version
+    launch_template_version = circleci_nomad_client_group.linux.aws.launch_template_version
   }
 }
 
@@ -167,10 +169,10 @@ output "installer_secrets" {
   description = "Credentials and certificates for the installer (terraform output -json installer_secrets)."
   sensitive   = true
   value = {
-    storage_access_key_id     = circleci_object_storage.this.access_key_id
-    storage_secret_access_key = circleci_object_storage.this.secret_access_key
-    vm_service_access_key_id  = circleci_vm_service_access.this.access_key_id
-    vm_service_secret_key     = circleci_vm_service_access.this.secret_access_key
+    storage_access_key_id     = circleci_object_storage.this.aws.access_key_id
+    storage_secret_access_key = circleci_object_storage.this.aws.secret_access_key
+    vm_service_access_key_id  = circleci_vm_service_access.this.aws.access_key_id
+    vm_service_secret_key     = circleci_vm_service_access.this.aws.secret_access_key
     nomad_server_cert_base64  = circleci_nomad_tls.this.nomad_server_cert_base64
     nomad_server_key_base64   = circleci_nomad_tls.this.nomad_server_key_base64
     nomad_tls_ca_base64       = circleci_nomad_tls.this.nomad_tls_ca_base64

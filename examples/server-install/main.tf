@@ -66,21 +66,19 @@ resource "circleci_nomad_tls" "this" {
 resource "circleci_server" "this" {
   version = var.server_version
   domain  = var.domain
-  github = {
-    url           = "https://github.com"
+
+  github {
     client_id     = var.github_client_id
     client_secret = var.github_client_secret
   }
-  object_storage = {
-    bucket              = "circleci-server-data"
-    region              = "eu-west-1"
-    endpoint            = null
-    access_key_id       = null
-    secret_access_key   = null
-    role_arn            = "arn:aws:iam::123456789012:role/circleci-storage-circleci-server-data"
-    gcp_service_account = null
+
+  object_storage {
+    bucket   = "circleci-server-data"
+    region   = "eu-west-1"
+    role_arn = "arn:aws:iam::123456789012:role/circleci-storage-circleci-server-data"
   }
-  nomad_tls = {
+
+  nomad_tls {
     ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
     server_cert_pem = circleci_nomad_tls.this.server_cert_pem
     server_key_pem  = circleci_nomad_tls.this.server_key_pem

@@ -393,7 +393,7 @@ resource "circleci_object_storage" "this" {{
 resource "circleci_nomad_tls" "this" {{}}
 resource "circleci_nomad_client_group" "this" {{
   name                 = "bench-nomad"
-  nomad_server_address = circleci_load_balancer.this.dns_name
+  nomad_server_address = circleci_load_balancer.this.hostname
   tls = {{
     ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
     client_cert_pem = circleci_nomad_tls.this.client_cert_pem

@@ -3,6 +3,7 @@
 //! have a name derived from the resource, so that import and drift detection can find them.
 
 use aws_sdk_iam::types::Tag;
+use circleci_core::DEFAULT_NAMESPACE;
 use circleci_cty::{AttributePath, Value};
 use circleci_tfplugin::{Diagnostic, Diagnostics};
 
@@ -12,6 +13,8 @@ pub const NONE: &str = "none";
 pub const IRSA: &str = "irsa";
 pub const IAM_USER: &str = "iam_user";
 const POLICY_NAME: &str = "circleci-server";
+/// IAM's "already gone" answer.
+pub const GONE: &[&str] = &["NoSuchEntity"];
 
 /// What exists in IAM for one resource.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -21,6 +24,43 @@ pub struct Access {
     pub access_key_id: Option<String>,
     /// Known only right after creation: AWS never returns it again.
     pub secret_access_key: Option<String>,
+}
+
+impl Access {
+    /// What `block` (the resource's `aws` block) records: the `access`-style attribute `kind_attr`
+    /// and the outputs `role_arn`, `access_key_id` and `secret_access_key` (each with `prefix`).
+    pub fn from_block(block: &Value, kind: &str, prefix: &str) -> Access {
+        let text = |name: &str| block.attr(&format!("{prefix}{name}")).as_str().map(str::to_string);
+        Access {
+            kind: kind.to_string(),
+            role_arn: text("role_arn"),
+            access_key_id: text("access_key_id"),
+            secret_access_key: text("secret_access_key"),
+        }
+    }
+
+    /// Writes the outputs into `block` (the resource's `aws` block), each name with `prefix`.
+    pub fn write(self, block: &mut Value, prefix: &str) {
+        block.set_attr(&format!("{prefix}role_arn"), self.role_arn.into());
+        block.set_attr(&format!("{prefix}access_key_id"), self.access_key_id.into());
+        block.set_attr(&format!("{prefix}secret_access_key"), self.secret_access_key.into());
+    }
+}
+
+/// Plans the access outputs (`role_arn`, `access_key_id`, `secret_access_key`, with `prefix`) of
+/// the `aws` block as they are, unless the kind of access (at `kind` in the whole value) changes:
+/// only a new role or user changes them.
+pub fn keep_outputs(plan: &mut circleci_tfplugin::Plan<'_>, kind: &AttributePath, prefix: &str) {
+    if plan.prior.is_null() || plan.planned.at(kind) != plan.prior.at(kind) {
+        return;
+    }
+    let prior = plan.prior.attr("aws").clone();
+    if let Some(block) = plan.planned.attr_mut("aws") {
+        for name in ["role_arn", "access_key_id", "secret_access_key"] {
+            let name = format!("{prefix}{name}");
+            block.set_attr(&name, prior.attr(&name).clone());
+        }
+    }
 }
 
 /// Who may assume an IRSA role: service accounts of `namespace` (`service_account` may be `*`)
@@ -38,8 +78,21 @@ pub fn entity_name(prefix: &str, resource_name: &str) -> String {
     name
 }
 
-/// Checks the attributes that IRSA needs, naming them.
-pub fn validate(kind: &str, oidc_provider_arn: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+/// Checks the kind of access (at `kind_path`) and what IRSA needs in the `aws` block at `path`.
+pub fn validate(
+    kind: &str,
+    kind_path: &AttributePath,
+    oidc_provider_arn: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    if ![NONE, IRSA, IAM_USER].contains(&kind) {
+        diags.attribute_error(
+            kind_path,
+            format!("Invalid {kind_path}"),
+            format!("{kind:?} is not an access kind on AWS: use `{IRSA}`, `{IAM_USER}` or `{NONE}`."),
+        );
+    }
     if kind == IRSA && oidc_provider_arn.is_null() {
         diags.attribute_error(
             &path.attr("oidc_provider_arn"),
@@ -214,19 +267,25 @@ pub async fn update(
 
 /// Finds what exists for `name`: the role, else the user and its first access key.
 pub async fn discover(iam: &aws_sdk_iam::Client, name: &str) -> Result<Access, Diagnostic> {
-    match iam.get_role().role_name(name).send().await {
-        Ok(out) => {
-            return Ok(Access {
-                kind: IRSA.into(),
-                role_arn: out.role().map(|r| r.arn().to_string()),
-                ..Default::default()
-            });
-        }
-        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
-        Err(e) => return Err(error::api(&format!("read IAM role {name}"), e)),
+    let role = error::unless_gone(
+        iam.get_role().role_name(name).send().await,
+        GONE,
+        &format!("read IAM role {name}"),
+    )?;
+    if let Some(out) = role {
+        return Ok(Access {
+            kind: IRSA.into(),
+            role_arn: out.role().map(|r| r.arn().to_string()),
+            ..Default::default()
+        });
     }
-    match iam.list_access_keys().user_name(name).send().await {
-        Ok(out) => Ok(Access {
+    let keys = error::unless_gone(
+        iam.list_access_keys().user_name(name).send().await,
+        GONE,
+        &format!("read IAM user {name}"),
+    )?;
+    Ok(match keys {
+        Some(out) => Access {
             kind: IAM_USER.into(),
             access_key_id: out
                 .access_key_metadata()
@@ -234,65 +293,60 @@ pub async fn discover(iam: &aws_sdk_iam::Client, name: &str) -> Result<Access, D
                 .and_then(|k| k.access_key_id())
                 .map(str::to_string),
             ..Default::default()
-        }),
-        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => Ok(Access {
+        },
+        None => Access {
             kind: NONE.into(),
             ..Default::default()
-        }),
-        Err(e) => Err(error::api(&format!("read IAM user {name}"), e)),
-    }
+        },
+    })
 }
 
 /// Deletes the role or user `name` and everything attached; absent entities are fine.
 pub async fn delete(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), Diagnostic> {
-    match iam
-        .delete_role_policy()
-        .role_name(name)
-        .policy_name(POLICY_NAME)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
-        Err(e) => return Err(error::api(&format!("delete the policy of IAM role {name}"), e)),
+    error::unless_gone(
+        iam.delete_role_policy()
+            .role_name(name)
+            .policy_name(POLICY_NAME)
+            .send()
+            .await,
+        GONE,
+        &format!("delete the policy of IAM role {name}"),
+    )?;
+    error::unless_gone(
+        iam.delete_role().role_name(name).send().await,
+        GONE,
+        &format!("delete IAM role {name}"),
+    )?;
+    let Some(keys) = error::unless_gone(
+        iam.list_access_keys().user_name(name).send().await,
+        GONE,
+        &format!("list access keys of IAM user {name}"),
+    )?
+    else {
+        return Ok(());
+    };
+    for id in keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()) {
+        error::unless_gone(
+            iam.delete_access_key().user_name(name).access_key_id(id).send().await,
+            GONE,
+            &format!("delete access key {id}"),
+        )?;
     }
-    match iam.delete_role().role_name(name).send().await {
-        Ok(_) => {}
-        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
-        Err(e) => return Err(error::api(&format!("delete IAM role {name}"), e)),
-    }
-    match iam.list_access_keys().user_name(name).send().await {
-        Ok(keys) => {
-            for key in keys.access_key_metadata() {
-                if let Some(id) = key.access_key_id() {
-                    iam.delete_access_key()
-                        .user_name(name)
-                        .access_key_id(id)
-                        .send()
-                        .await
-                        .map_err(|e| error::api(&format!("delete access key {id}"), e))?;
-                }
-            }
-        }
-        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => return Ok(()),
-        Err(e) => return Err(error::api(&format!("list access keys of IAM user {name}"), e)),
-    }
-    match iam
-        .delete_user_policy()
-        .user_name(name)
-        .policy_name(POLICY_NAME)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => {}
-        Err(e) => return Err(error::api(&format!("delete the policy of IAM user {name}"), e)),
-    }
-    match iam.delete_user().user_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if error::has_code(&e, &["NoSuchEntity"]) => Ok(()),
-        Err(e) => Err(error::api(&format!("delete IAM user {name}"), e)),
-    }
+    error::unless_gone(
+        iam.delete_user_policy()
+            .user_name(name)
+            .policy_name(POLICY_NAME)
+            .send()
+            .await,
+        GONE,
+        &format!("delete the policy of IAM user {name}"),
+    )?;
+    error::unless_gone(
+        iam.delete_user().user_name(name).send().await,
+        GONE,
+        &format!("delete IAM user {name}"),
+    )?;
+    Ok(())
 }
 
 /// IAM returns policy documents URL-encoded.
@@ -345,7 +399,7 @@ pub fn trusted_namespace(document: &str) -> Option<(String, String)> {
         .and_then(|v| v.as_str())
         .and_then(|sub| sub.strip_prefix("system:serviceaccount:"))
         .and_then(|rest| rest.split(':').next())
-        .unwrap_or("circleci-server")
+        .unwrap_or(DEFAULT_NAMESPACE)
         .to_string();
     Some((oidc, namespace))
 }

@@ -17,6 +17,25 @@ pub fn has_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&str]
     code(err).is_some_and(|c| codes.contains(&c))
 }
 
+/// The result of a call whose target may already be gone: `Ok(None)` when AWS answered with one
+/// of the `gone` codes (e.g. `NoSuchEntity` from a delete), the answer, or a diagnostic saying
+/// what failed while doing `action`.
+pub fn unless_gone<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    gone: &[&str],
+    action: &str,
+) -> Result<Option<T>, Diagnostic>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(answer) => Ok(Some(answer)),
+        Err(e) if has_code(&e, gone) => Ok(None),
+        Err(e) => Err(api(action, e)),
+    }
+}
+
 /// A diagnostic for a failed AWS call: `action` says what the provider was doing.
 pub fn api<E, R>(action: &str, err: SdkError<E, R>) -> Diagnostic
 where

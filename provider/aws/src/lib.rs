@@ -1,8 +1,11 @@
-//! The AWS side of the `circleci` provider, on aws-sdk-rust.
+//! The AWS halves of the `circleci` resources, on aws-sdk-rust: each module implements
+//! [`circleci_core::cloud::CloudHalf`] for one resource (its `aws` block, CRUD, import, drift).
+//!
+//! May depend on aws-sdk-rust, the framework, `circleci-core` and `circleci-nomad`; never on
+//! kube or a Google crate, and it never names a resource type (the neutral half does).
 //!
 //! The provider's `aws` block becomes an [`Aws`] (one SDK configuration and a client per
-//! service, honouring `endpoint_url` for emulators such as moto). Each resource's AWS half
-//! lives in its own module with its schema block, CRUD, import and drift detection.
+//! service, honouring `endpoint_url` for emulators such as moto).
 
 pub mod access;
 mod client;
@@ -14,6 +17,24 @@ pub mod vm_service_access;
 pub mod vm_service_image;
 
 pub use client::{Aws, AwsData, provider_block};
+
+/// The diagnostic for a provider without an `aws` block, for [`AwsData`] impls.
+pub fn not_configured() -> circleci_tfplugin::Diagnostic {
+    circleci_tfplugin::Diagnostic::error(
+        "AWS is not configured",
+        "This resource lives in AWS: add an aws { region = \"...\" } block to the circleci provider, or set AWS_REGION.",
+    )
+}
+
+/// Sets `name` in the `aws` block of a resource value (made when missing).
+pub(crate) fn set_aws_attr(value: &mut circleci_cty::Value, name: &str, attr: circleci_cty::Value) {
+    let mut block = match value.attr("aws") {
+        circleci_cty::Value::Object(_) => value.attr("aws").clone(),
+        _ => circleci_cty::Value::Object(Default::default()),
+    };
+    block.set_attr(name, attr);
+    value.set_attr("aws", block);
+}
 
 /// The SDK crates, for tests and callers that need their types.
 pub mod sdk {

@@ -1,4 +1,4 @@
-//! `circleci_object_storage` on AWS: the S3 bucket for artifacts, job output and audit logs,
+//! The AWS half of `circleci_object_storage`: the S3 bucket for artifacts, job output and audit logs,
 //! and the server's access to it.
 //!
 //! Secure by default: all four public-access blocks on, default encryption (SSE-S3, or KMS with
@@ -18,9 +18,13 @@ use aws_sdk_s3::types::{
     ObjectIdentifier, PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
 };
+use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::object_storage::Spec;
+use circleci_core::tags::own_tags;
+use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_cty::{AttributePath, Type, Value};
-use circleci_tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
-use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan, Resource, from_value, to_value, validators};
+use circleci_tfplugin::schema::{Attribute, Block};
+use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Access};
@@ -35,131 +39,53 @@ struct AwsSettings {
     kms_key_arn: Option<String>,
     oidc_provider_arn: Option<String>,
     namespace: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-struct Model {
-    name: String,
-    versioning: Option<bool>,
-    expiry_days: Option<i64>,
-    force_destroy: Option<bool>,
-    tags: Option<BTreeMap<String, String>>,
-    access: Option<String>,
-    aws: Option<AwsSettings>,
-    id: Option<String>,
-    bucket: Option<String>,
     arn: Option<String>,
-    region: Option<String>,
-    endpoint: Option<String>,
     role_arn: Option<String>,
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
 }
 
-fn block() -> Block {
-    Block::new(
-        "Object storage for CircleCI Server: artifacts, job output and audit logs. On AWS an S3 bucket that is \
-         private, encrypted, TLS-only and versioned, with least-privilege access for the server.",
-    )
-    .attribute(
-        Attribute::required("name", Type::String, "Bucket name (globally unique).")
-            .requires_replace()
-            .validate(validators::not_empty()),
-    )
-    .attribute(
-        Attribute::optional(
-            "versioning",
-            Type::Bool,
-            "Keep object versions; Docker layer caching needs it.",
-        )
-        .default(Value::Bool(true)),
-    )
-    .attribute(
-        Attribute::optional(
-            "expiry_days",
-            Type::Number,
-            "Delete objects (and old versions) this many days after they are written.",
-        )
-        .validate(validators::int_between(1, 36500)),
-    )
-    .attribute(
-        Attribute::optional(
-            "force_destroy",
-            Type::Bool,
-            "Delete every object when destroying. Without it, destroying a non-empty bucket fails and keeps it.",
-        )
-        .default(Value::Bool(false)),
-    )
-    .attribute(Attribute::optional(
-        "tags",
-        Type::map(Type::String),
-        "Tags of the bucket and IAM entities.",
-    ))
-    .attribute(
-        Attribute::optional(
-            "access",
+type Model = CloudModel<Spec, AwsSettings>;
+
+fn aws_block() -> Block {
+    Block::new("AWS: an S3 bucket in the provider's region, and IAM access to it.")
+        .attribute(Attribute::optional(
+            "kms_key_arn",
             Type::String,
-            "How the server reaches the bucket: `irsa` (an IAM role for the server's Kubernetes service accounts), \
-             `iam_user` (an IAM user and access key) or `none`.",
-        )
-        .default(Value::from(access::NONE))
-        .validate(validators::one_of(&[access::NONE, access::IRSA, access::IAM_USER])),
-    )
-    .block(NestedBlock::single(
-        "aws",
-        Block::new("AWS settings.")
-            .attribute(Attribute::optional(
-                "kms_key_arn",
+            "Encrypt with this KMS key (SSE-KMS with a bucket key) instead of SSE-S3.",
+        ))
+        .attribute(Attribute::optional(
+            "oidc_provider_arn",
+            Type::String,
+            "The EKS cluster's IAM OIDC provider; required with `access = \"irsa\"`.",
+        ))
+        .attribute(
+            Attribute::optional(
+                "namespace",
                 Type::String,
-                "Encrypt with this KMS key (SSE-KMS with a bucket key) instead of SSE-S3.",
-            ))
-            .attribute(Attribute::optional(
-                "oidc_provider_arn",
+                "Kubernetes namespace of the server, for IRSA.",
+            )
+            .default(Value::from(DEFAULT_NAMESPACE)),
+        )
+        .attribute(Attribute::computed("arn", Type::String, "The bucket ARN.").use_state_for_unknown())
+        .attribute(Attribute::computed(
+            "role_arn",
+            Type::String,
+            "IRSA role ARN (installer: *IAM Role ARN*).",
+        ))
+        .attribute(Attribute::computed(
+            "access_key_id",
+            Type::String,
+            "Access key id of the IAM user (installer: *Access Key ID*).",
+        ))
+        .attribute(
+            Attribute::computed(
+                "secret_access_key",
                 Type::String,
-                "The EKS cluster's IAM OIDC provider; required with `access = \"irsa\"`.",
-            ))
-            .attribute(
-                Attribute::optional(
-                    "namespace",
-                    Type::String,
-                    "Kubernetes namespace of the server, for IRSA.",
-                )
-                .default(Value::from("circleci-server")),
-            ),
-    ))
-    .attribute(Attribute::computed("id", Type::String, "The bucket name.").use_state_for_unknown())
-    .attribute(Attribute::computed("bucket", Type::String, "The bucket name.").use_state_for_unknown())
-    .attribute(Attribute::computed("arn", Type::String, "The bucket ARN.").use_state_for_unknown())
-    .attribute(
-        Attribute::computed(
-            "region",
-            Type::String,
-            "Region of the bucket (installer: *Storage Region*).",
+                "Secret of the IAM user's key (installer: *Secret Key*).",
+            )
+            .sensitive(),
         )
-        .use_state_for_unknown(),
-    )
-    .attribute(
-        Attribute::computed("endpoint", Type::String, "S3 endpoint URL (installer: *S3 Endpoint*).")
-            .use_state_for_unknown(),
-    )
-    .attribute(Attribute::computed(
-        "role_arn",
-        Type::String,
-        "IRSA role ARN (installer: *IAM Role ARN*).",
-    ))
-    .attribute(Attribute::computed(
-        "access_key_id",
-        Type::String,
-        "Access key id of the IAM user (installer: *Access Key ID*).",
-    ))
-    .attribute(
-        Attribute::computed(
-            "secret_access_key",
-            Type::String,
-            "Secret of the IAM user's key (installer: *Secret Key*).",
-        )
-        .sensitive(),
-    )
 }
 
 /// S3 bucket naming rules, checked before any API call.
@@ -239,23 +165,16 @@ fn s3_error(what: &str) -> impl Fn(aws_sdk_s3::error::BuildError) -> Diagnostic 
     move |e| Diagnostic::error(format!("Invalid S3 request for {what}"), e.to_string())
 }
 
-impl Model {
-    fn settings(&self) -> AwsSettings {
-        self.aws.clone().unwrap_or_default()
-    }
+fn access_kind(model: &Model) -> &str {
+    model.spec.access.as_deref().unwrap_or(access::NONE)
+}
 
-    fn access_kind(&self) -> &str {
-        self.access.as_deref().unwrap_or(access::NONE)
-    }
-
-    fn irsa(&self) -> Option<access::Irsa<'_>> {
-        let settings = self.aws.as_ref()?;
-        Some(access::Irsa {
-            oidc_provider_arn: settings.oidc_provider_arn.as_deref()?,
-            namespace: settings.namespace.as_deref().unwrap_or("circleci-server"),
-            service_account: "*",
-        })
-    }
+fn irsa(model: &Model) -> Option<access::Irsa<'_>> {
+    Some(access::Irsa {
+        oidc_provider_arn: model.settings.oidc_provider_arn.as_deref()?,
+        namespace: model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
+        service_account: "*",
+    })
 }
 
 async fn put_encryption(aws: &Aws, bucket: &str, kms_key_arn: Option<&str>) -> Result<(), Diagnostic> {
@@ -364,17 +283,14 @@ async fn put_tags(aws: &Aws, bucket: &str, tags: &BTreeMap<String, String>) -> R
     Ok(())
 }
 
-fn own_tags(model: &Model) -> Value {
-    match &model.tags {
-        Some(t) => Value::Map(t.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()),
-        None => Value::Null,
-    }
+fn tags_value(model: &Model) -> Value {
+    circleci_core::tags::tag_value(model.spec.tags.clone())
 }
 
 /// Creates the bucket and its security baseline. Anything that fails after the bucket exists
 /// returns the state so far, so Terraform records (and on the next apply replaces) it.
 async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
-    let bucket = model.name.clone();
+    let bucket = model.spec.name.clone();
     let mut request = aws.s3.create_bucket().bucket(&bucket);
     if aws.region != "us-east-1" {
         request = request.create_bucket_configuration(
@@ -394,14 +310,14 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
         d
     })?;
     tracing::info!(bucket, "bucket created");
-    model.id = Some(bucket.clone());
-    model.bucket = Some(bucket.clone());
-    model.arn = Some(format!("arn:{}:s3:::{bucket}", aws.partition()));
-    model.region = Some(aws.region.clone());
-    model.endpoint = Some(endpoint(aws));
-    model.role_arn = None;
-    model.access_key_id = None;
-    model.secret_access_key = None;
+    model.spec.id = Some(bucket.clone());
+    model.spec.bucket = Some(bucket.clone());
+    model.settings.arn = Some(format!("arn:{}:s3:::{bucket}", aws.partition()));
+    model.spec.region = Some(aws.region.clone());
+    model.spec.endpoint = Some(endpoint(aws));
+    model.settings.role_arn = None;
+    model.settings.access_key_id = None;
+    model.settings.secret_access_key = None;
 
     let baseline = async {
         aws.s3
@@ -418,8 +334,8 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
             .send()
             .await
             .map_err(|e| error::api(&format!("block public access to bucket {bucket}"), e))?;
-        put_encryption(aws, &bucket, model.settings().kms_key_arn.as_deref()).await?;
-        if model.versioning.unwrap_or(true) {
+        put_encryption(aws, &bucket, model.settings.clone().kms_key_arn.as_deref()).await?;
+        if model.spec.versioning.unwrap_or(true) {
             put_versioning(aws, &bucket, true).await?;
         }
         aws.s3
@@ -429,19 +345,19 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
             .send()
             .await
             .map_err(|e| error::api(&format!("set the TLS-only policy of bucket {bucket}"), e))?;
-        if model.expiry_days.is_some() {
-            put_expiry(aws, &bucket, model.expiry_days).await?;
+        if model.spec.expiry_days.is_some() {
+            put_expiry(aws, &bucket, model.spec.expiry_days).await?;
         }
-        let tags = aws.tags(&own_tags(&model));
+        let tags = aws.tags(&tags_value(&model));
         if !tags.is_empty() {
             put_tags(aws, &bucket, &tags).await?;
         }
         let created = access::create(
             &aws.iam,
-            model.access_kind(),
+            access_kind(&model),
             &iam_name(&bucket),
-            &access_policy(aws.partition(), &bucket, model.settings().kms_key_arn.as_deref()),
-            model.irsa(),
+            &access_policy(aws.partition(), &bucket, model.settings.clone().kms_key_arn.as_deref()),
+            irsa(&model),
             &tags,
         )
         .await?;
@@ -454,16 +370,16 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
         }
         Err(d) => {
             let partial = model.clone();
-            Err(Failure::from(d).with_partial_state(to_value(&partial, &block().value_type())?))
+            Err(Failure::from(d).with_partial_state(partial.value(Cloud::Aws)?))
         }
     }
 }
 
 fn set_access(model: &mut Model, access: Access) {
-    model.access = Some(access.kind);
-    model.role_arn = access.role_arn;
-    model.access_key_id = access.access_key_id;
-    model.secret_access_key = access.secret_access_key;
+    model.spec.access = Some(access.kind);
+    model.settings.role_arn = access.role_arn;
+    model.settings.access_key_id = access.access_key_id;
+    model.settings.secret_access_key = access.secret_access_key;
 }
 
 fn endpoint(aws: &Aws) -> String {
@@ -475,7 +391,7 @@ fn endpoint(aws: &Aws) -> String {
 
 /// Reads what exists into `model` (the prior state); `None` when the bucket is gone.
 async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
-    let bucket = model.name.clone();
+    let bucket = model.spec.name.clone();
     match aws.s3.head_bucket().bucket(&bucket).send().await {
         Ok(_) => {}
         Err(e) if error::has_code(&e, &["NotFound", "NoSuchBucket"]) => return Ok(None),
@@ -488,9 +404,9 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
         .send()
         .await
         .map_err(|e| error::api(&format!("read versioning of bucket {bucket}"), e))?;
-    model.versioning = Some(versioning.status() == Some(&BucketVersioningStatus::Enabled));
+    model.spec.versioning = Some(versioning.status() == Some(&BucketVersioningStatus::Enabled));
 
-    model.expiry_days = match aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await {
+    model.spec.expiry_days = match aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await {
         Ok(out) => out
             .rules()
             .iter()
@@ -510,18 +426,9 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
         Err(e) if error::has_code(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => BTreeMap::new(),
         Err(e) => return Err(error::api(&format!("read the tags of bucket {bucket}"), e)),
     };
-    // default_tags belong to the provider, not to this resource's `tags`.
-    let own: BTreeMap<String, String> = actual_tags
-        .into_iter()
-        .filter(|(k, v)| model.tags.as_ref().is_some_and(|t| t.contains_key(k)) || aws.default_tags.get(k) != Some(v))
-        .collect();
-    model.tags = if own.is_empty() && model.tags.is_none() {
-        None
-    } else {
-        Some(own)
-    };
+    model.spec.tags = own_tags(actual_tags, model.spec.tags.as_ref(), &aws.default_tags, |_, _| false);
 
-    let mut settings = model.settings();
+    let mut settings = model.settings.clone();
     settings.kms_key_arn = match aws.s3.get_bucket_encryption().bucket(&bucket).send().await {
         Ok(out) => out
             .server_side_encryption_configuration()
@@ -542,11 +449,11 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
         settings.namespace = Some(namespace);
     }
     if settings.namespace.is_none() {
-        settings.namespace = Some("circleci-server".into());
+        settings.namespace = Some(DEFAULT_NAMESPACE.into());
     }
     // The secret is known only from creation: keep it while the same key exists.
-    let secret = if found.access_key_id.is_some() && found.access_key_id == model.access_key_id {
-        model.secret_access_key.clone()
+    let secret = if found.access_key_id.is_some() && found.access_key_id == model.settings.access_key_id {
+        model.settings.secret_access_key.clone()
     } else {
         None
     };
@@ -557,13 +464,13 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
             ..found
         },
     );
-    model.aws = Some(settings);
-    model.force_destroy = Some(model.force_destroy.unwrap_or(false));
-    model.id = Some(bucket.clone());
-    model.bucket = Some(bucket.clone());
-    model.arn = Some(format!("arn:{}:s3:::{bucket}", aws.partition()));
-    model.region = Some(aws.region.clone());
-    model.endpoint = Some(endpoint(aws));
+    model.settings = settings;
+    model.spec.force_destroy = Some(model.spec.force_destroy.unwrap_or(false));
+    model.spec.id = Some(bucket.clone());
+    model.spec.bucket = Some(bucket.clone());
+    model.settings.arn = Some(format!("arn:{}:s3:::{bucket}", aws.partition()));
+    model.spec.region = Some(aws.region.clone());
+    model.spec.endpoint = Some(endpoint(aws));
     Ok(Some(model))
 }
 
@@ -583,44 +490,44 @@ async fn read_trust(aws: &Aws, role: &str) -> Result<Option<(String, String)>, D
 }
 
 async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Failure> {
-    let bucket = planned.name.clone();
-    let new_settings = planned.settings();
-    let old_settings = prior.settings();
+    let bucket = planned.spec.name.clone();
+    let new_settings = planned.settings.clone();
+    let old_settings = prior.settings.clone();
     let result = async {
-        if prior.versioning != planned.versioning {
-            put_versioning(aws, &bucket, planned.versioning.unwrap_or(true)).await?;
+        if prior.spec.versioning != planned.spec.versioning {
+            put_versioning(aws, &bucket, planned.spec.versioning.unwrap_or(true)).await?;
         }
-        if prior.expiry_days != planned.expiry_days {
-            put_expiry(aws, &bucket, planned.expiry_days).await?;
+        if prior.spec.expiry_days != planned.spec.expiry_days {
+            put_expiry(aws, &bucket, planned.spec.expiry_days).await?;
         }
-        if prior.tags != planned.tags {
-            put_tags(aws, &bucket, &aws.tags(&own_tags(&planned))).await?;
+        if prior.spec.tags != planned.spec.tags {
+            put_tags(aws, &bucket, &aws.tags(&tags_value(&planned))).await?;
         }
         if old_settings.kms_key_arn != new_settings.kms_key_arn {
             put_encryption(aws, &bucket, new_settings.kms_key_arn.as_deref()).await?;
         }
         let policy = access_policy(aws.partition(), &bucket, new_settings.kms_key_arn.as_deref());
         let name = iam_name(&bucket);
-        if prior.access_kind() != planned.access_kind() {
+        if access_kind(&prior) != access_kind(&planned) {
             access::delete(&aws.iam, &name).await?;
             let created = access::create(
                 &aws.iam,
-                planned.access_kind(),
+                access_kind(&planned),
                 &name,
                 &policy,
-                planned.irsa(),
-                &aws.tags(&own_tags(&planned)),
+                irsa(&planned),
+                &aws.tags(&tags_value(&planned)),
             )
             .await?;
             set_access(&mut planned, created);
         } else {
             let current = Access {
-                kind: prior.access_kind().to_string(),
-                role_arn: prior.role_arn.clone(),
-                access_key_id: prior.access_key_id.clone(),
-                secret_access_key: prior.secret_access_key.clone(),
+                kind: access_kind(&prior).to_string(),
+                role_arn: prior.settings.role_arn.clone(),
+                access_key_id: prior.settings.access_key_id.clone(),
+                secret_access_key: prior.settings.secret_access_key.clone(),
             };
-            access::update(&aws.iam, &current, &name, &policy, planned.irsa()).await?;
+            access::update(&aws.iam, &current, &name, &policy, irsa(&planned)).await?;
             set_access(&mut planned, current);
         }
         Ok::<_, Diagnostic>(())
@@ -628,7 +535,7 @@ async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Fa
     match result.await {
         Ok(()) => Ok(planned),
         // What changed before the failure is read back by the next refresh.
-        Err(d) => Err(Failure::from(d).with_partial_state(to_value(&prior, &block().value_type())?)),
+        Err(d) => Err(Failure::from(d).with_partial_state(prior.value(Cloud::Aws)?)),
     }
 }
 
@@ -697,8 +604,8 @@ async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<usize, Diagnostic> {
 }
 
 async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
-    let bucket = model.name.clone();
-    if model.force_destroy == Some(true) {
+    let bucket = model.spec.name.clone();
+    if model.spec.force_destroy == Some(true) {
         let deleted = empty_bucket(aws, &bucket).await?;
         tracing::info!(bucket, deleted, "emptied bucket (force_destroy)");
     }
@@ -721,87 +628,77 @@ async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
 }
 
 #[async_trait]
-impl<D: AwsData> Resource<D> for ObjectStorage {
-    fn type_name(&self) -> &'static str {
-        "circleci_object_storage"
+impl<D: AwsData> CloudHalf<D> for ObjectStorage {
+    fn cloud(&self) -> Cloud {
+        Cloud::Aws
     }
 
-    fn schema(&self) -> Schema {
-        Schema::new(block())
+    fn block(&self) -> Block {
+        aws_block()
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let name_path = AttributePath::root().attr("name");
+        let root = AttributePath::root();
         if let Some(name) = config.attr("name").as_str()
             && let Some(problem) = bucket_name_problem(name)
         {
-            diags.attribute_error(&name_path, "Invalid bucket name", format!("{name:?} {problem}."));
-        }
-        if config.attr("aws").is_null() {
             diags.attribute_error(
-                &AttributePath::root().attr("aws"),
-                "Missing cloud block",
-                "Add an aws { } block: it says which cloud the bucket lives in (only AWS is supported so far).",
+                &root.attr("name"),
+                "Invalid bucket name",
+                format!("{name:?} {problem}."),
             );
         }
         if let Some(kind) = config.attr("access").as_str() {
             access::validate(
                 kind,
+                &root.attr("access"),
                 config.attr("aws").attr("oidc_provider_arn"),
-                &AttributePath::root().attr("aws"),
+                &root.attr("aws"),
                 diags,
             );
         }
     }
 
     async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
-        // Access outputs change only when the access itself is re-made.
-        if plan.prior.is_null() || plan.planned.attr("access") != plan.prior.attr("access") {
-            return;
-        }
-        for name in ["role_arn", "access_key_id", "secret_access_key"] {
-            plan.planned.set_attr(name, plan.prior.attr(name).clone());
-        }
+        access::keep_outputs(plan, &AttributePath::root().attr("access"), "");
     }
 
     async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
         let aws = ctx.data()?.aws()?;
-        let model = create(aws, from_value(planned)?).await?;
-        Ok(to_value(&model, &block().value_type())?)
+        let model = create(aws, Model::read(planned, Cloud::Aws)?).await?;
+        Ok(model.value(Cloud::Aws)?)
     }
 
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let aws = ctx.data()?.aws()?;
-        match read(aws, from_value(state)?).await? {
-            Some(model) => Ok(Some(to_value(&model, &block().value_type())?)),
+        match read(aws, Model::read(state, Cloud::Aws)?).await? {
+            Some(model) => Ok(Some(model.value(Cloud::Aws)?)),
             None => Ok(None),
         }
     }
 
     async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
         let aws = ctx.data()?.aws()?;
-        let model = update(aws, from_value(prior)?, from_value(planned)?).await?;
-        Ok(to_value(&model, &block().value_type())?)
+        let model = update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
+        Ok(model.value(Cloud::Aws)?)
     }
 
     async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
         let aws = ctx.data()?.aws()?;
-        delete(aws, from_value(prior)?).await
+        delete(aws, Model::read(prior, Cloud::Aws)?).await
     }
 
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Value, Diagnostics> {
-        if let Some(problem) = bucket_name_problem(id) {
-            return Err(
-                Diagnostic::error("Invalid import ID", format!("Import by bucket name: {id:?} {problem}.")).into(),
-            );
+    fn import_id_format(&self) -> &'static str {
+        "S3 bucket name"
+    }
+
+    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+        if bucket_name_problem(id).is_some() {
+            return Ok(None);
         }
-        Ok(to_value(
-            &Model {
-                name: id.to_string(),
-                ..Default::default()
-            },
-            &block().value_type(),
-        )?)
+        let mut model = Model::default();
+        model.spec.name = id.to_string();
+        Ok(Some(model.value(Cloud::Aws)?))
     }
 }
 

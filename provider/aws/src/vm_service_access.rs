@@ -1,4 +1,4 @@
-//! `circleci_vm_service_access` on AWS: what the VM service needs to start dedicated VMs.
+//! The AWS half of `circleci_vm_service_access`: what the VM service needs to start dedicated VMs.
 //!
 //! A security group for those VMs (22 and 2376 from the cluster and Nomad CIDRs, 54782 for SSH
 //! reruns from `allowed_ssh_cidrs`), and an IAM policy that allows RunInstances and friends only
@@ -11,12 +11,15 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, Tag, TagSpecification};
+use circleci_core::cloud::CloudHalf;
+use circleci_core::tags::{own_tags, tag_map, tag_value};
+use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_cty::{AttributePath, Type, Value};
-use circleci_tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
-use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan, Resource, validators};
+use circleci_tfplugin::schema::{Attribute, Block};
+use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
 
 use crate::access::{self, Access};
-use crate::{Aws, AwsData, error};
+use crate::{Aws, AwsData, error, set_aws_attr};
 
 pub struct VmServiceAccess;
 
@@ -25,88 +28,40 @@ const CLUSTER: &str = "cluster";
 const NOMAD: &str = "nomad";
 const SSH: &str = "ssh-rerun";
 
-fn block() -> Block {
-    Block::new(
-        "What CircleCI Server's VM service needs to start VMs: their security group, and least-privilege EC2 access.",
-    )
-    .attribute(
-        Attribute::required("name", Type::String, "Name of the security group and IAM entity.").requires_replace(),
-    )
-    .attribute(
-        Attribute::required(
-            "cluster_cidrs",
-            Type::list(Type::String),
-            "The Kubernetes cluster's ranges (SSH and Docker from the VM service).",
-        )
-        .validate(validators::cidr()),
-    )
-    .attribute(
-        Attribute::required(
-            "nomad_cidrs",
-            Type::list(Type::String),
-            "The Nomad clients' ranges (SSH and Docker from jobs).",
-        )
-        .validate(validators::cidr()),
-    )
-    .attribute(
-        Attribute::optional(
-            "allowed_ssh_cidrs",
-            Type::list(Type::String),
-            "Who may use SSH reruns (port 54782); nobody when left out.",
-        )
-        .validate(validators::cidr()),
-    )
-    .attribute(
-        Attribute::optional(
-            "access",
+fn aws_block() -> Block {
+    Block::new("AWS: a security group in the VMs' VPC, and a tag-scoped EC2 policy for the VM service.")
+        .attribute(Attribute::required("vpc_id", Type::String, "VPC of the VMs.").requires_replace())
+        .attribute(Attribute::optional(
+            "oidc_provider_arn",
             Type::String,
-            "How the VM service gets credentials: `irsa`, `iam_user` or `none`.",
+            "The EKS cluster's IAM OIDC provider, for `irsa`.",
+        ))
+        .attribute(
+            Attribute::optional("namespace", Type::String, "Namespace of the VM service, for `irsa`.")
+                .default(Value::from(DEFAULT_NAMESPACE)),
         )
-        .default(Value::from(access::NONE))
-        .validate(validators::one_of(&[access::NONE, access::IRSA, access::IAM_USER])),
-    )
-    .attribute(Attribute::optional(
-        "tags",
-        Type::map(Type::String),
-        "Tags of the security group and IAM entity.",
-    ))
-    .block(NestedBlock::single(
-        "aws",
-        Block::new("AWS settings.")
-            .attribute(Attribute::required("vpc_id", Type::String, "VPC of the VMs.").requires_replace())
-            .attribute(Attribute::optional(
-                "oidc_provider_arn",
+        .attribute(
+            Attribute::computed(
+                "security_group_id",
                 Type::String,
-                "The EKS cluster's IAM OIDC provider, for `irsa`.",
-            ))
-            .attribute(
-                Attribute::optional("namespace", Type::String, "Namespace of the VM service, for `irsa`.")
-                    .default(Value::from("circleci-server")),
-            ),
-    ))
-    .attribute(Attribute::computed("id", Type::String, "The security group id.").use_state_for_unknown())
-    .attribute(
-        Attribute::computed(
-            "security_group_id",
-            Type::String,
-            "Installer: *VM Service Security Group ID*.",
+                "Installer: *VM Service Security Group ID*.",
+            )
+            .use_state_for_unknown(),
         )
-        .use_state_for_unknown(),
-    )
-    .attribute(Attribute::computed("policy_json", Type::String, "The IAM policy granted.").use_state_for_unknown())
-    .attribute(Attribute::computed(
-        "role_arn",
-        Type::String,
-        "IRSA role for the VM service.",
-    ))
-    .attribute(Attribute::computed(
-        "access_key_id",
-        Type::String,
-        "Installer: *VM Service Access Key ID*.",
-    ))
-    .attribute(
-        Attribute::computed("secret_access_key", Type::String, "Installer: *VM Service Secret Key*.").sensitive(),
-    )
+        .attribute(Attribute::computed("policy_json", Type::String, "The IAM policy granted.").use_state_for_unknown())
+        .attribute(Attribute::computed(
+            "role_arn",
+            Type::String,
+            "IRSA role for the VM service.",
+        ))
+        .attribute(Attribute::computed(
+            "access_key_id",
+            Type::String,
+            "Installer: *VM Service Access Key ID*.",
+        ))
+        .attribute(
+            Attribute::computed("secret_access_key", Type::String, "Installer: *VM Service Secret Key*.").sensitive(),
+        )
 }
 
 fn text(v: &Value, name: &str) -> Option<String> {
@@ -260,59 +215,51 @@ fn irsa(config: &Value) -> Option<access::Irsa<'_>> {
     let settings = config.attr("aws");
     Some(access::Irsa {
         oidc_provider_arn: settings.attr("oidc_provider_arn").as_str()?,
-        namespace: settings.attr("namespace").as_str().unwrap_or("circleci-server"),
+        namespace: settings.attr("namespace").as_str().unwrap_or(DEFAULT_NAMESPACE),
         service_account: "vm-service",
     })
 }
 
 fn set_access(state: &mut Value, found: Access) {
     state.set_attr("access", Value::from(found.kind.as_str()));
-    state.set_attr("role_arn", found.role_arn.into());
-    state.set_attr("access_key_id", found.access_key_id.into());
-    state.set_attr("secret_access_key", found.secret_access_key.into());
+    let mut block = state.attr("aws").clone();
+    found.write(&mut block, "");
+    state.set_attr("aws", block);
 }
 
 /// Adds the rules one range at a time; a rule already present is fine.
 async fn authorize(aws: &Aws, group: &str, rules: Vec<IpPermission>) -> Result<(), Diagnostic> {
     for rule in split(rules) {
-        match aws
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(group)
-            .ip_permissions(rule)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if error::has_code(&e, &["InvalidPermission.Duplicate"]) => {}
-            Err(e) => return Err(error::api(&format!("allow ingress into {group}"), e)),
-        }
+        error::unless_gone(
+            aws.ec2
+                .authorize_security_group_ingress()
+                .group_id(group)
+                .ip_permissions(rule)
+                .send()
+                .await,
+            &["InvalidPermission.Duplicate"],
+            &format!("allow ingress into {group}"),
+        )?;
     }
     Ok(())
 }
 
 #[async_trait]
-impl<D: AwsData> Resource<D> for VmServiceAccess {
-    fn type_name(&self) -> &'static str {
-        "circleci_vm_service_access"
+impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
+    fn cloud(&self) -> Cloud {
+        Cloud::Aws
     }
 
-    fn schema(&self) -> Schema {
-        Schema::new(block())
+    fn block(&self) -> Block {
+        aws_block()
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let root = AttributePath::root();
-        if config.attr("aws").is_null() {
-            diags.attribute_error(
-                &root.attr("aws"),
-                "Missing cloud block",
-                "Add an aws { } block (only AWS is supported so far).",
-            );
-        }
         if let Some(kind) = config.attr("access").as_str() {
             access::validate(
                 kind,
+                &root.attr("access"),
                 config.attr("aws").attr("oidc_provider_arn"),
                 &root.attr("aws"),
                 diags,
@@ -332,12 +279,7 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
     }
 
     async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
-        if plan.prior.is_null() || plan.planned.attr("access") != plan.prior.attr("access") {
-            return;
-        }
-        for name in ["role_arn", "access_key_id", "secret_access_key"] {
-            plan.planned.set_attr(name, plan.prior.attr(name).clone());
-        }
+        access::keep_outputs(plan, &AttributePath::root().attr("access"), "");
     }
 
     async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
@@ -363,9 +305,9 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
         let group = out.group_id().unwrap_or_default().to_string();
         let mut state = planned.clone();
         state.set_attr("id", Value::from(group.as_str()));
-        state.set_attr("security_group_id", Value::from(group.as_str()));
+        set_aws_attr(&mut state, "security_group_id", Value::from(group.as_str()));
         let policy = policy(aws.partition(), &group);
-        state.set_attr("policy_json", Value::from(policy.as_str()));
+        set_aws_attr(&mut state, "policy_json", Value::from(policy.as_str()));
         set_access(
             &mut state,
             Access {
@@ -388,10 +330,13 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let aws = ctx.data()?.aws()?;
         let group_id = text(state, "id").unwrap_or_default();
-        let out = match aws.ec2.describe_security_groups().group_ids(&group_id).send().await {
-            Ok(out) => out,
-            Err(e) if error::has_code(&e, &["InvalidGroup.NotFound", "InvalidGroupId.Malformed"]) => return Ok(None),
-            Err(e) => return Err(error::api(&format!("read security group {group_id}"), e).into()),
+        let Some(out) = error::unless_gone(
+            aws.ec2.describe_security_groups().group_ids(&group_id).send().await,
+            &["InvalidGroup.NotFound", "InvalidGroupId.Malformed"],
+            &format!("read security group {group_id}"),
+        )?
+        else {
+            return Ok(None);
         };
         let Some(group) = out.security_groups().first() else {
             return Ok(None);
@@ -399,8 +344,6 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
         let name = group.group_name().unwrap_or_default().to_string();
         let mut next = state.clone();
         next.set_attr("name", Value::from(name.as_str()));
-        next.set_attr("security_group_id", Value::from(group_id.as_str()));
-        next.set_attr("policy_json", Value::from(policy(aws.partition(), &group_id)));
         // Each range back into the input its description names. The cluster and Nomad ranges
         // count only where both 22 and 2376 admit them: a half-removed range is drift.
         let ranges = |port: i32, label: &str| -> Vec<String> {
@@ -439,32 +382,21 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
             .iter()
             .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
             .collect();
-        let prior_tags = state.attr("tags");
-        let own: BTreeMap<String, Value> = actual
-            .into_iter()
-            .filter(|(k, v)| {
-                let automatic = (k == "Name" && *v == name) || aws.default_tags.get(k) == Some(v);
-                matches!(prior_tags, Value::Map(m) if m.contains_key(k)) || !automatic
-            })
-            .map(|(k, v)| (k, Value::from(v)))
-            .collect();
-        next.set_attr(
-            "tags",
-            if own.is_empty() && prior_tags.is_null() {
-                Value::Null
-            } else {
-                Value::Map(own)
-            },
+        let own = own_tags(
+            actual,
+            tag_map(state.attr("tags")).as_ref(),
+            &aws.default_tags,
+            |k, v| k == "Name" && v == name,
         );
+        next.set_attr("tags", tag_value(own));
 
         let mut settings = match state.attr("aws") {
-            Value::Null => block()
-                .find_block("aws")
-                .map(|b| b.block.null_object())
-                .unwrap_or_default(),
+            Value::Null => aws_block().null_object(),
             v => v.clone(),
         };
         settings.set_attr("vpc_id", group.vpc_id().map(str::to_string).into());
+        settings.set_attr("security_group_id", Value::from(group_id.as_str()));
+        settings.set_attr("policy_json", Value::from(policy(aws.partition(), &group_id)));
         let found = access::discover(&aws.iam, &entity(&name)).await?;
         if found.kind == access::IRSA
             && let Ok(role) = aws.iam.get_role().role_name(entity(&name)).send().await
@@ -477,13 +409,13 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
             settings.set_attr("namespace", Value::from(namespace));
         }
         if settings.attr("namespace").is_null() {
-            settings.set_attr("namespace", Value::from("circleci-server"));
+            settings.set_attr("namespace", Value::from(DEFAULT_NAMESPACE));
         }
         next.set_attr("aws", settings);
         let secret = if found.access_key_id.is_some()
-            && found.access_key_id.as_deref() == state.attr("access_key_id").as_str()
+            && found.access_key_id.as_deref() == state.attr("aws").attr("access_key_id").as_str()
         {
-            text(state, "secret_access_key")
+            text(state.attr("aws"), "secret_access_key")
         } else {
             None
         };
@@ -509,18 +441,17 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
         if rules_changed {
             // One range at a time: some may already be gone (drift).
             for rule in split(permissions(prior)) {
-                match aws
-                    .ec2
-                    .revoke_security_group_ingress()
-                    .group_id(&group)
-                    .ip_permissions(rule)
-                    .send()
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e) if error::has_code(&e, &["InvalidPermission.NotFound"]) => {}
-                    Err(e) => return Err(keep(error::api(&format!("revoke ingress of {group}"), e))),
-                }
+                error::unless_gone(
+                    aws.ec2
+                        .revoke_security_group_ingress()
+                        .group_id(&group)
+                        .ip_permissions(rule)
+                        .send()
+                        .await,
+                    &["InvalidPermission.NotFound"],
+                    &format!("revoke ingress of {group}"),
+                )
+                .map_err(keep)?;
             }
             authorize(aws, &group, permissions(planned)).await.map_err(keep)?;
         }
@@ -560,12 +491,7 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
                 .map_err(keep)?;
             set_access(&mut state, found);
         } else {
-            let current = Access {
-                kind: old_kind,
-                role_arn: text(prior, "role_arn"),
-                access_key_id: text(prior, "access_key_id"),
-                secret_access_key: text(prior, "secret_access_key"),
-            };
+            let current = Access::from_block(prior.attr("aws"), &old_kind, "");
             access::update(&aws.iam, &current, &entity(&name), &policy, irsa(planned))
                 .await
                 .map_err(keep)?;
@@ -578,31 +504,34 @@ impl<D: AwsData> Resource<D> for VmServiceAccess {
         let aws = ctx.data()?.aws()?;
         access::delete(&aws.iam, &entity(&text(prior, "name").unwrap_or_default())).await?;
         let group = text(prior, "id").unwrap_or_default();
-        let started = std::time::Instant::now();
-        loop {
-            match aws.ec2.delete_security_group().group_id(&group).send().await {
-                Ok(_) => return Ok(()),
-                Err(e) if error::has_code(&e, &["InvalidGroup.NotFound"]) => return Ok(()),
-                // VMs the VM service started may still hold it; they go away on their own.
-                Err(e) if error::has_code(&e, &["DependencyViolation"]) && started.elapsed() < ctx.timeout() => {
-                    tracing::info!(group, "security group still in use; waiting");
-                    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        // VMs the VM service started may still hold it; they go away on their own.
+        ctx.wait_for(
+            &format!("security group {group} to be free of the VM service's VMs"),
+            std::time::Duration::from_secs(10),
+            || async {
+                match aws.ec2.delete_security_group().group_id(&group).send().await {
+                    Ok(_) => Ok(Some(())),
+                    Err(e) if error::has_code(&e, &["InvalidGroup.NotFound"]) => Ok(Some(())),
+                    Err(e) if error::has_code(&e, &["DependencyViolation"]) => Ok(None),
+                    Err(e) => Err(error::api(&format!("delete security group {group}"), e)),
                 }
-                Err(e) => return Err(error::api(&format!("delete security group {group}"), e).into()),
-            }
-        }
+            },
+        )
+        .await?;
+        Ok(())
     }
 
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Value, Diagnostics> {
+    fn import_id_format(&self) -> &'static str {
+        "security group id (sg-...)"
+    }
+
+    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
         if !id.starts_with("sg-") {
-            return Err(Diagnostic::error(
-                "Invalid import ID",
-                format!("Import by security group id (sg-...), not {id:?}."),
-            )
-            .into());
+            return Ok(None);
         }
-        let mut state = block().null_object();
-        state.set_attr("id", Value::from(id));
-        Ok(state)
+        Ok(Some(Value::object([
+            ("id", Value::from(id)),
+            ("aws", aws_block().null_object()),
+        ])))
     }
 }

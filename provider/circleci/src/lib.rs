@@ -1,11 +1,7 @@
-//! The `circleci` Terraform provider: resources that stand up CircleCI Server 3.x.
-//!
-//! One folder per service: `nomad/` holds what the Nomad clients and control plane need
-//! (mTLS material); cloud resources live in their own crates behind features.
+//! The `circleci` Terraform provider: the provider block and the registry of what it serves.
+//! The resources live in their own crates: `circleci-core` (the neutral halves and cloud-free
+//! resources), `circleci-aws` (feature `aws`) and `circleci-kubernetes` (feature `kubernetes`).
 
-pub mod docs;
-pub mod nomad;
 mod provider;
-pub mod server;
 
 pub use provider::{CircleCiProvider, ProviderData};

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use circleci_core::cloud::{CloudHalf, CloudResource, ResourceKind};
 use circleci_cty::Value;
 use circleci_tfplugin::schema::{Block, Schema};
 use circleci_tfplugin::{DataSource, Diagnostics, Provider, Resource};
@@ -16,19 +17,29 @@ pub struct ProviderData {
     #[cfg(feature = "aws")]
     pub aws: Option<circleci_aws::Aws>,
     #[cfg(feature = "kubernetes")]
-    pub cluster: Option<crate::server::cluster::Cluster>,
+    pub cluster: Option<circleci_kubernetes::Cluster>,
 }
 
 #[cfg(feature = "aws")]
 impl circleci_aws::AwsData for ProviderData {
     fn aws(&self) -> Result<&circleci_aws::Aws, circleci_tfplugin::Diagnostic> {
-        self.aws.as_ref().ok_or_else(|| {
-            circleci_tfplugin::Diagnostic::error(
-                "AWS is not configured",
-                "This resource lives in AWS: add an aws { region = \"...\" } block to the circleci provider, or set AWS_REGION.",
-            )
-        })
+        self.aws.as_ref().ok_or_else(circleci_aws::not_configured)
     }
+}
+
+#[cfg(feature = "kubernetes")]
+impl circleci_kubernetes::KubernetesData for ProviderData {
+    fn cluster(&self) -> Result<&circleci_kubernetes::Cluster, circleci_tfplugin::Diagnostic> {
+        self.cluster.as_ref().ok_or_else(circleci_kubernetes::not_configured)
+    }
+}
+
+/// A resource with the halves of every cloud built in.
+fn cloud_resource(
+    kind: impl ResourceKind,
+    clouds: Vec<Arc<dyn CloudHalf<ProviderData>>>,
+) -> Arc<dyn Resource<ProviderData>> {
+    Arc::new(CloudResource::new(kind, clouds))
 }
 
 #[async_trait]
@@ -42,7 +53,7 @@ impl Provider for CircleCiProvider {
         #[cfg(feature = "aws")]
         let block = block.block(circleci_aws::provider_block());
         #[cfg(feature = "kubernetes")]
-        let block = block.block(crate::server::cluster::provider_block());
+        let block = block.block(circleci_kubernetes::cluster::provider_block());
         Schema::new(block)
     }
 
@@ -56,7 +67,7 @@ impl Provider for CircleCiProvider {
         #[cfg(feature = "kubernetes")]
         let cluster = match config.attr("kubernetes") {
             Value::Null => None,
-            block => Some(crate::server::cluster::Cluster::from_block(block).await?),
+            block => Some(circleci_kubernetes::Cluster::from_block(block).await?),
         };
         let _ = config;
         Ok(ProviderData {
@@ -68,29 +79,58 @@ impl Provider for CircleCiProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
-        vec![
-            Arc::new(crate::nomad::tls::NomadTls),
-            #[cfg(feature = "kubernetes")]
-            Arc::new(crate::server::install::ServerInstall),
-            #[cfg(feature = "aws")]
-            Arc::new(circleci_aws::object_storage::ObjectStorage),
-            #[cfg(feature = "aws")]
-            Arc::new(circleci_aws::load_balancer::LoadBalancer),
-            #[cfg(feature = "aws")]
-            Arc::new(circleci_aws::nomad_client_group::NomadClientGroup),
-            #[cfg(feature = "aws")]
-            Arc::new(circleci_aws::vm_service_image::VmServiceImage),
-            #[cfg(feature = "aws")]
-            Arc::new(circleci_aws::vm_service_access::VmServiceAccess),
-        ]
+        use circleci_core::{load_balancer, nomad_client_group, object_storage, vm_service_access, vm_service_image};
+        let mut resources: Vec<Arc<dyn Resource<ProviderData>>> = vec![
+            Arc::new(circleci_core::nomad_tls::NomadTls),
+            cloud_resource(
+                object_storage::ObjectStorage,
+                vec![
+                    #[cfg(feature = "aws")]
+                    Arc::new(circleci_aws::object_storage::ObjectStorage),
+                ],
+            ),
+            cloud_resource(
+                load_balancer::LoadBalancer,
+                vec![
+                    #[cfg(feature = "aws")]
+                    Arc::new(circleci_aws::load_balancer::LoadBalancer),
+                ],
+            ),
+            cloud_resource(
+                nomad_client_group::NomadClientGroup,
+                vec![
+                    #[cfg(feature = "aws")]
+                    Arc::new(circleci_aws::nomad_client_group::NomadClientGroup),
+                ],
+            ),
+            cloud_resource(
+                vm_service_image::VmServiceImage,
+                vec![
+                    #[cfg(feature = "aws")]
+                    Arc::new(circleci_aws::vm_service_image::VmServiceImage),
+                ],
+            ),
+            cloud_resource(
+                vm_service_access::VmServiceAccess,
+                vec![
+                    #[cfg(feature = "aws")]
+                    Arc::new(circleci_aws::vm_service_access::VmServiceAccess),
+                ],
+            ),
+        ];
+        #[cfg(feature = "kubernetes")]
+        resources.push(Arc::new(circleci_kubernetes::install::ServerInstall));
+        resources
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {
-        vec![
-            Arc::new(crate::nomad::client_config::NomadClientConfig),
-            Arc::new(crate::server::manifests::ServerManifests),
-            #[cfg(feature = "kubernetes")]
-            Arc::new(crate::server::status::ServerStatus),
-        ]
+        let mut data_sources: Vec<Arc<dyn DataSource<ProviderData>>> =
+            vec![Arc::new(circleci_core::nomad_client_config::NomadClientConfig)];
+        #[cfg(feature = "kubernetes")]
+        data_sources.extend([
+            Arc::new(circleci_kubernetes::manifests::ServerManifests) as Arc<dyn DataSource<ProviderData>>,
+            Arc::new(circleci_kubernetes::status::ServerStatus),
+        ]);
+        data_sources
     }
 }

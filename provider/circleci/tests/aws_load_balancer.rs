@@ -36,20 +36,20 @@ fn nomad_lifecycle_attach_drift_import_replace_destroy() {
         let state = wd.resource("circleci_load_balancer.this");
         assert_eq!(state["internal"], true, "nomad is internal by default");
         assert_eq!(state["ports"], serde_json::json!([4647]));
-        let arn = state["arn"].as_str().unwrap().to_string();
+        let arn = state["aws"]["arn"].as_str().unwrap().to_string();
         let lb = rt
             .block_on(aws.elbv2.describe_load_balancers().load_balancer_arns(&arn).send())
             .unwrap();
         let lb = &lb.load_balancers()[0];
         assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internal"));
         assert_eq!(lb.r#type().map(|t| t.as_str()), Some("network"));
-        assert_eq!(Some(state["dns_name"].as_str().unwrap()), lb.dns_name());
+        assert_eq!(Some(state["aws"]["dns_name"].as_str().unwrap()), lb.dns_name());
         let listeners = rt
             .block_on(aws.elbv2.describe_listeners().load_balancer_arn(&arn).send())
             .unwrap();
         assert_eq!(listeners.listeners().len(), 1);
         assert_eq!(listeners.listeners()[0].port(), Some(4647));
-        let tg_arn = state["target_group_arns"]["4647"].as_str().unwrap().to_string();
+        let tg_arn = state["aws"]["target_group_arns"]["4647"].as_str().unwrap().to_string();
         let tgs = rt
             .block_on(aws.elbv2.describe_target_groups().target_group_arns(&tg_arn).send())
             .unwrap();
@@ -139,7 +139,7 @@ fn frontend_is_external_on_80_and_443() {
         .block_on(
             aws.elbv2
                 .describe_listeners()
-                .load_balancer_arn(state["arn"].as_str().unwrap())
+                .load_balancer_arn(state["aws"]["arn"].as_str().unwrap())
                 .send(),
         )
         .unwrap();

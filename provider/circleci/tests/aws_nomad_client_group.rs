@@ -61,7 +61,7 @@ fn create_resize_roll_drift_import_destroy() {
             (group.min_size(), group.max_size(), group.desired_capacity()),
             (Some(1), Some(3), Some(1))
         );
-        let template_id = state["launch_template_id"].as_str().unwrap().to_string();
+        let template_id = state["aws"]["launch_template_id"].as_str().unwrap().to_string();
         assert_eq!(
             group.launch_template().unwrap().launch_template_id(),
             Some(template_id.as_str())
@@ -107,7 +107,7 @@ fn create_resize_roll_drift_import_destroy() {
         acceptance_tests::assert_valid_shell(&script);
 
         // Security group: SSH reruns only from the given range.
-        let sg = state["security_group_id"].as_str().unwrap().to_string();
+        let sg = state["aws"]["security_group_id"].as_str().unwrap().to_string();
         let groups = rt
             .block_on(aws.ec2.describe_security_groups().group_ids(&sg).send())
             .unwrap();
@@ -129,7 +129,7 @@ fn create_resize_roll_drift_import_destroy() {
         let doc = policy.policy_document().to_string();
         assert!(doc.contains("autoScalingGroup") || doc.contains("autoscaling"), "{doc}");
         assert!(
-            state["autoscaler_secret_access_key"]
+            state["aws"]["autoscaler_secret_access_key"]
                 .as_str()
                 .is_some_and(|s| !s.is_empty())
         );
@@ -143,7 +143,10 @@ fn create_resize_roll_drift_import_destroy() {
             extra,
         ));
         let resized = wd.resource("circleci_nomad_client_group.this");
-        assert_eq!(resized["launch_template_version"], state["launch_template_version"]);
+        assert_eq!(
+            resized["aws"]["launch_template_version"],
+            state["aws"]["launch_template_version"]
+        );
         assert!(proxy.answers().is_empty(), "no instance refresh for a resize");
 
         // A template change: new version, the group moves to it, and an instance refresh rolls it.
@@ -169,7 +172,7 @@ fn create_resize_roll_drift_import_destroy() {
             &bigger,
         ));
         let rolled = wd.resource("circleci_nomad_client_group.this");
-        assert_eq!(rolled["launch_template_version"], 2);
+        assert_eq!(rolled["aws"]["launch_template_version"], 2);
         let group = rt
             .block_on(
                 aws.autoscaling
@@ -187,7 +190,10 @@ fn create_resize_roll_drift_import_destroy() {
         assert_eq!(refreshes[0]["params"]["AutoScalingGroupName"], "ci-nomad");
         assert_eq!(refreshes[0]["params"]["Strategy"], "Rolling");
         assert_eq!(refreshes[0]["params"]["Preferences.MinHealthyPercentage"], "90");
-        assert_eq!(rolled["instance_refresh_id"], refreshes[0]["instance_refresh_id"]);
+        assert_eq!(
+            rolled["aws"]["instance_refresh_id"],
+            refreshes[0]["instance_refresh_id"]
+        );
 
         // Drift: sizes changed behind Terraform's back are planned back.
         rt.block_on(
@@ -248,7 +254,7 @@ fn create_resize_roll_drift_import_destroy() {
             &bigger,
         ));
         let replaced = wd.resource("circleci_nomad_client_group.this");
-        let new_sg = replaced["security_group_id"].as_str().unwrap().to_string();
+        let new_sg = replaced["aws"]["security_group_id"].as_str().unwrap().to_string();
         assert_ne!(new_sg, sg);
         let groups = rt
             .block_on(aws.ec2.describe_security_groups().group_ids(&new_sg).send())

@@ -47,7 +47,11 @@ fn create_update_drift_import_replace_destroy() {
         let state = wd.resource("circleci_object_storage.this");
         assert_eq!(state["bucket"], bucket);
         assert_eq!(state["region"], REGION);
-        assert!(state["secret_access_key"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(
+            state["aws"]["secret_access_key"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
         let pab = rt
             .block_on(aws.s3.get_public_access_block().bucket(bucket).send())
             .unwrap();
@@ -90,7 +94,7 @@ fn create_update_drift_import_replace_destroy() {
         let keys = rt.block_on(aws.iam.list_access_keys().user_name(&user).send()).unwrap();
         assert_eq!(
             keys.access_key_metadata()[0].access_key_id(),
-            state["access_key_id"].as_str()
+            state["aws"]["access_key_id"].as_str()
         );
         let user_policy = rt
             .block_on(
@@ -122,7 +126,7 @@ fn create_update_drift_import_replace_destroy() {
         );
         wd.step(&config(&moto, &format!("name = \"{bucket}\"\nexpiry_days = 60\nversioning = false\ntags = {{ team = \"platform\" }}\naccess = \"iam_user\"\naws {{}}")));
         let updated = wd.resource("circleci_object_storage.this");
-        assert_eq!(updated["access_key_id"], state["access_key_id"]);
+        assert_eq!(updated["aws"]["access_key_id"], state["aws"]["access_key_id"]);
         let versioning = rt
             .block_on(aws.s3.get_bucket_versioning().bucket(bucket).send())
             .unwrap();
@@ -146,7 +150,7 @@ fn create_update_drift_import_replace_destroy() {
             "the IAM user is gone"
         );
         assert_eq!(
-            wd.resource("circleci_object_storage.this")["role_arn"],
+            wd.resource("circleci_object_storage.this")["aws"]["role_arn"],
             role.role().unwrap().arn()
         );
 
@@ -279,7 +283,7 @@ fn bad_input_is_refused_before_any_api_call() {
             ),
             (
                 "name = \"circleci-x\"\naccess = \"public\"\naws {}",
-                r"(?s)access is \x22public\x22; it must be one of",
+                r"(?s)Invalid access.*\x22public\x22 is not an access kind on AWS",
             ),
             ("name = \"circleci-x\"", r"(?s)Missing cloud block.*aws"),
         ];

@@ -44,7 +44,7 @@ fn rules_policy_access_drift_import_destroy() {
         let body = "  cluster_cidrs = [\"10.0.0.0/20\"]\n  nomad_cidrs = [\"10.0.16.0/20\"]\n  access = \"iam_user\"";
         wd.step(&config(&moto.endpoint, &net, body, ""));
         let state = wd.resource("circleci_vm_service_access.this");
-        let group = state["security_group_id"].as_str().unwrap().to_string();
+        let group = state["aws"]["security_group_id"].as_str().unwrap().to_string();
         assert_eq!(
             ingress(&aws, &rt, &group),
             vec![
@@ -55,7 +55,7 @@ fn rules_policy_access_drift_import_destroy() {
             ],
             "22 and 2376 from the cluster and Nomad ranges; no SSH reruns by default"
         );
-        let policy: serde_json::Value = serde_json::from_str(state["policy_json"].as_str().unwrap()).unwrap();
+        let policy: serde_json::Value = serde_json::from_str(state["aws"]["policy_json"].as_str().unwrap()).unwrap();
         let statements = policy["Statement"].as_array().unwrap();
         let tagged = statements.iter().find(|s| s["Sid"] == "CreateOnlyTagged").unwrap();
         assert_eq!(
@@ -78,7 +78,11 @@ fn rules_policy_access_drift_import_destroy() {
             )
             .unwrap();
         assert!(user_policy.policy_document().contains("circleci-vm-service"));
-        assert!(state["secret_access_key"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(
+            state["aws"]["secret_access_key"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
 
         // SSH reruns opened in place; then IRSA instead of the user.
         let irsa = "  cluster_cidrs = [\"10.0.0.0/20\"]\n  nomad_cidrs = [\"10.0.16.0/20\"]\n  allowed_ssh_cidrs = [\"0.0.0.0/0\"]\n  access = \"irsa\"";
@@ -124,7 +128,7 @@ fn rules_policy_access_drift_import_destroy() {
         assert!(wd.plan().stdout.contains("forces replacement"));
         wd.step(&config(&moto.endpoint, &other, irsa, &oidc));
         let replaced = wd.resource("circleci_vm_service_access.this");
-        let new_group = replaced["security_group_id"].as_str().unwrap().to_string();
+        let new_group = replaced["aws"]["security_group_id"].as_str().unwrap().to_string();
         let described = rt
             .block_on(aws.ec2.describe_security_groups().group_ids(&new_group).send())
             .unwrap();
@@ -172,7 +176,7 @@ fn bad_input_is_refused_before_any_api_call() {
             (
                 "  cluster_cidrs = []\n  nomad_cidrs = []\n  access = \"root\"",
                 "",
-                r"(?s)access is \x22root\x22",
+                r"(?s)Invalid access.*\x22root\x22 is not an access kind on AWS",
             ),
         ];
         for (body, extra, pattern) in cases {

@@ -8,9 +8,9 @@ use acceptance_tests::for_each_terraform;
 use acceptance_tests::moto::Moto;
 use common::{aws, image, provider_config, runtime, workdir};
 
-fn config(endpoint: &str, body: &str) -> String {
+fn config(endpoint: &str, body: &str, aws: &str) -> String {
     format!(
-        "{}resource \"circleci_vm_service_image\" \"this\" {{\n{body}\n}}\n",
+        "{}resource \"circleci_vm_service_image\" \"this\" {{\n{body}\n  aws {{\n{aws}\n  }}\n}}\n",
         provider_config(endpoint)
     )
 }
@@ -49,13 +49,14 @@ fn copy_by_id_and_filter_tag_drift_import_destroy() {
         // By id.
         wd.step(&config(
             &moto.endpoint,
-            &format!("  name = \"circleci-linux\"\n  source_image_id = \"{older}\"\n  tags = {{ team = \"ci\" }}"),
+            "  name = \"circleci-linux\"\n  tags = { team = \"ci\" }",
+            &format!("    source_image_id = \"{older}\""),
         ));
         let state = wd.resource("circleci_vm_service_image.this");
         let copy = state["image_id"].as_str().unwrap().to_string();
         assert_ne!(copy, older, "a copy, not the source");
         assert_eq!(images_named(&aws, &rt, "circleci-linux"), vec![copy.clone()]);
-        assert_eq!(state["resolved_source_image_id"], older.as_str());
+        assert_eq!(state["aws"]["resolved_source_image_id"], older.as_str());
         let described = rt.block_on(aws.ec2.describe_images().image_ids(&copy).send()).unwrap();
         let tags: Vec<_> = described.images()[0]
             .tags()
@@ -70,9 +71,8 @@ fn copy_by_id_and_filter_tag_drift_import_destroy() {
         // Tags update in place; the image stays.
         wd.step(&config(
             &moto.endpoint,
-            &format!(
-                "  name = \"circleci-linux\"\n  source_image_id = \"{older}\"\n  tags = {{ team = \"platform\" }}"
-            ),
+            "  name = \"circleci-linux\"\n  tags = { team = \"platform\" }",
+            &format!("    source_image_id = \"{older}\""),
         ));
         assert_eq!(wd.resource("circleci_vm_service_image.this")["image_id"], copy.as_str());
 
@@ -80,19 +80,20 @@ fn copy_by_id_and_filter_tag_drift_import_destroy() {
         let mut imported = workdir(tf, &moto);
         imported.write(&config(
             &moto.endpoint,
-            &format!(
-                "  name = \"circleci-linux\"\n  source_image_id = \"{older}\"\n  tags = {{ team = \"platform\" }}"
-            ),
+            "  name = \"circleci-linux\"\n  tags = { team = \"platform\" }",
+            &format!("    source_image_id = \"{older}\""),
         ));
         imported.init();
         assert!(imported.import("circleci_vm_service_image.this", &copy).success);
         imported.assert_plan_empty();
 
         // A filter picks the newest match; switching the source replaces the copy.
-        let by_filter = "  name = \"circleci-linux-2\"\n  source_image_filter {\n    owners = [\"self\"]\n    name   = \"circleci-vm-base-*\"\n  }";
-        wd.step(&config(&moto.endpoint, by_filter));
+        let by_filter =
+            "    source_image_filter {\n      owners = [\"self\"]\n      name   = \"circleci-vm-base-*\"\n    }";
+        let name_2 = "  name = \"circleci-linux-2\"";
+        wd.step(&config(&moto.endpoint, name_2, by_filter));
         let state = wd.resource("circleci_vm_service_image.this");
-        assert_eq!(state["resolved_source_image_id"], newest.as_str());
+        assert_eq!(state["aws"]["resolved_source_image_id"], newest.as_str());
         assert!(
             images_named(&aws, &rt, "circleci-linux").is_empty(),
             "the old copy is deregistered"
@@ -107,7 +108,7 @@ fn copy_by_id_and_filter_tag_drift_import_destroy() {
         )
         .unwrap();
         assert!(wd.plan().stdout.contains("1 to add, 0 to change, 0 to destroy"));
-        wd.step(&config(&moto.endpoint, by_filter));
+        wd.step(&config(&moto.endpoint, name_2, by_filter));
         wd.destroy();
         assert!(images_named(&aws, &rt, "circleci-linux-2").is_empty());
     });
@@ -121,20 +122,27 @@ fn bad_input_is_refused_before_any_api_call() {
         let cases = [
             (
                 "  name = \"x\"",
-                r"(?s)Say which image to copy.*exactly one of source_image_id",
+                "",
+                r"(?s)Say which image to copy.*exactly one of aws.source_image_id",
             ),
-            ("  name = \"x\"\n  source_image_id = \"img-1\"", r"(?s)Invalid AMI id"),
             (
-                "  name = \"x\"\n  source_image_id = \"ami-1\"\n  kind = \"mac\"",
+                "  name = \"x\"",
+                "    source_image_id = \"img-1\"",
+                r"(?s)Invalid AMI id",
+            ),
+            (
+                "  name = \"x\"\n  kind = \"mac\"",
+                "    source_image_id = \"ami-1\"",
                 r"(?s)kind is \x22mac\x22",
             ),
             (
-                "  name = \"x\"\n  source_image_id = \"ami-1\"\n  encrypted = false\n  kms_key_id = \"k\"",
+                "  name = \"x\"",
+                "    source_image_id = \"ami-1\"\n    encrypted = false\n    kms_key_id = \"k\"",
                 r"(?s)kms_key_id needs encrypted = true",
             ),
         ];
-        for (body, pattern) in cases {
-            wd.step_expect_error(&config(&moto.endpoint, body), pattern);
+        for (body, aws, pattern) in cases {
+            wd.step_expect_error(&config(&moto.endpoint, body, aws), pattern);
         }
     });
     assert_eq!(moto.request_count(), 0);

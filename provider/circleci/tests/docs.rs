@@ -1,8 +1,8 @@
 //! docs/ mirrors the resource list one to one, and each page's schema section matches the code.
 
 use circleci_tfplugin::Provider;
+use circleci_tfplugin::docs::{BEGIN, END, render};
 use terraform_provider_circleci::CircleCiProvider;
-use terraform_provider_circleci::docs::{BEGIN, END, render};
 
 #[test]
 fn every_resource_has_a_page_matching_its_schema() {

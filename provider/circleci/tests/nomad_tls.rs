@@ -101,6 +101,7 @@ fn create_plan_update_replace_destroy() {
         assert_eq!(id.len(), 64, "id is a SHA-256 fingerprint");
         assert_eq!(state["key_algorithm"], "ECDSA_P256");
         assert_eq!(state["validity_hours"], 87600);
+        assert_eq!(state["ca_validity_hours"], 175200);
 
         // The base64 fields are the PEMs, encoded as the installer takes them.
         for (b64, pem) in [
@@ -133,15 +134,69 @@ fn create_plan_update_replace_destroy() {
         let plan = wd.run(&["plan", "-no-color"]);
         assert!(!plan.all().contains("PRIVATE KEY"));
 
-        // In-place update: renewal window only.
+        // In-place update: renewal window only; nothing is reissued.
         wd.step(&config(
             "extra_server_sans = [\"nomad.internal.example.com\", \"10.0.0.5\"]\nready_for_renewal_hours = 48",
         ));
-        assert_eq!(
-            text(&wd.resource("circleci_nomad_tls.this"), "id"),
-            id,
-            "an in-place update keeps the certificates"
+        let same = wd.resource("circleci_nomad_tls.this");
+        assert_eq!(text(&same, "id"), id, "an in-place update keeps the CA");
+        assert_eq!(text(&same, "server_cert_pem"), text(&state, "server_cert_pem"));
+
+        // A new server name reissues the server and client certificates under the same CA: a
+        // client that still holds the old client certificate keeps talking to the new server.
+        let sans = "extra_server_sans = [\"nomad.internal.example.com\", \"10.0.0.5\", \"nomad.example.org\"]\nready_for_renewal_hours = 48";
+        wd.write(&config(sans));
+        let plan = wd.plan();
+        assert!(
+            plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+            "{}",
+            plan.stdout
         );
+        assert!(!plan.stdout.contains("forces replacement"), "{}", plan.stdout);
+        assert!(
+            plan.stdout.contains("server_cert_pem"),
+            "public certificates show in the plan:\n{}",
+            plan.stdout
+        );
+        wd.step(&config(sans));
+        let reissued = wd.resource("circleci_nomad_tls.this");
+        assert_eq!(text(&reissued, "id"), id, "same CA");
+        assert_eq!(text(&reissued, "ca_cert_pem"), text(&state, "ca_cert_pem"));
+        assert_ne!(text(&reissued, "server_cert_pem"), text(&state, "server_cert_pem"));
+        assert_ne!(text(&reissued, "client_cert_pem"), text(&state, "client_cert_pem"));
+        mutual_tls_handshake(&reissued, "nomad.example.org").expect("the new name is in the new certificate");
+        let mut old_client = reissued.clone();
+        old_client["client_cert_pem"] = state["client_cert_pem"].clone();
+        old_client["client_key_pem"] = state["client_key_pem"].clone();
+        mutual_tls_handshake(&old_client, "server.global.nomad")
+            .expect("clients with the old certificate still connect");
+
+        // Certificates are public, keys are sensitive.
+        let sensitive = sensitive_attributes(&wd, "circleci_nomad_tls.this");
+        for key in [
+            "ca_key_pem",
+            "server_key_pem",
+            "client_key_pem",
+            "nomad_server_key_base64",
+            "nomad_client_key_base64",
+        ] {
+            assert!(
+                sensitive.contains(&key.to_string()),
+                "{key} is sensitive: {sensitive:?}"
+            );
+        }
+        for cert in [
+            "ca_cert_pem",
+            "server_cert_pem",
+            "client_cert_pem",
+            "nomad_tls_ca_base64",
+            "nomad_server_cert_base64",
+        ] {
+            assert!(
+                !sensitive.contains(&cert.to_string()),
+                "{cert} is public: {sensitive:?}"
+            );
+        }
 
         // Any generating input replaces.
         wd.write(&config("key_algorithm = \"RSA_4096\"\nready_for_renewal_hours = 48"));
@@ -158,26 +213,54 @@ fn create_plan_update_replace_destroy() {
 }
 
 #[test]
-fn plans_replacement_when_certificates_near_expiry() {
+fn renewal_reissues_under_the_same_ca_and_replaces_an_expiring_ca() {
     for_each_terraform(|tf| {
         let mut wd = Workdir::new(tf, provider());
-        // Valid for 10 hours, renew when fewer than 20 remain: due at once.
+        // Certificates valid for 10 hours, renewed when fewer than 20 remain: due at once.
         wd.write(&config("validity_hours = 10\nready_for_renewal_hours = 20"));
         wd.init();
         wd.must(&["apply", "-auto-approve", "-no-color"]);
-        let first = text(&wd.resource("circleci_nomad_tls.this"), "id");
+        let first = wd.resource("circleci_nomad_tls.this");
         let plan = wd.plan();
-        assert_eq!(plan.code, 2, "expected a replacement plan:\n{}", plan.all());
+        assert_eq!(plan.code, 2, "expected a reissue plan:\n{}", plan.all());
         assert!(plan.all().contains("due for renewal"), "{}", plan.all());
+        assert!(
+            plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+            "{}",
+            plan.stdout
+        );
+        wd.step(&config("validity_hours = 1000"));
+        let renewed = wd.resource("circleci_nomad_tls.this");
+        assert_eq!(text(&renewed, "id"), text(&first, "id"), "the CA stays");
+        assert_ne!(text(&renewed, "server_cert_pem"), text(&first, "server_cert_pem"));
+        mutual_tls_handshake(&renewed, "server.global.nomad").expect("renewed material works");
+        wd.assert_plan_empty();
+
+        // A CA near its own expiry replaces everything.
+        wd.step(&config(
+            "ca_validity_hours = 10\nvalidity_hours = 5\nready_for_renewal_hours = 20",
+        ));
+        let plan = wd.plan();
+        assert!(plan.all().contains("The Nomad CA is due for renewal"), "{}", plan.all());
         assert!(
             plan.stdout.contains("1 to add, 0 to change, 1 to destroy"),
             "{}",
             plan.stdout
         );
-        // A long validity with the default window is not due.
-        wd.step(&config("validity_hours = 1000"));
-        assert_ne!(text(&wd.resource("circleci_nomad_tls.this"), "id"), first);
     });
+}
+
+/// The attribute names `terraform show -json` marks sensitive for `address`.
+fn sensitive_attributes(wd: &Workdir, address: &str) -> Vec<String> {
+    let state = wd.show_json();
+    let resource = state["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["address"] == address).cloned())
+        .expect("resource in state");
+    resource["sensitive_values"]
+        .as_object()
+        .map(|m| m.iter().filter(|(_, v)| **v == true).map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default()
 }
 
 #[test]

@@ -13,9 +13,9 @@ fn config(kubernetes: &str, body: &str, extra: &str) -> String {
     format!(
         "{}resource \"circleci_nomad_tls\" \"this\" {{}}\n\
          resource \"circleci_server\" \"this\" {{\n  version = \"3.4.0\"\n  domain  = \"circleci.example.com\"\n\
-         github = {{ url = \"https://github.com\", client_id = \"Iv1.abc\", client_secret = \"s3cret\" }}\n\
-         object_storage = {{ bucket = \"circleci-data\", region = \"eu-west-1\", endpoint = null, access_key_id = null, secret_access_key = null, role_arn = \"arn:aws:iam::123456789012:role/circleci-storage\", gcp_service_account = null }}\n\
-         nomad_tls = {{\n    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem\n    server_cert_pem = circleci_nomad_tls.this.server_cert_pem\n    server_key_pem  = circleci_nomad_tls.this.server_key_pem\n  }}\n\
+         github {{\n    client_id     = \"Iv1.abc\"\n    client_secret = \"s3cret\"\n  }}\n\
+         object_storage {{\n    bucket   = \"circleci-data\"\n    region   = \"eu-west-1\"\n    role_arn = \"arn:aws:iam::123456789012:role/circleci-storage\"\n  }}\n\
+         nomad_tls {{\n    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem\n    server_cert_pem = circleci_nomad_tls.this.server_cert_pem\n    server_key_pem  = circleci_nomad_tls.this.server_key_pem\n  }}\n\
          {body}\n  timeouts {{\n    create = \"2m\"\n    update = \"2m\"\n  }}\n}}\n\
          output \"load_balancers\" {{ value = circleci_server.this.load_balancer_addresses }}\n{extra}",
         provider_block(kubernetes)
@@ -47,7 +47,7 @@ fn install_upgrade_change_drift_status_destroy() {
         let k8s = fake_block(&fake);
 
         // Install: every service, and the five load balancers with addresses.
-        let vm = "  vm_service = { provider = \"ec2\", region = \"eu-west-1\", zone = null, subnet = \"subnet-1\", security_group = \"sg-1\", linux_image = \"ami-1\", windows_image = null, access_key_id = null, secret_access_key = null, role_arn = \"arn:aws:iam::123456789012:role/vm\", prescaled_linux = 2, prescaled_windows = 0 }";
+        let vm = "  vm_service {\n    provider        = \"ec2\"\n    region          = \"eu-west-1\"\n    subnet          = \"subnet-1\"\n    security_group  = \"sg-1\"\n    linux_image     = \"ami-1\"\n    role_arn        = \"arn:aws:iam::123456789012:role/vm\"\n    prescaled_linux = 2\n  }";
         wd.step(&config(&k8s, vm, ""));
         let config_map = fake
             .get("configmaps", "circleci-server", "circleci-server-config")
@@ -141,7 +141,7 @@ fn install_upgrade_change_drift_status_destroy() {
 
         // External PostgreSQL: the in-cluster one is pruned.
         let external = format!(
-            "{node_port}\n  postgres = {{ host = \"db.internal\", port = 5432, user = \"circle\", password = \"pw\" }}"
+            "{node_port}\n  postgres {{\n    host     = \"db.internal\"\n    port     = 5432\n    user     = \"circle\"\n    password = \"pw\"\n  }}"
         );
         wd.step(&config(&k8s, &external, "").replace("  version = \"3.4.0\"\n", ""));
         assert!(
@@ -194,15 +194,15 @@ fn bad_input_names_the_attribute() {
             ),
             (
                 config(&k8s, "", "").replace("client_secret = \"s3cret\"", "client_secret = \"\""),
-                r"(?s)Missing github.client_secret",
+                r"(?s)github.client_secret.*empty",
             ),
             (
                 config(
                     &k8s,
-                    "  postgres = { host = null, port = 5432, user = \"u\", password = \"p\" }",
+                    "  postgres {\n    port     = 5432\n    user     = \"u\"\n    password = \"p\"\n  }",
                     "",
                 ),
-                r"(?s)External postgres without a host.*postgres.host",
+                r"(?s)Missing required argument.*\x22host\x22 is required",
             ),
             (
                 config(&k8s, "  load_balancers = { nomad = \"public\" }", ""),
@@ -211,7 +211,7 @@ fn bad_input_names_the_attribute() {
             (
                 config(
                     &k8s,
-                    "  vm_service = { provider = \"ec2\", region = null, zone = null, subnet = null, security_group = null, linux_image = null, windows_image = null, access_key_id = null, secret_access_key = null, role_arn = null, prescaled_linux = 9, prescaled_windows = null }",
+                    "  vm_service {\n    provider        = \"ec2\"\n    prescaled_linux = 9\n  }",
                     "",
                 ),
                 r"(?s)Invalid prescaled count.*prescaled_linux is 9",
@@ -224,15 +224,57 @@ fn bad_input_names_the_attribute() {
     assert_eq!(fake.object_count(), 0, "nothing reached the cluster");
 }
 
+/// Ctrl-C while the install waits for a service that never becomes ready: Terraform asks the
+/// provider to stop, the wait ends at once, and what was applied is kept in state.
+#[test]
+fn ctrl_c_during_the_rollout_wait_ends_the_apply_and_keeps_the_install() {
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        fake.set_unready("circleci-server", "frontend");
+        let mut wd = Workdir::new(tf, common::provider());
+        wd.write(&config(&fake_block(&fake), "", "").replace("create = \"2m\"", "create = \"30m\""));
+        wd.init();
+        let child = wd.spawn(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+        let started = std::time::Instant::now();
+        while fake.get("deployments", "circleci-server", "frontend").is_none() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(120),
+                "the install never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2)); // well inside the rollout wait
+        let interrupted = std::time::Instant::now();
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let run = acceptance_tests::Run::from_child(child);
+        let took = interrupted.elapsed();
+        assert!(!run.success, "an interrupted apply fails:\n{}", run.all());
+        assert!(
+            took < std::time::Duration::from_secs(15),
+            "took {took:?} to stop:\n{}",
+            run.all()
+        );
+        assert!(run.all().contains("Stopped while waiting"), "{}", run.all());
+        let state = wd.resource("circleci_server.this");
+        assert_eq!(state["id"], "circleci-server", "the install is in state");
+        wd.destroy();
+        assert!(fake.get("deployments", "circleci-server", "frontend").is_none());
+    });
+}
+
 #[test]
 fn manifests_render_without_a_cluster() {
     let tf = &acceptance_tests::terraforms()[0];
     let mut wd = Workdir::new(tf, common::provider());
     let cfg = format!(
         "{}data \"circleci_server_manifests\" \"this\" {{\n  version = \"3.4.0\"\n  domain = \"circleci.example.com\"\n  cloud = \"gcp\"\n\
-         github = {{ url = \"https://github.com\", client_id = \"id\", client_secret = \"secret\" }}\n\
-         object_storage = {{ bucket = \"b\", region = null, endpoint = null, access_key_id = null, secret_access_key = null, role_arn = null, gcp_service_account = \"sa@p.iam.gserviceaccount.com\" }}\n\
-         nomad_tls = {{ ca_cert_pem = \"ca\", server_cert_pem = \"cert\", server_key_pem = \"key\" }}\n}}\n\
+         github {{\n    client_id     = \"id\"\n    client_secret = \"secret\"\n  }}\n\
+         object_storage {{\n    bucket              = \"b\"\n    gcp_service_account = \"sa@p.iam.gserviceaccount.com\"\n  }}\n\
+         nomad_tls {{\n    ca_cert_pem     = \"ca\"\n    server_cert_pem = \"cert\"\n    server_key_pem  = \"key\"\n  }}\n}}\n\
          output \"objects\" {{ value = data.circleci_server_manifests.this.objects }}\n",
         provider_block("")
     );

@@ -1,4 +1,5 @@
 //! Terraform's value model (cty) and its two wire encodings, as used by the plugin protocol.
+//! May depend on serde and msgpack crates only: no protocol, no cloud.
 //!
 //! Decoding is driven by a [`Type`], exactly as Terraform encodes it from the schema:
 //!

@@ -5,7 +5,8 @@ use circleci_tfplugin::Diagnostics;
 use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::validators;
 
-use crate::startup::{self, ClientSettings};
+use crate::Cloud;
+use crate::startup::{self, ClientSettings, split_server_address};
 
 /// The `tls` attribute: the client's part of `circleci_nomad_tls`. An object attribute rather
 /// than a block: Terraform 1.0.3 crashes rendering nested blocks that hold sensitive values.
@@ -64,7 +65,7 @@ fn text(value: &Value, name: &str) -> String {
 }
 
 /// Reads the settings from a value holding [`client_attributes`]; `None` while any is unknown.
-pub fn settings_from(value: &Value, cloud: &str) -> Option<ClientSettings> {
+pub fn settings_from(value: &Value, cloud: Cloud) -> Option<ClientSettings> {
     let tls = value.attr("tls");
     let wanted = [
         "nomad_server_address",
@@ -103,7 +104,7 @@ pub fn settings_from(value: &Value, cloud: &str) -> Option<ClientSettings> {
             .as_str()
             .unwrap_or(startup::DEFAULT_NODE_CLASS)
             .to_string(),
-        cloud: cloud.to_string(),
+        cloud,
     })
 }
 
@@ -137,12 +138,105 @@ pub fn validate_client(config: &Value, diags: &mut Diagnostics) {
         probe.set_attr("blocked_cidrs", Value::Null);
     }
     probe.set_attr("tls", Value::Null);
-    if let Some(settings) = settings_from(&probe, "aws") {
+    if let Some(settings) = settings_from(&probe, Cloud::Aws) {
         for (path, problem) in settings.problems(&AttributePath::root()) {
             if path.to_string().starts_with("blocked_cidrs") || path.to_string() == "docker_network_cidr" {
                 continue; // the cidr validator already reports these
             }
             diags.attribute_error(&path, format!("Invalid {path}"), problem);
         }
+    }
+}
+
+/// Writes settings parsed from a start-up script (see [`ClientSettings::parse`]) into the
+/// attributes of `out`, keeping the prior spelling where it means the same: a server address
+/// without the default port, PEMs without their final newline, an unset `blocked_cidrs`.
+pub fn write_settings(out: &mut Value, prior: &Value, parsed: &ClientSettings) {
+    let same_server = prior
+        .attr("nomad_server_address")
+        .as_str()
+        .and_then(split_server_address)
+        .is_some_and(|p| Some(p) == split_server_address(&parsed.server_address));
+    let address = if same_server {
+        prior.attr("nomad_server_address").clone()
+    } else {
+        let address = parsed.server_address.strip_suffix(":4647");
+        Value::from(address.unwrap_or(&parsed.server_address))
+    };
+    out.set_attr("nomad_server_address", address);
+    out.set_attr("nomad_version", Value::from(parsed.nomad_version.as_str()));
+    out.set_attr("docker_network_cidr", Value::from(parsed.docker_network_cidr.as_str()));
+    out.set_attr("node_class", Value::from(parsed.node_class.as_str()));
+    let blocked: Vec<Value> = parsed.blocked_cidrs.iter().map(|c| Value::from(c.as_str())).collect();
+    out.set_attr(
+        "blocked_cidrs",
+        if blocked.is_empty() && prior.attr("blocked_cidrs").is_null() {
+            Value::Null
+        } else {
+            Value::List(blocked)
+        },
+    );
+    let pem = |prior_pem: &Value, parsed_pem: &str| match prior_pem.as_str() {
+        Some(p) if p.trim_end() == parsed_pem.trim_end() => Value::from(p),
+        _ => Value::from(parsed_pem),
+    };
+    let prior_tls = prior.attr("tls");
+    out.set_attr(
+        "tls",
+        Value::object([
+            ("ca_cert_pem", pem(prior_tls.attr("ca_cert_pem"), &parsed.ca_cert_pem)),
+            (
+                "client_cert_pem",
+                pem(prior_tls.attr("client_cert_pem"), &parsed.client_cert_pem),
+            ),
+            (
+                "client_key_pem",
+                pem(prior_tls.attr("client_key_pem"), &parsed.client_key_pem),
+            ),
+        ]),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_round_trips_through_the_attributes() {
+        let mut config = client_attributes(Block::new("t")).null_object();
+        config.set_attr("nomad_server_address", Value::from("nomad.example.com"));
+        config.set_attr("nomad_version", Value::from("1.6.0"));
+        config.set_attr("docker_network_cidr", Value::from("10.20.0.0/16"));
+        config.set_attr("node_class", Value::from("linux-64bit"));
+        config.set_attr("blocked_cidrs", Value::List(vec![Value::from("10.0.0.0/8")]));
+        config.set_attr(
+            "tls",
+            Value::object([
+                (
+                    "ca_cert_pem",
+                    Value::from("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----"),
+                ),
+                (
+                    "client_cert_pem",
+                    Value::from("-----BEGIN CERTIFICATE-----\nC\n-----END CERTIFICATE-----\n"),
+                ),
+                (
+                    "client_key_pem",
+                    Value::from("-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n"),
+                ),
+            ]),
+        );
+        let script = settings_from(&config, Cloud::Gcp).unwrap().script();
+        let parsed = ClientSettings::parse(&script).unwrap();
+        assert_eq!(parsed.cloud, Cloud::Gcp);
+        let mut read_back = config.clone();
+        for name in ["nomad_server_address", "nomad_version", "tls", "blocked_cidrs"] {
+            read_back.set_attr(name, Value::Null);
+        }
+        write_settings(&mut read_back, &config, &parsed);
+        assert_eq!(
+            read_back, config,
+            "what the script holds reads back as the configuration"
+        );
     }
 }

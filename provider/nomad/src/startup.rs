@@ -13,6 +13,8 @@
 use circleci_cty::AttributePath;
 use circleci_tfplugin::validators::{is_dns_name, parse_cidr};
 
+use crate::Cloud;
+
 /// What a Nomad client needs to join the control plane.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientSettings {
@@ -25,8 +27,8 @@ pub struct ClientSettings {
     pub docker_network_cidr: String,
     pub blocked_cidrs: Vec<String>,
     pub node_class: String,
-    /// `aws` or `gcp`: where the DNS resolver lives in link-local space.
-    pub cloud: String,
+    /// Where the client runs: decides where the DNS resolver lives in link-local space.
+    pub cloud: Cloud,
 }
 
 pub const DEFAULT_NOMAD_VERSION: &str = "1.4.12";
@@ -163,7 +165,7 @@ tls {{
             .join(" ");
         // The VPC resolver answers on a link-local address: 169.254.169.253 on AWS, the metadata
         // server on GCP. DNS to it stays open while the rest of the range is dropped.
-        let resolver = if self.cloud == "gcp" {
+        let resolver = if self.cloud == Cloud::Gcp {
             "169.254.169.254"
         } else {
             "169.254.169.253"
@@ -336,9 +338,9 @@ impl ClientSettings {
             blocked_cidrs,
             node_class: hcl_value("node_class")?,
             cloud: if quoted("DNS_RESOLVER")? == "169.254.169.254" {
-                "gcp".into()
+                Cloud::Gcp
             } else {
-                "aws".into()
+                Cloud::Aws
             },
         })
     }
@@ -366,7 +368,7 @@ mod tests {
             docker_network_cidr: DEFAULT_DOCKER_NETWORK_CIDR.into(),
             blocked_cidrs: vec!["10.0.0.0/8".into()],
             node_class: DEFAULT_NODE_CLASS.into(),
-            cloud: "aws".into(),
+            cloud: Cloud::Aws,
         }
     }
 

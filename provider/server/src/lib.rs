@@ -1,4 +1,6 @@
 //! CircleCI Server 3.x as Kubernetes objects.
+//! May depend on serde only: no kube, no cloud SDK (the Kubernetes calls live in
+//! `circleci-kubernetes`).
 //!
 //! [`services::SERVICES`] lists every service of the install, with what breaks when it is down
 //! (from the CircleCI Server v3.x overview). [`render::render`] turns a [`render::ServerSpec`]

@@ -1,4 +1,5 @@
 //! A Terraform provider server for plugin protocol 6, and a small framework to write resources.
+//! May depend on tonic/prost, rustls and `circleci-cty`: never on a cloud SDK or kube.
 //!
 //! A provider implements [`Provider`], [`Resource`] and [`DataSource`]; its `main` calls
 //! [`plugin::main`], which does the go-plugin handshake (with AutoMTLS) and serves tfplugin6.
@@ -7,6 +8,7 @@
 //! fallbacks for provider configuration, state upgrades and timeouts.
 
 mod diagnostics;
+pub mod docs;
 pub mod logging;
 pub mod plan;
 pub mod plugin;

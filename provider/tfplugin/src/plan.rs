@@ -138,6 +138,32 @@ fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value) {
     }
 }
 
+/// Fills attributes left null in `value` with their schema defaults, in nested blocks too: data
+/// sources get their defaults the way resources get them at plan.
+pub fn apply_defaults(block: &Block, value: &mut Value) {
+    if !matches!(value, Value::Object(_)) {
+        return;
+    }
+    for attr in &block.attributes {
+        if let Some(default) = &attr.default
+            && value.attr(&attr.name).is_null()
+        {
+            value.set_attr(&attr.name, default.clone());
+        }
+    }
+    for nested in &block.blocks {
+        match value.attr_mut(&nested.name) {
+            Some(Value::List(items) | Value::Set(items)) => {
+                for item in items {
+                    apply_defaults(&nested.block, item);
+                }
+            }
+            Some(inner) => apply_defaults(&nested.block, inner),
+            None => {}
+        }
+    }
+}
+
 /// Fills null provider-configuration attributes from their environment variables, in nested
 /// single blocks too (a block left out entirely is created when any of its variables is set).
 pub fn apply_env_fallbacks(block: &Block, config: &mut Value, path: &AttributePath, diags: &mut Diagnostics) {

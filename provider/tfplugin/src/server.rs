@@ -678,13 +678,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::default();
         let mut state = None;
         match decode(request.config.as_ref(), &entry.ty) {
-            Ok(config) => match entry.data_source.read(&ctx, &config).await {
-                Ok(v) => match encode(&v, &entry.ty) {
-                    Ok(v) => state = Some(v),
-                    Err(d) => diags.push(d),
-                },
-                Err(d) => diags.extend(d),
-            },
+            Ok(mut config) => {
+                crate::plan::apply_defaults(&entry.schema.block, &mut config);
+                match entry.data_source.read(&ctx, &config).await {
+                    Ok(v) => match encode(&v, &entry.ty) {
+                        Ok(v) => state = Some(v),
+                        Err(d) => diags.push(d),
+                    },
+                    Err(d) => diags.extend(d),
+                }
+            }
             Err(d) => diags.push(d),
         }
         diags.0.extend(ctx.take_warnings());

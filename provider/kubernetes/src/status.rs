@@ -8,12 +8,14 @@ use circleci_server::services;
 use circleci_tfplugin::schema::{Attribute, Block, Schema};
 use circleci_tfplugin::{Context, DataSource, Diagnostic, Diagnostics};
 
-use crate::ProviderData;
+use circleci_core::DEFAULT_NAMESPACE;
+
+use crate::KubernetesData;
 
 pub struct ServerStatus;
 
 #[async_trait]
-impl DataSource<ProviderData> for ServerStatus {
+impl<D: KubernetesData> DataSource<D> for ServerStatus {
     fn type_name(&self) -> &'static str {
         "circleci_server_status"
     }
@@ -23,7 +25,7 @@ impl DataSource<ProviderData> for ServerStatus {
             Block::new("The readiness of each CircleCI Server service, with what breaks while a service is down.")
                 .attribute(
                     Attribute::optional("namespace", Type::String, "Namespace of the install.")
-                        .default(Value::from("circleci-server")),
+                        .default(Value::from(DEFAULT_NAMESPACE)),
                 )
                 .attribute(Attribute::computed(
                     "services",
@@ -38,17 +40,12 @@ impl DataSource<ProviderData> for ServerStatus {
         )
     }
 
-    async fn read(&self, ctx: &Context<ProviderData>, config: &Value) -> Result<Value, Diagnostics> {
-        let cluster = ctx.data()?.cluster.as_ref().ok_or_else(|| {
-            Diagnostic::error(
-                "Kubernetes is not configured",
-                "Add a kubernetes { } block to the circleci provider (or set KUBECONFIG).",
-            )
-        })?;
+    async fn read(&self, ctx: &Context<D>, config: &Value) -> Result<Value, Diagnostics> {
+        let cluster = ctx.data()?.cluster()?;
         let namespace = config
             .attr("namespace")
             .as_str()
-            .unwrap_or("circleci-server")
+            .unwrap_or(DEFAULT_NAMESPACE)
             .to_string();
         let mut workloads = cluster.list_managed("apps/v1", "Deployment", &namespace).await?;
         workloads.extend(cluster.list_managed("apps/v1", "StatefulSet", &namespace).await?);

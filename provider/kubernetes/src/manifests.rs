@@ -6,8 +6,8 @@ use circleci_cty::{Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block, Schema};
 use circleci_tfplugin::{Context, DataSource, Diagnostics};
 
-use super::{spec_attributes, spec_from_value, validate_spec};
-use crate::ProviderData;
+use crate::KubernetesData;
+use crate::spec::{spec_attributes, spec_from_value, validate_spec};
 
 pub struct ServerManifests;
 
@@ -48,7 +48,7 @@ fn block() -> Block {
 }
 
 #[async_trait]
-impl DataSource<ProviderData> for ServerManifests {
+impl<D: KubernetesData> DataSource<D> for ServerManifests {
     fn type_name(&self) -> &'static str {
         "circleci_server_manifests"
     }
@@ -61,19 +61,11 @@ impl DataSource<ProviderData> for ServerManifests {
         validate_spec(config, diags);
     }
 
-    async fn read(&self, _ctx: &Context<ProviderData>, config: &Value) -> Result<Value, Diagnostics> {
+    async fn read(&self, _ctx: &Context<D>, config: &Value) -> Result<Value, Diagnostics> {
         let spec = spec_from_value(config)?;
         let objects = circleci_server::render::render(&spec);
+        // The framework has applied the schema's defaults to `config`.
         let mut state = config.clone();
-        for (name, default) in [
-            ("namespace", "circleci-server"),
-            ("cloud", "aws"),
-            ("image_registry", "cciserver.azurecr.io"),
-        ] {
-            if state.attr(name).is_null() {
-                state.set_attr(name, Value::from(default));
-            }
-        }
         state.set_attr(
             "manifests",
             Value::List(objects.iter().map(|o| Value::from(o.to_string())).collect()),

@@ -1,7 +1,7 @@
 //! Renders the attribute reference of each resource from its schema, so docs/ never drifts
 //! from the code (a test compares them; `UPDATE_DOCS=1 cargo test --test docs` rewrites).
 
-use circleci_tfplugin::schema::{Attribute, Block, Mode, Nesting};
+use crate::schema::{Attribute, Block, Mode, Nesting};
 
 pub const BEGIN: &str = "<!-- schema: generated from the provider's schema; do not edit by hand -->";
 pub const END: &str = "<!-- end schema -->";

@@ -1,35 +1,45 @@
 //! CircleCI Server in Kubernetes: the install's inputs (shared by the resource and the
 //! manifests data source), and how they become a [`circleci_server::render::ServerSpec`].
 
-#[cfg(feature = "kubernetes")]
-pub mod cluster;
-#[cfg(feature = "kubernetes")]
-pub mod install;
-pub mod manifests;
-#[cfg(feature = "kubernetes")]
-pub mod status;
-
+use circleci_core::DEFAULT_NAMESPACE;
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_server::render::ServerSpec;
-use circleci_tfplugin::schema::{Attribute, Block};
+use circleci_tfplugin::schema::{Attribute, Block, NestedBlock};
 use circleci_tfplugin::{Diagnostics, validators};
 
-fn external_type() -> Type {
-    Type::object([
-        ("host", Type::String),
-        ("port", Type::Number),
-        ("user", Type::String),
-        ("password", Type::String),
-    ])
+/// An external data store: the install runs its own when the block is left out.
+fn external_store(name: &str, what: &str) -> NestedBlock {
+    NestedBlock::single(
+        name,
+        Block::new(&format!(
+            "External {what}; the install runs its own when this block is left out."
+        ))
+        .attribute(Attribute::required("host", Type::String, "Host name or address.").validate(validators::not_empty()))
+        .attribute(Attribute::optional(
+            "port",
+            Type::Number,
+            "Port; the store's usual one when left out.",
+        ))
+        .attribute(Attribute::optional("user", Type::String, "User name."))
+        .attribute(Attribute::optional("password", Type::String, "Password.").sensitive()),
+    )
 }
 
-/// The installer's inputs. Secrets live in object attributes, not blocks: Terraform 1.0.3
-/// crashes rendering nested blocks that hold sensitive values.
+fn text(name: &str, description: &str) -> Attribute {
+    Attribute::optional(name, Type::String, description)
+}
+
+fn secret(name: &str, description: &str) -> Attribute {
+    Attribute::optional(name, Type::String, description).sensitive()
+}
+
+/// The installer's inputs. Each group is a nested block: optional fields may be left out, and
+/// only the secret fields are sensitive, so a plan shows which field changed.
 pub fn spec_attributes(block: Block) -> Block {
     block
         .attribute(
             Attribute::optional("namespace", Type::String, "Kubernetes namespace of the install.")
-                .default(Value::from("circleci-server"))
+                .default(Value::from(DEFAULT_NAMESPACE))
                 .requires_replace(),
         )
         .attribute(Attribute::required("version", Type::String, "CircleCI Server version, e.g. `3.4.0`: it tags every image.").validate(validators::not_empty()))
@@ -40,86 +50,89 @@ pub fn spec_attributes(block: Block) -> Block {
                 .validate(validators::one_of(&["aws", "gcp"])),
         )
         .attribute(Attribute::optional("image_registry", Type::String, "Registry of the images.").default(Value::from("cciserver.azurecr.io")))
-        .attribute(Attribute::optional("image_pull_secret", Type::String, "Name of an existing pull secret in the namespace."))
+        .attribute(text("image_pull_secret", "Name of an existing pull secret in the namespace."))
         .attribute(Attribute::optional("images", Type::map(Type::String), "Image per service name, replacing the version's default."))
-        .attribute(Attribute::optional("tls_certificate", Type::String, "Front end TLS certificate (PEM); none for Let's Encrypt.").sensitive())
-        .attribute(Attribute::optional("tls_private_key", Type::String, "Its private key (PEM).").sensitive())
-        .attribute(
-            Attribute::required(
+        .attribute(secret("tls_certificate", "Front end TLS certificate (PEM); none for Let's Encrypt."))
+        .attribute(secret("tls_private_key", "Its private key (PEM)."))
+        .block(
+            NestedBlock::single(
                 "github",
-                Type::object([("url", Type::String), ("client_id", Type::String), ("client_secret", Type::String)]),
-                "GitHub OAuth app: `url` (https://github.com or GitHub Enterprise), `client_id`, `client_secret`.",
+                Block::new("The GitHub OAuth app (installer: *GitHub Type*, *OAuth Client ID*, *OAuth Client Secret*).")
+                    .attribute(
+                        Attribute::optional("url", Type::String, "https://github.com or your GitHub Enterprise URL.")
+                            .default(Value::from("https://github.com")),
+                    )
+                    .attribute(Attribute::required("client_id", Type::String, "OAuth app client id.").validate(validators::not_empty()))
+                    .attribute(
+                        Attribute::required("client_secret", Type::String, "OAuth app client secret.")
+                            .sensitive()
+                            .validate(validators::not_empty()),
+                    ),
             )
-            .sensitive(),
+            .required(),
         )
-        .attribute(
-            Attribute::required(
+        .block(
+            NestedBlock::single(
                 "object_storage",
-                Type::object([
-                    ("bucket", Type::String),
-                    ("region", Type::String),
-                    ("endpoint", Type::String),
-                    ("access_key_id", Type::String),
-                    ("secret_access_key", Type::String),
-                    ("role_arn", Type::String),
-                    ("gcp_service_account", Type::String),
-                ]),
-                "The outputs of `circleci_object_storage`: bucket, region or endpoint, and a key or a role.",
+                Block::new(
+                    "Where artifacts, job output and audit logs go: the outputs of `circleci_object_storage` (installer: \
+                     *Storage Bucket Name*, *Storage Region* or *S3 Endpoint*, and a key or a role).",
+                )
+                .attribute(Attribute::required("bucket", Type::String, "Bucket name.").validate(validators::not_empty()))
+                .attribute(text("region", "Region of the bucket."))
+                .attribute(text("endpoint", "Storage endpoint URL, for S3-compatible stores."))
+                .attribute(text("access_key_id", "Access key id, when not using a role."))
+                .attribute(secret("secret_access_key", "Secret key, with access_key_id."))
+                .attribute(text("role_arn", "IRSA role for the server's service accounts."))
+                .attribute(text("gcp_service_account", "GCP service account for workload identity.")),
             )
-            .sensitive(),
+            .required(),
         )
-        .attribute(
-            Attribute::required(
+        .block(
+            NestedBlock::single(
                 "nomad_tls",
-                Type::object([("ca_cert_pem", Type::String), ("server_cert_pem", Type::String), ("server_key_pem", Type::String)]),
-                "The server half of `circleci_nomad_tls`.",
+                Block::new("The server half of `circleci_nomad_tls` (installer: *Nomad Server Certificate*, *Private Key*, *CA*).")
+                    .attribute(Attribute::required("ca_cert_pem", Type::String, "The CA certificate (PEM)."))
+                    .attribute(Attribute::required("server_cert_pem", Type::String, "The server certificate (PEM)."))
+                    .attribute(Attribute::required("server_key_pem", Type::String, "The server private key (PEM).").sensitive()),
             )
-            .sensitive(),
+            .required(),
         )
-        .attribute(
-            Attribute::optional(
-                "vm_service",
-                Type::object([
-                    ("provider", Type::String),
-                    ("region", Type::String),
-                    ("zone", Type::String),
-                    ("subnet", Type::String),
-                    ("security_group", Type::String),
-                    ("linux_image", Type::String),
-                    ("windows_image", Type::String),
-                    ("access_key_id", Type::String),
-                    ("secret_access_key", Type::String),
-                    ("role_arn", Type::String),
-                    ("prescaled_linux", Type::Number),
-                    ("prescaled_windows", Type::Number),
-                ]),
-                "VM service: `provider` (ec2 or gce), region/zone, subnet, security group (from circleci_vm_service_access), \
-                 image ids (from circleci_vm_service_image), credentials or role, and VMs to keep prescaled (0-5).",
+        .block(NestedBlock::single(
+            "vm_service",
+            Block::new(
+                "The VM service: where it starts VMs (from `circleci_vm_service_access` and `circleci_vm_service_image`) \
+                 and its credentials or role.",
             )
-            .sensitive(),
-        )
-        .attribute(
-            Attribute::optional(
-                "nomad_autoscaler",
-                Type::object([
-                    ("enabled", Type::Bool),
-                    ("provider", Type::String),
-                    ("region", Type::String),
-                    ("group", Type::String),
-                    ("min", Type::Number),
-                    ("max", Type::Number),
-                    ("role_arn", Type::String),
-                    ("access_key_id", Type::String),
-                    ("secret_access_key", Type::String),
-                ]),
-                "Nomad autoscaler: provider (aws or gcp), region, the client group it scales (from circleci_nomad_client_group), \
-                 min/max, and its role or key.",
-            )
-            .sensitive(),
-        )
-        .attribute(Attribute::optional("postgres", external_type(), "External PostgreSQL; the install runs its own when left out.").sensitive())
-        .attribute(Attribute::optional("mongodb", external_type(), "External MongoDB; the install runs its own when left out.").sensitive())
-        .attribute(Attribute::optional("vault", external_type(), "External Vault; the install runs its own when left out.").sensitive())
+            .attribute(text("provider", "`ec2` or `gce`."))
+            .attribute(text("region", "Region of the VMs."))
+            .attribute(text("zone", "Zone of the VMs (GCE)."))
+            .attribute(text("subnet", "Subnet of the VMs."))
+            .attribute(text("security_group", "Security group of the VMs (AWS)."))
+            .attribute(text("linux_image", "Linux image id."))
+            .attribute(text("windows_image", "Windows image id."))
+            .attribute(text("access_key_id", "Access key id, when not using a role."))
+            .attribute(secret("secret_access_key", "Secret key, with access_key_id."))
+            .attribute(text("role_arn", "IRSA role of the VM service."))
+            .attribute(Attribute::optional("prescaled_linux", Type::Number, "Linux VMs to keep prescaled (0-5)."))
+            .attribute(Attribute::optional("prescaled_windows", Type::Number, "Windows VMs to keep prescaled (0-5).")),
+        ))
+        .block(NestedBlock::single(
+            "nomad_autoscaler",
+            Block::new("nomad-autoscaler: the client group it scales (from `circleci_nomad_client_group`) and its access.")
+                .attribute(Attribute::optional("enabled", Type::Bool, "Run nomad-autoscaler."))
+                .attribute(text("provider", "`aws` or `gcp`."))
+                .attribute(text("region", "Region of the group."))
+                .attribute(text("group", "The client group's name."))
+                .attribute(Attribute::optional("min", Type::Number, "Fewest clients (at least 1)."))
+                .attribute(Attribute::optional("max", Type::Number, "Most clients."))
+                .attribute(text("role_arn", "IRSA role of nomad-autoscaler."))
+                .attribute(text("access_key_id", "Access key id, when not using a role."))
+                .attribute(secret("secret_access_key", "Secret key, with access_key_id.")),
+        ))
+        .block(external_store("postgres", "PostgreSQL"))
+        .block(external_store("mongodb", "MongoDB"))
+        .block(external_store("vault", "Vault"))
         .attribute(
             Attribute::optional(
                 "load_balancers",
@@ -246,7 +259,7 @@ pub fn spec_from_value(value: &Value) -> Result<ServerSpec, circleci_tfplugin::D
         circleci_tfplugin::Diagnostic::error("Unexpected server inputs", format!("{e}. This is a provider bug."))
     })?;
     if spec.namespace.is_empty() {
-        spec.namespace = "circleci-server".into();
+        spec.namespace = DEFAULT_NAMESPACE.into();
     }
     if spec.cloud.is_empty() {
         spec.cloud = "aws".into();

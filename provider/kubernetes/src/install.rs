@@ -16,9 +16,9 @@ use circleci_tfplugin::schema::{Attribute, Block, Schema};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Operation, Plan, Resource, timeouts_block};
 use serde_json::Value as Json;
 
-use super::cluster::{Cluster, contains};
-use super::{spec_attributes, spec_from_value, validate_spec};
-use crate::ProviderData;
+use crate::KubernetesData;
+use crate::cluster::{Cluster, contains};
+use crate::spec::{spec_attributes, spec_from_value, validate_spec};
 
 pub struct ServerInstall;
 
@@ -157,8 +157,8 @@ fn fill(state: &mut Value, spec: &ServerSpec, observed: &Observed, hash: &str) {
 
 /// Applies the objects that are missing or differ, then waits until every workload is ready
 /// and every load balancer has an address.
-async fn converge(
-    ctx: &Context<ProviderData>,
+async fn converge<D: KubernetesData>(
+    ctx: &Context<D>,
     cluster: &Cluster,
     spec: &ServerSpec,
     objects: &[Json],
@@ -229,17 +229,12 @@ async fn prune(cluster: &Cluster, spec: &ServerSpec, objects: &[Json]) -> Result
     Ok(())
 }
 
-fn cluster(ctx: &Context<ProviderData>) -> Result<&Cluster, Diagnostic> {
-    ctx.data()?.cluster.as_ref().ok_or_else(|| {
-        Diagnostic::error(
-            "Kubernetes is not configured",
-            "circleci_server installs into a cluster: add a kubernetes { } block to the circleci provider (or set KUBECONFIG).",
-        )
-    })
+fn cluster<D: KubernetesData>(ctx: &Context<D>) -> Result<&Cluster, Diagnostic> {
+    ctx.data()?.cluster()
 }
 
 #[async_trait]
-impl Resource<ProviderData> for ServerInstall {
+impl<D: KubernetesData> Resource<D> for ServerInstall {
     fn type_name(&self) -> &'static str {
         "circleci_server"
     }
@@ -252,7 +247,7 @@ impl Resource<ProviderData> for ServerInstall {
         validate_spec(config, diags);
     }
 
-    async fn modify_plan(&self, _ctx: &Context<ProviderData>, plan: &mut Plan<'_>) {
+    async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
         // The digest of what will be applied, when everything is known: a configuration change
         // or a drifted cluster shows as a change of manifest_hash.
         let planned = &mut plan.planned;
@@ -282,7 +277,7 @@ impl Resource<ProviderData> for ServerInstall {
         }
     }
 
-    async fn create(&self, ctx: &Context<ProviderData>, planned: &Value) -> Result<Value, Failure> {
+    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
         let cluster = cluster(ctx)?;
         let mut state = planned.clone();
         for name in ["signing_keyset", "encryption_keyset"] {
@@ -300,7 +295,7 @@ impl Resource<ProviderData> for ServerInstall {
         }
     }
 
-    async fn read(&self, ctx: &Context<ProviderData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
+    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let cluster = cluster(ctx)?;
         let spec = spec_of(state)?;
         let objects = render::render(&spec);
@@ -316,7 +311,7 @@ impl Resource<ProviderData> for ServerInstall {
         Ok(Some(next))
     }
 
-    async fn update(&self, ctx: &Context<ProviderData>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
+    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
         let cluster = cluster(ctx)?;
         let mut state = planned.clone();
         let spec = spec_of(&state)?;
@@ -331,7 +326,7 @@ impl Resource<ProviderData> for ServerInstall {
         }
     }
 
-    async fn delete(&self, ctx: &Context<ProviderData>, prior: &Value) -> Result<(), Failure> {
+    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
         let cluster = cluster(ctx)?;
         let spec = spec_of(prior)?;
         let objects = render::render(&spec);

@@ -1,0 +1,145 @@
+//! The clients' IAM role and instance profile, and nomad-autoscaler's access to the group.
+
+use std::collections::BTreeMap;
+
+use circleci_core::DEFAULT_NAMESPACE;
+use circleci_cty::Value;
+use circleci_tfplugin::Diagnostic;
+
+use crate::access::{self, Access};
+use crate::{Aws, error};
+
+/// The least privilege nomad-autoscaler needs on this group.
+pub(super) fn autoscaler_policy(group_arn: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ScaleThisGroup",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:CreateOrUpdateTags",
+                    "autoscaling:UpdateAutoScalingGroup",
+                    "autoscaling:TerminateInstanceInAutoScalingGroup"
+                ],
+                "Resource": group_arn
+            },
+            {
+                "Sid": "Describe",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeScalingActivities",
+                    "autoscaling:DescribeInstanceRefreshes",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus"
+                ],
+                "Resource": "*"
+            }
+        ]
+    })
+    .to_string()
+}
+
+pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, String>) -> Result<String, Diagnostic> {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Principal": { "Service": "ec2.amazonaws.com" }, "Action": "sts:AssumeRole" }]
+    })
+    .to_string();
+    let iam_tags: Vec<_> = tags
+        .iter()
+        .filter_map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().ok())
+        .collect();
+    let arn = match aws
+        .iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust)
+        .set_tags(Some(iam_tags))
+        .send()
+        .await
+    {
+        Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
+        Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+            let out = aws
+                .iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("read IAM role {name}"), e))?;
+            out.role().map(|r| r.arn().to_string()).unwrap_or_default()
+        }
+        Err(e) => return Err(error::api(&format!("create IAM role {name}"), e)),
+    };
+    match aws
+        .iam
+        .create_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {}
+        Err(e) => return Err(error::api(&format!("create instance profile {name}"), e)),
+    }
+    match aws
+        .iam
+        .add_role_to_instance_profile()
+        .instance_profile_name(name)
+        .role_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["LimitExceeded", "EntityAlreadyExists"]) => {}
+        Err(e) => return Err(error::api(&format!("add role {name} to its instance profile"), e)),
+    }
+    Ok(arn)
+}
+
+pub(super) async fn delete_role(aws: &Aws, name: &str) -> Result<(), Diagnostic> {
+    error::unless_gone(
+        aws.iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(name)
+            .role_name(name)
+            .send()
+            .await,
+        access::GONE,
+        &format!("remove role {name} from its instance profile"),
+    )?;
+    error::unless_gone(
+        aws.iam
+            .delete_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await,
+        access::GONE,
+        &format!("delete instance profile {name}"),
+    )?;
+    error::unless_gone(
+        aws.iam.delete_role().role_name(name).send().await,
+        access::GONE,
+        &format!("delete IAM role {name}"),
+    )?;
+    Ok(())
+}
+
+pub(super) fn irsa(group: &Value) -> Option<access::Irsa<'_>> {
+    let settings = group.attr("aws");
+    Some(access::Irsa {
+        oidc_provider_arn: settings.attr("oidc_provider_arn").as_str()?,
+        namespace: settings.attr("namespace").as_str().unwrap_or(DEFAULT_NAMESPACE),
+        service_account: "nomad-autoscaler",
+    })
+}
+
+/// Records nomad-autoscaler's access in the `aws` block of `state`.
+pub(super) fn set_autoscaler(state: &mut Value, found: Access) {
+    let mut settings = state.attr("aws").clone();
+    settings.set_attr("autoscaler_access", Value::from(found.kind.as_str()));
+    found.write(&mut settings, "autoscaler_");
+    state.set_attr("aws", settings);
+}

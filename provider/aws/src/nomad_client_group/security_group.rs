@@ -1,0 +1,105 @@
+//! The clients' security group: egress only, plus the SSH-rerun ports for `allowed_ssh_cidrs`.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, TagSpecification};
+use circleci_cty::Value;
+use std::time::Duration;
+
+use circleci_tfplugin::{Context, Diagnostic};
+
+use super::{OWNER_TAG, ec2_tags, strings, text};
+use crate::{Aws, AwsData, error};
+
+pub(super) const SSH_RERUN_PORTS: (i32, i32) = (64535, 65535);
+
+/// Finds our security group by name in the VPC (left over from an earlier, interrupted run).
+async fn find_security_group(aws: &Aws, name: &str, vpc: &str) -> Result<Option<String>, Diagnostic> {
+    let out = aws
+        .ec2
+        .describe_security_groups()
+        .filters(Filter::builder().name("group-name").values(name).build())
+        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .filters(Filter::builder().name(format!("tag:{OWNER_TAG}")).values(name).build())
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("look up security group {name}"), e))?;
+    Ok(out
+        .security_groups()
+        .first()
+        .and_then(|g| g.group_id())
+        .map(str::to_string))
+}
+
+pub(super) async fn create_security_group(
+    aws: &Aws,
+    group: &Value,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, Diagnostic> {
+    let vpc = text(group.attr("aws"), "vpc_id").unwrap_or_default();
+    if let Some(existing) = find_security_group(aws, name, &vpc).await? {
+        tracing::info!(name, existing, "adopting the security group an earlier run made");
+        return Ok(existing);
+    }
+    let out = aws
+        .ec2
+        .create_security_group()
+        .group_name(name)
+        .description("Nomad clients of CircleCI Server")
+        .vpc_id(&vpc)
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::SecurityGroup)
+                .set_tags(Some(ec2_tags(tags)))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("create security group {name}"), e))?;
+    let id = out.group_id().unwrap_or_default().to_string();
+    let ssh = strings(group.attr("aws"), "allowed_ssh_cidrs");
+    if !ssh.is_empty() {
+        let ranges = ssh
+            .iter()
+            .map(|c| IpRange::builder().cidr_ip(c).description("CircleCI SSH reruns").build())
+            .collect();
+        aws.ec2
+            .authorize_security_group_ingress()
+            .group_id(&id)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(SSH_RERUN_PORTS.0)
+                    .to_port(SSH_RERUN_PORTS.1)
+                    .set_ip_ranges(Some(ranges))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("allow SSH reruns into {id}"), e))?;
+    }
+    Ok(id)
+}
+
+/// Deletes the group once the network interfaces of terminated instances, which linger for a
+/// while, have let go of it.
+pub(super) async fn delete_security_group<D: AwsData>(
+    ctx: &Context<D>,
+    aws: &Aws,
+    group: &str,
+) -> Result<(), Diagnostic> {
+    ctx.wait_for(
+        &format!("security group {group} to be released by terminated instances"),
+        Duration::from_secs(10),
+        || async {
+            match aws.ec2.delete_security_group().group_id(group).send().await {
+                Ok(_) => Ok(Some(())),
+                Err(e) if error::has_code(&e, &["InvalidGroup.NotFound"]) => Ok(Some(())),
+                Err(e) if error::has_code(&e, &["DependencyViolation"]) => Ok(None),
+                Err(e) => Err(error::api(&format!("delete security group {group}"), e)),
+            }
+        },
+    )
+    .await
+}

@@ -1,0 +1,31 @@
+//! The Kubernetes side of the `circleci` provider, on kube-rs: the provider's `kubernetes`
+//! block ([`cluster`]), `circleci_server` ([`install`]), and the `circleci_server_status` and
+//! `circleci_server_manifests` data sources.
+//!
+//! May depend on kube-rs, the framework, `circleci-core` and `circleci-server` (the renderer):
+//! never on a cloud SDK.
+
+pub mod cluster;
+pub mod install;
+pub mod manifests;
+pub mod spec;
+pub mod status;
+
+use circleci_tfplugin::Diagnostic;
+
+pub use cluster::Cluster;
+
+/// What the provider's data must offer for the Kubernetes resources to work.
+pub trait KubernetesData: Send + Sync + 'static {
+    /// The configured cluster, or a diagnostic saying how to configure it.
+    fn cluster(&self) -> Result<&Cluster, Diagnostic>;
+}
+
+/// The diagnostic for a provider without a `kubernetes` block, for [`KubernetesData`] impls.
+pub fn not_configured() -> Diagnostic {
+    Diagnostic::error(
+        "Kubernetes is not configured",
+        "circleci_server and circleci_server_status work in a cluster: add a kubernetes { } block to the circleci \
+         provider (config_path, or host with credentials).",
+    )
+}
