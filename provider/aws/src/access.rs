@@ -26,27 +26,6 @@ pub struct Access {
     pub secret_access_key: Option<String>,
 }
 
-impl Access {
-    /// What `block` (the resource's `aws` block) records: the `access`-style attribute `kind_attr`
-    /// and the outputs `role_arn`, `access_key_id` and `secret_access_key` (each with `prefix`).
-    pub fn from_block(block: &Value, kind: &str, prefix: &str) -> Access {
-        let text = |name: &str| block.attr(&format!("{prefix}{name}")).as_str().map(str::to_string);
-        Access {
-            kind: kind.to_string(),
-            role_arn: text("role_arn"),
-            access_key_id: text("access_key_id"),
-            secret_access_key: text("secret_access_key"),
-        }
-    }
-
-    /// Writes the outputs into `block` (the resource's `aws` block), each name with `prefix`.
-    pub fn write(self, block: &mut Value, prefix: &str) {
-        block.set_attr(&format!("{prefix}role_arn"), self.role_arn.into());
-        block.set_attr(&format!("{prefix}access_key_id"), self.access_key_id.into());
-        block.set_attr(&format!("{prefix}secret_access_key"), self.secret_access_key.into());
-    }
-}
-
 /// Plans the access outputs (`role_arn`, `access_key_id`, `secret_access_key`, with `prefix`) of
 /// the `aws` block as they are, unless the kind of access (at `kind` in the whole value) changes:
 /// only a new role or user changes them.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod load_balancer;
 pub mod nomad_client_group;
 pub mod object_storage;
+mod security_group;
 pub mod vm_service_access;
 pub mod vm_service_image;
 
@@ -24,16 +25,6 @@ pub fn not_configured() -> circleci_tfplugin::Diagnostic {
         "AWS is not configured",
         "This resource lives in AWS: add an aws { region = \"...\" } block to the circleci provider, or set AWS_REGION.",
     )
-}
-
-/// Sets `name` in the `aws` block of a resource value (made when missing).
-pub(crate) fn set_aws_attr(value: &mut circleci_cty::Value, name: &str, attr: circleci_cty::Value) {
-    let mut block = match value.attr("aws") {
-        circleci_cty::Value::Object(_) => value.attr("aws").clone(),
-        _ => circleci_cty::Value::Object(Default::default()),
-    };
-    block.set_attr(name, attr);
-    value.set_attr("aws", block);
 }
 
 /// The SDK crates, for tests and callers that need their types.

@@ -17,7 +17,7 @@ use circleci_core::load_balancer::{Spec, role};
 use circleci_core::tags::own_tags;
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block};
-use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
+use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure};
 use serde::{Deserialize, Serialize};
 
 use crate::{Aws, AwsData, error};
@@ -583,8 +583,6 @@ impl<D: AwsData> CloudHalf<D> for LoadBalancer {
         validate_name(config, diags);
         validate_node_ports(config, diags);
     }
-
-    async fn modify_plan(&self, _ctx: &Context<D>, _plan: &mut Plan<'_>) {}
 
     async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
         let aws = ctx.data()?.aws()?;

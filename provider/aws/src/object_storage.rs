@@ -33,6 +33,7 @@ use crate::{Aws, AwsData, error};
 pub struct ObjectStorage;
 
 const EXPIRY_RULE_ID: &str = "circleci-expiry";
+const BUCKET_GONE: &[&str] = &["NoSuchBucket", "NotFound"];
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct AwsSettings {
@@ -392,10 +393,9 @@ fn endpoint(aws: &Aws) -> String {
 /// Reads what exists into `model` (the prior state); `None` when the bucket is gone.
 async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let bucket = model.spec.name.clone();
-    match aws.s3.head_bucket().bucket(&bucket).send().await {
-        Ok(_) => {}
-        Err(e) if error::has_code(&e, &["NotFound", "NoSuchBucket"]) => return Ok(None),
-        Err(e) => return Err(error::api(&format!("read bucket {bucket}"), e)),
+    let head = aws.s3.head_bucket().bucket(&bucket).send().await;
+    if error::unless_gone(head, BUCKET_GONE, &format!("read bucket {bucket}"))?.is_none() {
+        return Ok(None);
     }
     let versioning = aws
         .s3
@@ -406,40 +406,48 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
         .map_err(|e| error::api(&format!("read versioning of bucket {bucket}"), e))?;
     model.spec.versioning = Some(versioning.status() == Some(&BucketVersioningStatus::Enabled));
 
-    model.spec.expiry_days = match aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await {
-        Ok(out) => out
-            .rules()
+    let lifecycle = error::unless_gone(
+        aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await,
+        &["NoSuchLifecycleConfiguration"],
+        &format!("read the lifecycle of bucket {bucket}"),
+    )?;
+    model.spec.expiry_days = lifecycle.and_then(|out| {
+        out.rules()
             .iter()
             .find(|r| r.id() == Some(EXPIRY_RULE_ID) && r.status() == &ExpirationStatus::Enabled)
             .and_then(|r| r.expiration()?.days())
-            .map(i64::from),
-        Err(e) if error::has_code(&e, &["NoSuchLifecycleConfiguration"]) => None,
-        Err(e) => return Err(error::api(&format!("read the lifecycle of bucket {bucket}"), e)),
-    };
+            .map(i64::from)
+    });
 
-    let actual_tags: BTreeMap<String, String> = match aws.s3.get_bucket_tagging().bucket(&bucket).send().await {
-        Ok(out) => out
-            .tag_set()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
-        Err(e) if error::has_code(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => BTreeMap::new(),
-        Err(e) => return Err(error::api(&format!("read the tags of bucket {bucket}"), e)),
-    };
+    let tagging = error::unless_gone(
+        aws.s3.get_bucket_tagging().bucket(&bucket).send().await,
+        &["NoSuchTagSet", "NoSuchTagSetError"],
+        &format!("read the tags of bucket {bucket}"),
+    )?;
+    let actual_tags: BTreeMap<String, String> = tagging
+        .map(|out| {
+            out.tag_set()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
     model.spec.tags = own_tags(actual_tags, model.spec.tags.as_ref(), &aws.default_tags, |_, _| false);
 
     let mut settings = model.settings.clone();
-    settings.kms_key_arn = match aws.s3.get_bucket_encryption().bucket(&bucket).send().await {
-        Ok(out) => out
-            .server_side_encryption_configuration()
+    let encryption = error::unless_gone(
+        aws.s3.get_bucket_encryption().bucket(&bucket).send().await,
+        &["ServerSideEncryptionConfigurationNotFoundError"],
+        &format!("read the encryption of bucket {bucket}"),
+    )?;
+    settings.kms_key_arn = encryption.and_then(|out| {
+        out.server_side_encryption_configuration()
             .and_then(|c| c.rules().first())
             .and_then(|r| r.apply_server_side_encryption_by_default())
             .filter(|d| d.sse_algorithm() == &ServerSideEncryption::AwsKms)
             .and_then(|d| d.kms_master_key_id())
-            .map(str::to_string),
-        Err(e) if error::has_code(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => None,
-        Err(e) => return Err(error::api(&format!("read the encryption of bucket {bucket}"), e)),
-    };
+            .map(str::to_string)
+    });
 
     let found = access::discover(&aws.iam, &iam_name(&bucket)).await?;
     if found.kind == access::IRSA
@@ -611,7 +619,7 @@ async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
     }
     match aws.s3.delete_bucket().bucket(&bucket).send().await {
         Ok(_) => {}
-        Err(e) if error::has_code(&e, &["NoSuchBucket", "NotFound"]) => {}
+        Err(e) if error::has_code(&e, BUCKET_GONE) => {}
         Err(e) if error::has_code(&e, &["BucketNotEmpty"]) => {
             return Err(Diagnostic::error(
                 format!("Bucket {bucket} is not empty"),

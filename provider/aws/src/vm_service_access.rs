@@ -11,15 +11,17 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, Tag, TagSpecification};
-use circleci_core::cloud::CloudHalf;
-use circleci_core::tags::{own_tags, tag_map, tag_value};
+use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::tags::{own_tags, tag_value};
+use circleci_core::vm_service_access::Spec;
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
+use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Access};
-use crate::{Aws, AwsData, error, set_aws_attr};
+use crate::{Aws, AwsData, error};
 
 pub struct VmServiceAccess;
 
@@ -27,6 +29,22 @@ const MANAGED_BY: &str = "circleci-vm-service";
 const CLUSTER: &str = "cluster";
 const NOMAD: &str = "nomad";
 const SSH: &str = "ssh-rerun";
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct AwsSettings {
+    vpc_id: Option<String>,
+    oidc_provider_arn: Option<String>,
+    namespace: Option<String>,
+    security_group_id: Option<String>,
+    policy_json: Option<String>,
+    role_arn: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+}
+
+type Model = CloudModel<Spec, AwsSettings>;
+
+const GROUP_GONE: &[&str] = &["InvalidGroup.NotFound", "InvalidGroupId.Malformed"];
 
 fn aws_block() -> Block {
     Block::new("AWS: a security group in the VMs' VPC, and a tag-scoped EC2 policy for the VM service.")
@@ -62,18 +80,6 @@ fn aws_block() -> Block {
         .attribute(
             Attribute::computed("secret_access_key", Type::String, "Installer: *VM Service Secret Key*.").sensitive(),
         )
-}
-
-fn text(v: &Value, name: &str) -> Option<String> {
-    v.attr(name).as_str().map(str::to_string)
-}
-
-fn strings(v: &Value, name: &str) -> Vec<String> {
-    v.attr(name)
-        .elements()
-        .iter()
-        .filter_map(|e| e.as_str().map(str::to_string))
-        .collect()
 }
 
 fn entity(name: &str) -> String {
@@ -139,10 +145,10 @@ pub fn policy(partition: &str, security_group: &str) -> String {
 
 /// The ingress rules: each range's description says which inputs it came from (a range in
 /// both the cluster's and the Nomad clients' lists is one rule, described `cluster,nomad`).
-fn permissions(config: &Value) -> Vec<IpPermission> {
+fn permissions(spec: &Spec) -> Vec<IpPermission> {
     let mut labels: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (attr, label) in [("cluster_cidrs", CLUSTER), ("nomad_cidrs", NOMAD)] {
-        for cidr in strings(config, attr) {
+    for (cidrs, label) in [(&spec.cluster_cidrs, CLUSTER), (&spec.nomad_cidrs, NOMAD)] {
+        for cidr in cidrs.clone().unwrap_or_default() {
             let entry = labels.entry(cidr).or_default();
             if !entry.contains(&label) {
                 entry.push(label);
@@ -166,7 +172,10 @@ fn permissions(config: &Value) -> Vec<IpPermission> {
             );
         }
     }
-    let ssh: Vec<IpRange> = strings(config, "allowed_ssh_cidrs")
+    let ssh: Vec<IpRange> = spec
+        .allowed_ssh_cidrs
+        .clone()
+        .unwrap_or_default()
         .into_iter()
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
@@ -211,20 +220,38 @@ fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-fn irsa(config: &Value) -> Option<access::Irsa<'_>> {
-    let settings = config.attr("aws");
+fn irsa(model: &Model) -> Option<access::Irsa<'_>> {
     Some(access::Irsa {
-        oidc_provider_arn: settings.attr("oidc_provider_arn").as_str()?,
-        namespace: settings.attr("namespace").as_str().unwrap_or(DEFAULT_NAMESPACE),
+        oidc_provider_arn: model.settings.oidc_provider_arn.as_deref()?,
+        namespace: model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
         service_account: "vm-service",
     })
 }
 
-fn set_access(state: &mut Value, found: Access) {
-    state.set_attr("access", Value::from(found.kind.as_str()));
-    let mut block = state.attr("aws").clone();
-    found.write(&mut block, "");
-    state.set_attr("aws", block);
+fn access_kind(model: &Model) -> &str {
+    model.spec.access.as_deref().unwrap_or(access::NONE)
+}
+
+fn set_access(model: &mut Model, found: Access) {
+    model.spec.access = Some(found.kind);
+    model.settings.role_arn = found.role_arn;
+    model.settings.access_key_id = found.access_key_id;
+    model.settings.secret_access_key = found.secret_access_key;
+}
+
+fn current_access(model: &Model) -> Access {
+    Access {
+        kind: access_kind(model).to_string(),
+        role_arn: model.settings.role_arn.clone(),
+        access_key_id: model.settings.access_key_id.clone(),
+        secret_access_key: model.settings.secret_access_key.clone(),
+    }
+}
+
+fn group_tags(aws: &Aws, spec: &Spec) -> BTreeMap<String, String> {
+    let mut tags = aws.tags(&tag_value(spec.tags.clone()));
+    tags.insert("Name".into(), spec.name.clone());
+    tags
 }
 
 /// Adds the rules one range at a time; a rule already present is fine.
@@ -284,163 +311,189 @@ impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
 
     async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
         let aws = ctx.data()?.aws()?;
-        let name = text(planned, "name").unwrap_or_default();
-        let mut tags = aws.tags(planned.attr("tags"));
-        tags.insert("Name".into(), name.clone());
-        let out = aws
-            .ec2
-            .create_security_group()
-            .group_name(&name)
-            .description("VMs of the CircleCI Server VM service")
-            .set_vpc_id(text(planned.attr("aws"), "vpc_id"))
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::SecurityGroup)
-                    .set_tags(Some(ec2_tags(&tags)))
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| error::api(&format!("create security group {name}"), e))?;
-        let group = out.group_id().unwrap_or_default().to_string();
-        let mut state = planned.clone();
-        state.set_attr("id", Value::from(group.as_str()));
-        set_aws_attr(&mut state, "security_group_id", Value::from(group.as_str()));
-        let policy = policy(aws.partition(), &group);
-        set_aws_attr(&mut state, "policy_json", Value::from(policy.as_str()));
-        set_access(
-            &mut state,
-            Access {
-                kind: access::NONE.into(),
-                ..Default::default()
-            },
-        );
-        let partial = |state: &Value, d: Diagnostic| Failure::from(d).with_partial_state(state.clone());
-        authorize(aws, &group, permissions(planned))
-            .await
-            .map_err(|d| partial(&state, d))?;
-        let kind = text(planned, "access").unwrap_or_else(|| access::NONE.into());
-        let found = access::create(&aws.iam, &kind, &entity(&name), &policy, irsa(planned), &tags)
-            .await
-            .map_err(|d| partial(&state, d))?;
-        set_access(&mut state, found);
-        Ok(state)
+        Ok(create(aws, Model::read(planned, Cloud::Aws)?)
+            .await?
+            .value(Cloud::Aws)?)
     }
 
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let aws = ctx.data()?.aws()?;
-        let group_id = text(state, "id").unwrap_or_default();
-        let Some(out) = error::unless_gone(
-            aws.ec2.describe_security_groups().group_ids(&group_id).send().await,
-            &["InvalidGroup.NotFound", "InvalidGroupId.Malformed"],
-            &format!("read security group {group_id}"),
-        )?
-        else {
-            return Ok(None);
-        };
-        let Some(group) = out.security_groups().first() else {
-            return Ok(None);
-        };
-        let name = group.group_name().unwrap_or_default().to_string();
-        let mut next = state.clone();
-        next.set_attr("name", Value::from(name.as_str()));
-        // Each range back into the input its description names. The cluster and Nomad ranges
-        // count only where both 22 and 2376 admit them: a half-removed range is drift.
-        let ranges = |port: i32, label: &str| -> Vec<String> {
-            group
-                .ip_permissions()
-                .iter()
-                .filter(|p| p.from_port() == Some(port))
-                .flat_map(|p| p.ip_ranges().iter())
-                .filter(|r| r.description().is_some_and(|d| d.split(',').any(|l| l == label)))
-                .filter_map(|r| r.cidr_ip().map(str::to_string))
-                .collect()
-        };
-        // AWS returns ranges in its own order: keep the configuration's.
-        let ordered = |attr: &str, found: Vec<String>| -> Vec<Value> {
-            crate::in_prior_order(&strings(state, attr), found)
-                .into_iter()
-                .map(Value::from)
-                .collect()
-        };
-        for (attr, label) in [("cluster_cidrs", CLUSTER), ("nomad_cidrs", NOMAD)] {
-            let docker = ranges(2376, label);
-            let both: Vec<String> = ranges(22, label).into_iter().filter(|c| docker.contains(c)).collect();
-            next.set_attr(attr, Value::List(ordered(attr, both)));
-        }
-        let ssh: Vec<Value> = ordered("allowed_ssh_cidrs", ranges(54782, SSH));
-        next.set_attr(
-            "allowed_ssh_cidrs",
-            if ssh.is_empty() && state.attr("allowed_ssh_cidrs").is_null() {
-                Value::Null
-            } else {
-                Value::List(ssh)
-            },
-        );
-        let actual: BTreeMap<String, String> = group
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-            .collect();
-        let own = own_tags(
-            actual,
-            tag_map(state.attr("tags")).as_ref(),
-            &aws.default_tags,
-            |k, v| k == "Name" && v == name,
-        );
-        next.set_attr("tags", tag_value(own));
-
-        let mut settings = match state.attr("aws") {
-            Value::Null => aws_block().null_object(),
-            v => v.clone(),
-        };
-        settings.set_attr("vpc_id", group.vpc_id().map(str::to_string).into());
-        settings.set_attr("security_group_id", Value::from(group_id.as_str()));
-        settings.set_attr("policy_json", Value::from(policy(aws.partition(), &group_id)));
-        let found = access::discover(&aws.iam, &entity(&name)).await?;
-        if found.kind == access::IRSA
-            && let Ok(role) = aws.iam.get_role().role_name(entity(&name)).send().await
-            && let Some((oidc, namespace)) = role
-                .role()
-                .and_then(|r| r.assume_role_policy_document())
-                .and_then(access::trusted_namespace)
-        {
-            settings.set_attr("oidc_provider_arn", Value::from(oidc));
-            settings.set_attr("namespace", Value::from(namespace));
-        }
-        if settings.attr("namespace").is_null() {
-            settings.set_attr("namespace", Value::from(DEFAULT_NAMESPACE));
-        }
-        next.set_attr("aws", settings);
-        let secret = if found.access_key_id.is_some()
-            && found.access_key_id.as_deref() == state.attr("aws").attr("access_key_id").as_str()
-        {
-            text(state.attr("aws"), "secret_access_key")
-        } else {
-            None
-        };
-        set_access(
-            &mut next,
-            Access {
-                secret_access_key: secret,
-                ..found
-            },
-        );
-        Ok(Some(next))
+        Ok(match read(aws, Model::read(state, Cloud::Aws)?).await? {
+            Some(model) => Some(model.value(Cloud::Aws)?),
+            None => None,
+        })
     }
 
     async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
         let aws = ctx.data()?.aws()?;
-        let group = text(prior, "id").unwrap_or_default();
-        let name = text(prior, "name").unwrap_or_default();
-        let keep = |d: Diagnostic| Failure::from(d).with_partial_state(prior.clone());
-        let mut state = planned.clone();
-        let rules_changed = ["cluster_cidrs", "nomad_cidrs", "allowed_ssh_cidrs"]
+        let model = update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
+        Ok(model.value(Cloud::Aws)?)
+    }
+
+    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
+        let aws = ctx.data()?.aws()?;
+        let model = Model::read(prior, Cloud::Aws)?;
+        access::delete(&aws.iam, &entity(&model.spec.name)).await?;
+        let group = model.spec.id.clone().unwrap_or_default();
+        // VMs the VM service started may still hold it; they go away on their own.
+        crate::security_group::delete_when_released(ctx, aws, &group, "the VM service's VMs").await?;
+        Ok(())
+    }
+
+    fn import_id_format(&self) -> &'static str {
+        "security group id (sg-...)"
+    }
+
+    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+        if !id.starts_with("sg-") {
+            return Ok(None);
+        }
+        let mut model = Model::default();
+        model.spec.id = Some(id.to_string());
+        Ok(Some(model.value(Cloud::Aws)?))
+    }
+}
+
+async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
+    let name = model.spec.name.clone();
+    let tags = group_tags(aws, &model.spec);
+    let out = aws
+        .ec2
+        .create_security_group()
+        .group_name(&name)
+        .description("VMs of the CircleCI Server VM service")
+        .set_vpc_id(model.settings.vpc_id.clone())
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::SecurityGroup)
+                .set_tags(Some(ec2_tags(&tags)))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("create security group {name}"), e))?;
+    let group = out.group_id().unwrap_or_default().to_string();
+    let policy = policy(aws.partition(), &group);
+    model.spec.id = Some(group.clone());
+    model.settings.security_group_id = Some(group.clone());
+    model.settings.policy_json = Some(policy.clone());
+    let kind = access_kind(&model).to_string();
+    set_access(
+        &mut model,
+        Access {
+            kind: access::NONE.into(),
+            ..Default::default()
+        },
+    );
+    // From here on, the security group is in the state returned on failure.
+    let rest = async {
+        authorize(aws, &group, permissions(&model.spec)).await?;
+        access::create(&aws.iam, &kind, &entity(&name), &policy, irsa(&model), &tags).await
+    };
+    match rest.await {
+        Ok(found) => {
+            set_access(&mut model, found);
+            Ok(model)
+        }
+        Err(d) => Err(Failure::from(d).with_partial_state(model.value(Cloud::Aws)?)),
+    }
+}
+
+async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let group_id = model.spec.id.clone().unwrap_or_default();
+    let Some(out) = error::unless_gone(
+        aws.ec2.describe_security_groups().group_ids(&group_id).send().await,
+        GROUP_GONE,
+        &format!("read security group {group_id}"),
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(group) = out.security_groups().first() else {
+        return Ok(None);
+    };
+    let name = group.group_name().unwrap_or_default().to_string();
+    model.spec.name = name.clone();
+    // Each range back into the input its description names. The cluster and Nomad ranges
+    // count only where both 22 and 2376 admit them: a half-removed range is drift.
+    let ranges = |port: i32, label: &str| -> Vec<String> {
+        group
+            .ip_permissions()
             .iter()
-            .any(|a| prior.attr(a) != planned.attr(a));
+            .filter(|p| p.from_port() == Some(port))
+            .flat_map(|p| p.ip_ranges().iter())
+            .filter(|r| r.description().is_some_and(|d| d.split(',').any(|l| l == label)))
+            .filter_map(|r| r.cidr_ip().map(str::to_string))
+            .collect()
+    };
+    let both = |label: &str| -> Vec<String> {
+        let docker = ranges(2376, label);
+        ranges(22, label).into_iter().filter(|c| docker.contains(c)).collect()
+    };
+    // AWS returns ranges in its own order: keep the configuration's.
+    let spec = &mut model.spec;
+    let ordered = |prior: &Option<Vec<String>>, found: Vec<String>| {
+        crate::in_prior_order(prior.as_deref().unwrap_or_default(), found)
+    };
+    spec.cluster_cidrs = Some(ordered(&spec.cluster_cidrs, both(CLUSTER)));
+    spec.nomad_cidrs = Some(ordered(&spec.nomad_cidrs, both(NOMAD)));
+    let ssh = ordered(&spec.allowed_ssh_cidrs, ranges(54782, SSH));
+    spec.allowed_ssh_cidrs = if ssh.is_empty() && spec.allowed_ssh_cidrs.is_none() {
+        None
+    } else {
+        Some(ssh)
+    };
+    let actual: BTreeMap<String, String> = group
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .collect();
+    spec.tags = own_tags(actual, spec.tags.as_ref(), &aws.default_tags, |k, v| {
+        k == "Name" && v == name
+    });
+
+    let settings = &mut model.settings;
+    settings.vpc_id = group.vpc_id().map(str::to_string);
+    settings.security_group_id = Some(group_id.clone());
+    settings.policy_json = Some(policy(aws.partition(), &group_id));
+    let found = access::discover(&aws.iam, &entity(&name)).await?;
+    if found.kind == access::IRSA
+        && let Ok(role) = aws.iam.get_role().role_name(entity(&name)).send().await
+        && let Some((oidc, namespace)) = role
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .and_then(access::trusted_namespace)
+    {
+        settings.oidc_provider_arn = Some(oidc);
+        settings.namespace = Some(namespace);
+    }
+    settings.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_string());
+    // The secret is known only from creation: keep it while the same key exists.
+    let secret = if found.access_key_id.is_some() && found.access_key_id == settings.access_key_id {
+        settings.secret_access_key.clone()
+    } else {
+        None
+    };
+    set_access(
+        &mut model,
+        Access {
+            secret_access_key: secret,
+            ..found
+        },
+    );
+    Ok(Some(model))
+}
+
+async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Failure> {
+    let group = prior.spec.id.clone().unwrap_or_default();
+    let name = prior.spec.name.clone();
+    let result = async {
+        let rules_changed = prior.spec.cluster_cidrs != planned.spec.cluster_cidrs
+            || prior.spec.nomad_cidrs != planned.spec.nomad_cidrs
+            || prior.spec.allowed_ssh_cidrs != planned.spec.allowed_ssh_cidrs;
         if rules_changed {
             // One range at a time: some may already be gone (drift).
-            for rule in split(permissions(prior)) {
+            for rule in split(permissions(&prior.spec)) {
                 error::unless_gone(
                     aws.ec2
                         .revoke_security_group_ingress()
@@ -450,15 +503,13 @@ impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
                         .await,
                     &["InvalidPermission.NotFound"],
                     &format!("revoke ingress of {group}"),
-                )
-                .map_err(keep)?;
+                )?;
             }
-            authorize(aws, &group, permissions(planned)).await.map_err(keep)?;
+            authorize(aws, &group, permissions(&planned.spec)).await?;
         }
-        let mut tags = aws.tags(planned.attr("tags"));
-        tags.insert("Name".into(), name.clone());
-        if prior.attr("tags") != planned.attr("tags") {
-            let old = aws.tags(prior.attr("tags"));
+        let tags = group_tags(aws, &planned.spec);
+        if prior.spec.tags != planned.spec.tags {
+            let old = group_tags(aws, &prior.spec);
             let removed: Vec<Tag> = old
                 .keys()
                 .filter(|k| !tags.contains_key(*k))
@@ -471,7 +522,7 @@ impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
                     .set_tags(Some(removed))
                     .send()
                     .await
-                    .map_err(|e| keep(error::api("remove tags", e)))?;
+                    .map_err(|e| error::api("remove tags", e))?;
             }
             aws.ec2
                 .create_tags()
@@ -479,59 +530,25 @@ impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
                 .set_tags(Some(ec2_tags(&tags)))
                 .send()
                 .await
-                .map_err(|e| keep(error::api("tag", e)))?;
+                .map_err(|e| error::api("tag", e))?;
         }
         let policy = policy(aws.partition(), &group);
-        let old_kind = text(prior, "access").unwrap_or_else(|| access::NONE.into());
-        let new_kind = text(planned, "access").unwrap_or_else(|| access::NONE.into());
-        if old_kind != new_kind {
-            access::delete(&aws.iam, &entity(&name)).await.map_err(keep)?;
-            let found = access::create(&aws.iam, &new_kind, &entity(&name), &policy, irsa(planned), &tags)
-                .await
-                .map_err(keep)?;
-            set_access(&mut state, found);
+        if access_kind(&prior) != access_kind(&planned) {
+            access::delete(&aws.iam, &entity(&name)).await?;
+            let kind = access_kind(&planned).to_string();
+            access::create(&aws.iam, &kind, &entity(&name), &policy, irsa(&planned), &tags).await
         } else {
-            let current = Access::from_block(prior.attr("aws"), &old_kind, "");
-            access::update(&aws.iam, &current, &entity(&name), &policy, irsa(planned))
-                .await
-                .map_err(keep)?;
-            set_access(&mut state, current);
+            let current = current_access(&prior);
+            access::update(&aws.iam, &current, &entity(&name), &policy, irsa(&planned)).await?;
+            Ok(current)
         }
-        Ok(state)
-    }
-
-    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
-        let aws = ctx.data()?.aws()?;
-        access::delete(&aws.iam, &entity(&text(prior, "name").unwrap_or_default())).await?;
-        let group = text(prior, "id").unwrap_or_default();
-        // VMs the VM service started may still hold it; they go away on their own.
-        ctx.wait_for(
-            &format!("security group {group} to be free of the VM service's VMs"),
-            std::time::Duration::from_secs(10),
-            || async {
-                match aws.ec2.delete_security_group().group_id(&group).send().await {
-                    Ok(_) => Ok(Some(())),
-                    Err(e) if error::has_code(&e, &["InvalidGroup.NotFound"]) => Ok(Some(())),
-                    Err(e) if error::has_code(&e, &["DependencyViolation"]) => Ok(None),
-                    Err(e) => Err(error::api(&format!("delete security group {group}"), e)),
-                }
-            },
-        )
-        .await?;
-        Ok(())
-    }
-
-    fn import_id_format(&self) -> &'static str {
-        "security group id (sg-...)"
-    }
-
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
-        if !id.starts_with("sg-") {
-            return Ok(None);
+    };
+    match result.await {
+        Ok(found) => {
+            set_access(&mut planned, found);
+            Ok(planned)
         }
-        Ok(Some(Value::object([
-            ("id", Value::from(id)),
-            ("aws", aws_block().null_object()),
-        ])))
+        // What changed before the failure is read back by the next refresh.
+        Err(d) => Err(Failure::from(d).with_partial_state(prior.value(Cloud::Aws)?)),
     }
 }

@@ -1,15 +1,46 @@
 //! `circleci_nomad_client_group`: the Nomad clients that run CircleCI jobs, whatever the cloud:
 //! the client settings rendered into a start-up script, and the group's size.
 
+use std::collections::BTreeMap;
+
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_nomad::Cloud;
 use circleci_nomad::client::{client_attributes, settings_from, validate_client};
 use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::{Diagnostics, Operation, Plan, timeouts_block, validators};
 
+use serde::{Deserialize, Serialize};
+
 use crate::cloud::ResourceKind;
 
 pub struct NomadClientGroup;
+
+/// The client's part of `circleci_nomad_tls`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Tls {
+    pub ca_cert_pem: Option<String>,
+    pub client_cert_pem: Option<String>,
+    pub client_key_pem: Option<String>,
+}
+
+/// The neutral attributes, as a cloud half reads and writes them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Spec {
+    pub name: String,
+    pub nomad_server_address: Option<String>,
+    pub tls: Option<Tls>,
+    pub nomad_version: Option<String>,
+    pub docker_network_cidr: Option<String>,
+    pub blocked_cidrs: Option<Vec<String>>,
+    pub node_class: Option<String>,
+    pub min_size: Option<i64>,
+    pub max_size: Option<i64>,
+    pub desired_size: Option<i64>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub timeouts: Option<serde_json::Value>,
+    pub id: Option<String>,
+    pub startup_script: Option<String>,
+}
 
 /// Neutral attributes whose change needs new VMs (a new template and a rolling update).
 pub const TEMPLATE_INPUTS: [&str; 7] = [

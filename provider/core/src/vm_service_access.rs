@@ -1,13 +1,28 @@
 //! `circleci_vm_service_access`: what the VM service needs to start dedicated VMs (their
 //! firewall, and least-privilege access to start and stop them), whatever the cloud.
 
+use std::collections::BTreeMap;
+
 use circleci_cty::{Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::validators;
+use serde::{Deserialize, Serialize};
 
 use crate::cloud::ResourceKind;
 
 pub struct VmServiceAccess;
+
+/// The neutral attributes, as a cloud half reads and writes them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Spec {
+    pub name: String,
+    pub cluster_cidrs: Option<Vec<String>>,
+    pub nomad_cidrs: Option<Vec<String>>,
+    pub allowed_ssh_cidrs: Option<Vec<String>>,
+    pub access: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub id: Option<String>,
+}
 
 impl ResourceKind for VmServiceAccess {
     fn type_name(&self) -> &'static str {

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use circleci_core::DEFAULT_NAMESPACE;
-use circleci_cty::Value;
 use circleci_tfplugin::Diagnostic;
 
+use super::Model;
 use crate::access::{self, Access};
 use crate::{Aws, error};
 
@@ -127,19 +127,32 @@ pub(super) async fn delete_role(aws: &Aws, name: &str) -> Result<(), Diagnostic>
     Ok(())
 }
 
-pub(super) fn irsa(group: &Value) -> Option<access::Irsa<'_>> {
-    let settings = group.attr("aws");
+pub(super) fn irsa(model: &Model) -> Option<access::Irsa<'_>> {
     Some(access::Irsa {
-        oidc_provider_arn: settings.attr("oidc_provider_arn").as_str()?,
-        namespace: settings.attr("namespace").as_str().unwrap_or(DEFAULT_NAMESPACE),
+        oidc_provider_arn: model.settings.oidc_provider_arn.as_deref()?,
+        namespace: model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
         service_account: "nomad-autoscaler",
     })
 }
 
-/// Records nomad-autoscaler's access in the `aws` block of `state`.
-pub(super) fn set_autoscaler(state: &mut Value, found: Access) {
-    let mut settings = state.attr("aws").clone();
-    settings.set_attr("autoscaler_access", Value::from(found.kind.as_str()));
-    found.write(&mut settings, "autoscaler_");
-    state.set_attr("aws", settings);
+pub(super) fn autoscaler_kind(model: &Model) -> &str {
+    model.settings.autoscaler_access.as_deref().unwrap_or(access::NONE)
+}
+
+/// Records nomad-autoscaler's access in the `aws` block.
+pub(super) fn set_autoscaler(model: &mut Model, found: Access) {
+    model.settings.autoscaler_access = Some(found.kind);
+    model.settings.autoscaler_role_arn = found.role_arn;
+    model.settings.autoscaler_access_key_id = found.access_key_id;
+    model.settings.autoscaler_secret_access_key = found.secret_access_key;
+}
+
+/// What the state says nomad-autoscaler has.
+pub(super) fn current_autoscaler(model: &Model) -> Access {
+    Access {
+        kind: autoscaler_kind(model).to_string(),
+        role_arn: model.settings.autoscaler_role_arn.clone(),
+        access_key_id: model.settings.autoscaler_access_key_id.clone(),
+        secret_access_key: model.settings.autoscaler_secret_access_key.clone(),
+    }
 }

@@ -5,24 +5,25 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_autoscaling::types::{LaunchTemplateSpecification, RefreshPreferences, RefreshStrategy, Tag as AsgTag};
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup, LaunchTemplateSpecification, RefreshPreferences, RefreshStrategy, Tag as AsgTag,
+};
 use aws_sdk_ec2::types::{ResourceType, TagSpecification};
 use base64::Engine;
-use circleci_core::DEFAULT_NAMESPACE;
-use circleci_core::tags::{own_tags, tag_map, tag_value};
-use circleci_cty::Value;
+use circleci_core::tags::own_tags;
+use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_nomad::client::write_settings;
 use circleci_nomad::startup::ClientSettings;
 use circleci_tfplugin::{Context, Diagnostic, Failure};
 
-use super::iam::{autoscaler_policy, create_role, delete_role, irsa, set_autoscaler};
-use super::security_group::{SSH_RERUN_PORTS, create_security_group, delete_security_group};
-use super::template::{script_for, template_data};
-use super::{
-    OWNER_TAG, autoscaler_name, aws_block, ec2_tags, group_tags, number, role_name, strings, template_changed, text,
+use super::iam::{
+    autoscaler_kind, autoscaler_policy, create_role, current_autoscaler, delete_role, irsa, set_autoscaler,
 };
+use super::security_group::{SSH_RERUN_PORTS, create_security_group};
+use super::template::{script_of, template_data};
+use super::{Model, OWNER_TAG, autoscaler_name, ec2_tags, group_tags, role_name};
 use crate::access::{self, Access};
-use crate::{Aws, AwsData, error, set_aws_attr};
+use crate::{Aws, AwsData, error};
 
 fn asg_tags(name: &str, tags: &BTreeMap<String, String>) -> Vec<AsgTag> {
     tags.iter()
@@ -38,44 +39,36 @@ fn asg_tags(name: &str, tags: &BTreeMap<String, String>) -> Vec<AsgTag> {
         .collect()
 }
 
-pub(super) async fn create(aws: &Aws, planned: &Value) -> Result<Value, Failure> {
-    let name = text(planned, "name").unwrap_or_default();
-    let tags = group_tags(aws, planned, &name);
-    let script = script_for(planned)?;
-    let mut state = planned.clone();
-    state.set_attr("startup_script", Value::from(script.as_str()));
-    for attr in [
-        "autoscaler_role_arn",
-        "autoscaler_access_key_id",
-        "autoscaler_secret_access_key",
-        "instance_refresh_id",
-    ] {
-        set_aws_attr(&mut state, attr, Value::Null);
+/// A failure that records what exists so far, so the next apply continues from it.
+fn partial(model: &Model, d: Diagnostic) -> Failure {
+    let failure = Failure::from(d);
+    match model.value(Cloud::Aws) {
+        Ok(state) => failure.with_partial_state(state),
+        Err(_) => failure,
     }
-    let partial = |state: &Value, d: Diagnostic| Failure::from(d).with_partial_state(state.clone());
+}
 
-    let security_group = create_security_group(aws, planned, &name, &tags).await?;
-    set_aws_attr(&mut state, "security_group_id", Value::from(security_group.as_str()));
-    // From here on, everything made is in the state returned on failure.
-    let role = role_name(&name);
-    let role_arn = create_role(aws, &role, &tags).await.map_err(|d| partial(&state, d))?;
-    set_aws_attr(&mut state, "iam_role_arn", Value::from(role_arn));
-
-    let data = template_data(planned, &script, &security_group, &role, &tags);
-    let template = match aws
+/// Makes the launch template, or adds a version to the one an interrupted run left behind.
+async fn create_template(
+    aws: &Aws,
+    name: &str,
+    data: aws_sdk_ec2::types::RequestLaunchTemplateData,
+    tags: &BTreeMap<String, String>,
+) -> Result<(String, i64), Diagnostic> {
+    let created = aws
         .ec2
         .create_launch_template()
-        .launch_template_name(&name)
+        .launch_template_name(name)
         .launch_template_data(data.clone())
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::LaunchTemplate)
-                .set_tags(Some(ec2_tags(&tags)))
+                .set_tags(Some(ec2_tags(tags)))
                 .build(),
         )
         .send()
-        .await
-    {
+        .await;
+    let template = match created {
         Ok(out) => out.launch_template().map(|t| {
             (
                 t.launch_template_id().unwrap_or_default().to_string(),
@@ -86,16 +79,11 @@ pub(super) async fn create(aws: &Aws, planned: &Value) -> Result<Value, Failure>
             let out = aws
                 .ec2
                 .create_launch_template_version()
-                .launch_template_name(&name)
+                .launch_template_name(name)
                 .launch_template_data(data)
                 .send()
                 .await
-                .map_err(|e| {
-                    partial(
-                        &state,
-                        error::api(&format!("add a version to launch template {name}"), e),
-                    )
-                })?;
+                .map_err(|e| error::api(&format!("add a version to launch template {name}"), e))?;
             out.launch_template_version().map(|v| {
                 (
                     v.launch_template_id().unwrap_or_default().to_string(),
@@ -103,69 +91,80 @@ pub(super) async fn create(aws: &Aws, planned: &Value) -> Result<Value, Failure>
                 )
             })
         }
-        Err(e) => {
-            return Err(partial(
-                &state,
-                error::api(&format!("create launch template {name}"), e),
-            ));
-        }
-    }
-    .ok_or_else(|| partial(&state, Diagnostic::error("AWS returned no launch template", "")))?;
-    set_aws_attr(&mut state, "launch_template_id", Value::from(template.0.as_str()));
-    set_aws_attr(&mut state, "launch_template_version", Value::int(template.1));
+        Err(e) => return Err(error::api(&format!("create launch template {name}"), e)),
+    };
+    template.ok_or_else(|| Diagnostic::error("AWS returned no launch template", ""))
+}
 
-    let min = number(planned, "min_size").unwrap_or(1);
-    let desired = number(planned, "desired_size").unwrap_or(min);
+pub(super) async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
+    let name = model.spec.name.clone();
+    let tags = group_tags(aws, &model.spec);
+    let script = script_of(&model)?;
+    let kind = autoscaler_kind(&model).to_string();
+    set_autoscaler(&mut model, Access::default());
+    model.settings.instance_refresh_id = None;
+
+    let security_group = create_security_group(aws, &model, &name, &tags).await?;
+    model.settings.security_group_id = Some(security_group.clone());
+    // From here on, everything made is in the state returned on failure.
+    let role = role_name(&name);
+    let role_arn = create_role(aws, &role, &tags).await.map_err(|d| partial(&model, d))?;
+    model.settings.iam_role_arn = Some(role_arn);
+
+    let data = template_data(&model, &script, &security_group, &role, &tags);
+    let (template_id, version) = create_template(aws, &name, data, &tags)
+        .await
+        .map_err(|d| partial(&model, d))?;
+    model.settings.launch_template_id = Some(template_id.clone());
+    model.settings.launch_template_version = Some(version);
+
+    let min = model.spec.min_size.unwrap_or(1);
+    let desired = model.spec.desired_size.unwrap_or(min);
+    let subnets = model.settings.subnet_ids.clone().unwrap_or_default().join(",");
     aws.autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(&name)
         .launch_template(
             LaunchTemplateSpecification::builder()
-                .launch_template_id(&template.0)
-                .version(template.1.to_string())
+                .launch_template_id(&template_id)
+                .version(version.to_string())
                 .build(),
         )
         .min_size(min as i32)
-        .max_size(number(planned, "max_size").unwrap_or(4) as i32)
+        .max_size(model.spec.max_size.unwrap_or(4) as i32)
         .desired_capacity(desired as i32)
-        .vpc_zone_identifier(strings(planned.attr("aws"), "subnet_ids").join(","))
+        .vpc_zone_identifier(subnets)
         .health_check_type("EC2")
         .health_check_grace_period(300)
         .set_tags(Some(asg_tags(&name, &tags)))
         .send()
         .await
-        .map_err(|e| partial(&state, error::api(&format!("create autoscaling group {name}"), e)))?;
-    state.set_attr("id", Value::from(name.as_str()));
-    state.set_attr("desired_size", Value::int(desired));
+        .map_err(|e| partial(&model, error::api(&format!("create autoscaling group {name}"), e)))?;
+    model.spec.id = Some(name.clone());
+    model.spec.desired_size = Some(desired);
     let group_arn = describe(aws, &name)
         .await
-        .map_err(|d| partial(&state, d))?
+        .map_err(|d| partial(&model, d))?
         .and_then(|g| g.auto_scaling_group_arn().map(str::to_string))
         .unwrap_or_default();
-    set_aws_attr(&mut state, "autoscaling_group_arn", Value::from(group_arn.as_str()));
+    model.settings.autoscaling_group_arn = Some(group_arn.clone());
 
-    let kind = planned
-        .attr("aws")
-        .attr("autoscaler_access")
-        .as_str()
-        .unwrap_or(access::NONE)
-        .to_string();
     let found = access::create(
         &aws.iam,
         &kind,
         &autoscaler_name(&name),
         &autoscaler_policy(&group_arn),
-        irsa(planned),
+        irsa(&model),
         &tags,
     )
     .await
-    .map_err(|d| partial(&state, d))?;
-    set_autoscaler(&mut state, found);
+    .map_err(|d| partial(&model, d))?;
+    set_autoscaler(&mut model, found);
     tracing::info!(name, "Nomad client group created");
-    Ok(state)
+    Ok(model)
 }
 
-async fn describe(aws: &Aws, name: &str) -> Result<Option<aws_sdk_autoscaling::types::AutoScalingGroup>, Diagnostic> {
+async fn describe(aws: &Aws, name: &str) -> Result<Option<AutoScalingGroup>, Diagnostic> {
     let out = aws
         .autoscaling
         .describe_auto_scaling_groups()
@@ -176,31 +175,87 @@ async fn describe(aws: &Aws, name: &str) -> Result<Option<aws_sdk_autoscaling::t
     Ok(out.auto_scaling_groups().first().cloned())
 }
 
-/// Reads the group and the template version it runs back into `state`: sizes, tags, every
-/// template input (from the user data too). `None` when the group is gone.
-pub(super) async fn read(aws: &Aws, state: &Value) -> Result<Option<Value>, Diagnostic> {
-    let name = text(state, "id").or_else(|| text(state, "name")).unwrap_or_default();
+/// Reads the template version the group runs into `model`: the instance settings, and every
+/// Nomad client input from the user data.
+async fn read_template(aws: &Aws, group: &AutoScalingGroup, model: &mut Model) -> Result<(), Diagnostic> {
+    let Some(template) = group.launch_template() else {
+        return Ok(());
+    };
+    let id = template.launch_template_id().unwrap_or_default().to_string();
+    let version = template.version().unwrap_or("$Default").to_string();
+    model.settings.launch_template_id = Some(id.clone());
+    let versions = aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(&id)
+        .versions(&version)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("read launch template {id}"), e))?;
+    let Some(v) = versions.launch_template_versions().first() else {
+        return Ok(());
+    };
+    model.settings.launch_template_version = v.version_number();
+    let Some(data) = v.launch_template_data() else {
+        return Ok(());
+    };
+    let settings = &mut model.settings;
+    settings.image_id = data.image_id().map(str::to_string);
+    settings.instance_type = data.instance_type().map(|t| t.as_str().to_string());
+    settings.ssh_key_name = data.key_name().map(str::to_string);
+    let tokens = data
+        .metadata_options()
+        .and_then(|m| m.http_tokens())
+        .map(|t| t.as_str().to_string());
+    settings.metadata_http_tokens = Some(tokens.unwrap_or_else(|| "optional".into()));
+    if let Some(ebs) = data.block_device_mappings().first().and_then(|b| b.ebs()) {
+        settings.volume_size_gb = ebs.volume_size().map(i64::from);
+        settings.volume_type = ebs.volume_type().map(|t| t.as_str().to_string());
+    }
+    if let Some(nic) = data.network_interfaces().first() {
+        settings.public_ip = Some(nic.associate_public_ip_address().unwrap_or(false));
+        if let Some(sg) = nic.groups().first() {
+            settings.security_group_id = Some(sg.clone());
+        }
+    }
+    let script = data
+        .user_data()
+        .and_then(|u| base64::engine::general_purpose::STANDARD.decode(u).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    if let Some(parsed) = script.as_deref().and_then(ClientSettings::parse) {
+        // The Nomad crate reads the script back into the client attributes.
+        let prior = model.value(Cloud::Aws)?;
+        let mut attributes = prior.clone();
+        write_settings(&mut attributes, &prior, &parsed);
+        let read_back = Model::read(&attributes, Cloud::Aws)?;
+        let spec = &mut model.spec;
+        spec.nomad_server_address = read_back.spec.nomad_server_address;
+        spec.tls = read_back.spec.tls;
+        spec.nomad_version = read_back.spec.nomad_version;
+        spec.docker_network_cidr = read_back.spec.docker_network_cidr;
+        spec.blocked_cidrs = read_back.spec.blocked_cidrs;
+        spec.node_class = read_back.spec.node_class;
+        spec.startup_script = script;
+    }
+    Ok(())
+}
+
+/// Reads the group back into `model`: sizes, tags, the template it runs, its security group,
+/// role and autoscaler access. `None` when the group is gone.
+pub(super) async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let name = model.spec.id.clone().unwrap_or_else(|| model.spec.name.clone());
     let Some(group) = describe(aws, &name).await? else {
         return Ok(None);
     };
     if group.status().is_some_and(|s| s.starts_with("Delete")) {
         return Ok(None);
     }
-    let mut out = state.clone();
-    let mut settings = match state.attr("aws") {
-        Value::Null => aws_block().null_object(),
-        v => v.clone(),
-    };
-    out.set_attr("id", Value::from(name.as_str()));
-    out.set_attr("name", Value::from(name.as_str()));
-    settings.set_attr(
-        "autoscaling_group_arn",
-        group.auto_scaling_group_arn().map(str::to_string).into(),
-    );
-    out.set_attr("min_size", Value::int(group.min_size().unwrap_or(0) as i64));
-    out.set_attr("max_size", Value::int(group.max_size().unwrap_or(0) as i64));
-    out.set_attr("desired_size", Value::int(group.desired_capacity().unwrap_or(0) as i64));
-
+    model.spec.id = Some(name.clone());
+    model.spec.name = name.clone();
+    model.spec.min_size = group.min_size().map(i64::from);
+    model.spec.max_size = group.max_size().map(i64::from);
+    model.spec.desired_size = group.desired_capacity().map(i64::from);
+    model.settings.autoscaling_group_arn = group.auto_scaling_group_arn().map(str::to_string);
     let actual_tags: BTreeMap<String, String> = group
         .tags()
         .iter()
@@ -208,150 +263,140 @@ pub(super) async fn read(aws: &Aws, state: &Value) -> Result<Option<Value>, Diag
         .collect();
     // Tags this resource adds by itself are not `tags`.
     let automatic_name = format!("circleci-nomad-{name}");
-    let own = own_tags(
-        actual_tags,
-        tag_map(state.attr("tags")).as_ref(),
-        &aws.default_tags,
-        |k, v| k == OWNER_TAG || (k == "Name" && v == automatic_name),
+    model.spec.tags = own_tags(actual_tags, model.spec.tags.as_ref(), &aws.default_tags, |k, v| {
+        k == OWNER_TAG || (k == "Name" && v == automatic_name)
+    });
+    model.settings.subnet_ids = Some(
+        group
+            .vpc_zone_identifier()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
     );
-    out.set_attr("tags", tag_value(own));
+    read_template(aws, &group, &mut model).await?;
 
-    let subnets: Vec<Value> = group
-        .vpc_zone_identifier()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(Value::from)
-        .collect();
-    settings.set_attr("subnet_ids", Value::List(subnets));
-
-    if let Some(template) = group.launch_template() {
-        let id = template.launch_template_id().unwrap_or_default().to_string();
-        let version = template.version().unwrap_or("$Default").to_string();
-        settings.set_attr("launch_template_id", Value::from(id.as_str()));
-        let versions = aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_id(&id)
-            .versions(&version)
-            .send()
-            .await
-            .map_err(|e| error::api(&format!("read launch template {id}"), e))?;
-        if let Some(v) = versions.launch_template_versions().first() {
-            settings.set_attr("launch_template_version", v.version_number().map(Value::int).into());
-            if let Some(data) = v.launch_template_data() {
-                settings.set_attr("image_id", data.image_id().map(str::to_string).into());
-                settings.set_attr(
-                    "instance_type",
-                    data.instance_type().map(|t| t.as_str().to_string()).into(),
-                );
-                settings.set_attr("ssh_key_name", data.key_name().map(str::to_string).into());
-                let tokens = data
-                    .metadata_options()
-                    .and_then(|m| m.http_tokens())
-                    .map(|t| t.as_str().to_string());
-                settings.set_attr(
-                    "metadata_http_tokens",
-                    tokens.unwrap_or_else(|| "optional".into()).into(),
-                );
-                if let Some(ebs) = data.block_device_mappings().first().and_then(|b| b.ebs()) {
-                    settings.set_attr("volume_size_gb", ebs.volume_size().map(|s| Value::int(s as i64)).into());
-                    settings.set_attr("volume_type", ebs.volume_type().map(|t| t.as_str().to_string()).into());
-                }
-                if let Some(nic) = data.network_interfaces().first() {
-                    settings.set_attr(
-                        "public_ip",
-                        Value::Bool(nic.associate_public_ip_address().unwrap_or(false)),
-                    );
-                    if let Some(sg) = nic.groups().first() {
-                        settings.set_attr("security_group_id", Value::from(sg.as_str()));
-                    }
-                }
-                let script = data
-                    .user_data()
-                    .and_then(|u| base64::engine::general_purpose::STANDARD.decode(u).ok())
-                    .map(|b| String::from_utf8_lossy(&b).into_owned());
-                if let Some(parsed) = script.as_deref().and_then(ClientSettings::parse) {
-                    write_settings(&mut out, state, &parsed);
-                    out.set_attr("startup_script", script.into());
-                }
-            }
-        }
-    }
-    if let Some(sg) = text(&settings, "security_group_id")
+    let settings = &mut model.settings;
+    if let Some(sg) = settings.security_group_id.clone()
         && let Ok(groups) = aws.ec2.describe_security_groups().group_ids(&sg).send().await
-        && let Some(vpc) = groups.security_groups().first().and_then(|g| g.vpc_id())
+        && let Some(found) = groups.security_groups().first()
     {
-        settings.set_attr("vpc_id", Value::from(vpc));
-        let ssh: Vec<Value> = groups.security_groups()[0]
+        settings.vpc_id = found.vpc_id().map(str::to_string);
+        let ssh: Vec<String> = found
             .ip_permissions()
             .iter()
             .filter(|p| p.from_port() == Some(SSH_RERUN_PORTS.0))
-            .flat_map(|p| p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(Value::from))
+            .flat_map(|p| p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(str::to_string))
             .collect();
-        let prior_ssh = state.attr("aws").attr("allowed_ssh_cidrs");
-        settings.set_attr(
-            "allowed_ssh_cidrs",
-            if ssh.is_empty() && prior_ssh.is_null() {
-                Value::Null
-            } else {
-                Value::List(ssh)
-            },
-        );
+        settings.allowed_ssh_cidrs = if ssh.is_empty() && settings.allowed_ssh_cidrs.is_none() {
+            None
+        } else {
+            Some(ssh)
+        };
     }
     if let Ok(role) = aws.iam.get_role().role_name(role_name(&name)).send().await {
-        settings.set_attr("iam_role_arn", role.role().map(|r| r.arn().to_string()).into());
+        settings.iam_role_arn = role.role().map(|r| r.arn().to_string());
     }
 
     let found = access::discover(&aws.iam, &autoscaler_name(&name)).await?;
-    let secret = if found.access_key_id.is_some()
-        && found.access_key_id.as_deref() == state.attr("aws").attr("autoscaler_access_key_id").as_str()
-    {
-        text(state.attr("aws"), "autoscaler_secret_access_key")
+    // The secret is known only from creation: keep it while the same key exists.
+    let secret = if found.access_key_id.is_some() && found.access_key_id == settings.autoscaler_access_key_id {
+        settings.autoscaler_secret_access_key.clone()
     } else {
         None
     };
-    if found.kind == access::IRSA && settings.attr("oidc_provider_arn").is_null() {
+    if found.kind == access::IRSA && settings.oidc_provider_arn.is_none() {
         // Import: the trust policy names the OIDC provider.
         if let Ok(role) = aws.iam.get_role().role_name(autoscaler_name(&name)).send().await
             && let Some(doc) = role.role().and_then(|r| r.assume_role_policy_document())
-            && let Some(oidc) = access::federated_principal(doc)
         {
-            settings.set_attr("oidc_provider_arn", Value::from(oidc));
+            settings.oidc_provider_arn = access::federated_principal(doc);
         }
     }
-    if settings.attr("namespace").is_null() {
-        settings.set_attr("namespace", Value::from(DEFAULT_NAMESPACE));
-    }
-    out.set_attr("aws", settings);
+    settings.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_string());
     set_autoscaler(
-        &mut out,
+        &mut model,
         Access {
             secret_access_key: secret,
             ..found
         },
     );
-    Ok(Some(out))
+    Ok(Some(model))
 }
 
-pub(super) async fn update(aws: &Aws, prior: &Value, planned: &Value) -> Result<Value, Failure> {
-    let name = text(prior, "id").unwrap_or_default();
-    let mut state = planned.clone();
-    let keep = |d: Diagnostic| Failure::from(d).with_partial_state(prior.clone());
-    let tags = group_tags(aws, planned, &name);
-    let script = script_for(planned)?;
-    state.set_attr("startup_script", Value::from(script.as_str()));
+/// Rolls the running clients onto the new template, keeping most of them in service.
+async fn start_instance_refresh(aws: &Aws, name: &str) -> Result<Option<String>, Diagnostic> {
+    let out = aws
+        .autoscaling
+        .start_instance_refresh()
+        .auto_scaling_group_name(name)
+        .strategy(RefreshStrategy::Rolling)
+        .preferences(
+            RefreshPreferences::builder()
+                .min_healthy_percentage(90)
+                .instance_warmup(300)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            let mut d = error::api(&format!("start an instance refresh of {name}"), e);
+            d.detail.push_str(
+                " The new template version is in place; new clients use it. Apply again to retry the refresh.",
+            );
+            d
+        })?;
+    tracing::info!(name, refresh = out.instance_refresh_id(), "instance refresh started");
+    Ok(out.instance_refresh_id().map(str::to_string))
+}
 
-    let mut template_version = number(prior.attr("aws"), "launch_template_version");
-    if template_changed(prior, &state) {
-        let template_id = text(prior.attr("aws"), "launch_template_id").unwrap_or_default();
-        let data = template_data(
-            planned,
-            &script,
-            &text(prior.attr("aws"), "security_group_id").unwrap_or_default(),
-            &role_name(&name),
-            &tags,
-        );
+async fn update_tags(aws: &Aws, name: &str, prior: &Model, planned: &Model) -> Result<(), Diagnostic> {
+    let tags = group_tags(aws, &planned.spec);
+    let old = group_tags(aws, &prior.spec);
+    let removed: Vec<AsgTag> = old
+        .keys()
+        .filter(|k| !tags.contains_key(*k))
+        .map(|k| {
+            AsgTag::builder()
+                .key(k)
+                .resource_id(name)
+                .resource_type("auto-scaling-group")
+                .build()
+        })
+        .collect();
+    if !removed.is_empty() {
+        aws.autoscaling
+            .delete_tags()
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(|e| error::api("remove tags", e))?;
+    }
+    aws.autoscaling
+        .create_or_update_tags()
+        .set_tags(Some(asg_tags(name, &tags)))
+        .send()
+        .await
+        .map_err(|e| error::api("tag the group", e))?;
+    Ok(())
+}
+
+pub(super) async fn update(aws: &Aws, prior: Model, mut state: Model) -> Result<Model, Failure> {
+    let name = prior.spec.id.clone().unwrap_or_default();
+    let keep = |d: Diagnostic| partial(&prior, d);
+    let tags = group_tags(aws, &state.spec);
+    let script = script_of(&state)?;
+    let template_id = prior.settings.launch_template_id.clone().unwrap_or_default();
+    state.settings.launch_template_id = prior.settings.launch_template_id.clone();
+    state.settings.security_group_id = prior.settings.security_group_id.clone();
+
+    let mut template_version = prior.settings.launch_template_version;
+    let prior_value = prior.value(Cloud::Aws).map_err(Failure::from)?;
+    let state_value = state.value(Cloud::Aws).map_err(Failure::from)?;
+    if super::template_changed(&prior_value, &state_value) {
+        let security_group = prior.settings.security_group_id.clone().unwrap_or_default();
+        let data = template_data(&state, &script, &security_group, &role_name(&name), &tags);
         let out = aws
             .ec2
             .create_launch_template_version()
@@ -368,19 +413,19 @@ pub(super) async fn update(aws: &Aws, prior: &Value, planned: &Value) -> Result<
         template_version = out.launch_template_version().and_then(|v| v.version_number());
         tracing::info!(name, version = template_version, "new launch template version");
     }
-    let desired = number(planned, "desired_size");
+    let desired = state.spec.desired_size;
     let mut request = aws
         .autoscaling
         .update_auto_scaling_group()
         .auto_scaling_group_name(&name)
-        .min_size(number(planned, "min_size").unwrap_or(1) as i32)
-        .max_size(number(planned, "max_size").unwrap_or(4) as i32)
-        .vpc_zone_identifier(strings(planned.attr("aws"), "subnet_ids").join(","))
+        .min_size(state.spec.min_size.unwrap_or(1) as i32)
+        .max_size(state.spec.max_size.unwrap_or(4) as i32)
+        .vpc_zone_identifier(state.settings.subnet_ids.clone().unwrap_or_default().join(","))
         .set_desired_capacity(desired.map(|d| d as i32));
     if let Some(version) = template_version {
         request = request.launch_template(
             LaunchTemplateSpecification::builder()
-                .launch_template_id(text(prior.attr("aws"), "launch_template_id").unwrap_or_default())
+                .launch_template_id(&template_id)
                 .version(version.to_string())
                 .build(),
         );
@@ -389,126 +434,49 @@ pub(super) async fn update(aws: &Aws, prior: &Value, planned: &Value) -> Result<
         .send()
         .await
         .map_err(|e| keep(error::api(&format!("update autoscaling group {name}"), e)))?;
-    set_aws_attr(
-        &mut state,
-        "launch_template_version",
-        template_version.map(Value::int).into(),
-    );
+    state.settings.launch_template_version = template_version;
     if desired.is_none() {
         let group = describe(aws, &name).await.map_err(keep)?;
-        state.set_attr(
-            "desired_size",
-            group
-                .and_then(|g| g.desired_capacity())
-                .map(|d| Value::int(d as i64))
-                .into(),
-        );
+        state.spec.desired_size = group.and_then(|g| g.desired_capacity()).map(i64::from);
     }
 
-    if template_version != number(prior.attr("aws"), "launch_template_version") {
-        // Roll the running clients onto the new template, keeping most of them in service.
-        let out = aws
-            .autoscaling
-            .start_instance_refresh()
-            .auto_scaling_group_name(&name)
-            .strategy(RefreshStrategy::Rolling)
-            .preferences(
-                RefreshPreferences::builder()
-                    .min_healthy_percentage(90)
-                    .instance_warmup(300)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| {
-                let mut d = error::api(&format!("start an instance refresh of {name}"), e);
-                d.detail.push_str(
-                    " The new template version is in place; new clients use it. Apply again to retry the refresh.",
-                );
-                Failure::from(d).with_partial_state({
-                    let mut s = state.clone();
-                    set_aws_attr(&mut s, "instance_refresh_id", Value::Null);
-                    s
-                })
-            })?;
-        set_aws_attr(
-            &mut state,
-            "instance_refresh_id",
-            out.instance_refresh_id().map(str::to_string).into(),
-        );
-        tracing::info!(name, refresh = out.instance_refresh_id(), "instance refresh started");
-    } else {
-        set_aws_attr(
-            &mut state,
-            "instance_refresh_id",
-            prior.attr("aws").attr("instance_refresh_id").clone(),
-        );
+    state.settings.instance_refresh_id = prior.settings.instance_refresh_id.clone();
+    if template_version != prior.settings.launch_template_version {
+        state.settings.instance_refresh_id = start_instance_refresh(aws, &name).await.map_err(|d| {
+            let mut so_far = state.clone();
+            so_far.settings.instance_refresh_id = None;
+            partial(&so_far, d)
+        })?;
     }
 
-    if prior.attr("tags") != planned.attr("tags") {
-        let old = group_tags(aws, prior, &name);
-        let removed: Vec<String> = old.keys().filter(|k| !tags.contains_key(*k)).cloned().collect();
-        if !removed.is_empty() {
-            let gone = removed
-                .iter()
-                .map(|k| {
-                    AsgTag::builder()
-                        .key(k)
-                        .resource_id(&name)
-                        .resource_type("auto-scaling-group")
-                        .build()
-                })
-                .collect();
-            aws.autoscaling
-                .delete_tags()
-                .set_tags(Some(gone))
-                .send()
-                .await
-                .map_err(|e| keep(error::api("remove tags", e)))?;
-        }
-        aws.autoscaling
-            .create_or_update_tags()
-            .set_tags(Some(asg_tags(&name, &tags)))
-            .send()
-            .await
-            .map_err(|e| keep(error::api("tag the group", e)))?;
+    if prior.spec.tags != state.spec.tags {
+        update_tags(aws, &name, &prior, &state).await.map_err(keep)?;
     }
 
-    let old_kind = prior
-        .attr("aws")
-        .attr("autoscaler_access")
-        .as_str()
-        .unwrap_or(access::NONE)
-        .to_string();
-    let new_kind = planned
-        .attr("aws")
-        .attr("autoscaler_access")
-        .as_str()
-        .unwrap_or(access::NONE)
-        .to_string();
-    let group_arn = text(prior.attr("aws"), "autoscaling_group_arn").unwrap_or_default();
+    let group_arn = prior.settings.autoscaling_group_arn.clone().unwrap_or_default();
     let entity = autoscaler_name(&name);
-    if old_kind != new_kind {
+    if autoscaler_kind(&prior) != autoscaler_kind(&state) {
         access::delete(&aws.iam, &entity).await.map_err(keep)?;
+        let kind = autoscaler_kind(&state).to_string();
         let found = access::create(
             &aws.iam,
-            &new_kind,
+            &kind,
             &entity,
             &autoscaler_policy(&group_arn),
-            irsa(planned),
+            irsa(&state),
             &tags,
         )
         .await
         .map_err(keep)?;
         set_autoscaler(&mut state, found);
     } else {
-        let current = Access::from_block(prior.attr("aws"), &old_kind, "autoscaler_");
+        let current = current_autoscaler(&prior);
         access::update(
             &aws.iam,
             &current,
             &entity,
             &autoscaler_policy(&group_arn),
-            irsa(planned),
+            irsa(&state),
         )
         .await
         .map_err(keep)?;
@@ -517,8 +485,8 @@ pub(super) async fn update(aws: &Aws, prior: &Value, planned: &Value) -> Result<
     Ok(state)
 }
 
-pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, prior: &Value) -> Result<(), Failure> {
-    let name = text(prior, "id").or_else(|| text(prior, "name")).unwrap_or_default();
+pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, model: Model) -> Result<(), Failure> {
+    let name = model.spec.id.clone().unwrap_or_else(|| model.spec.name.clone());
     // ValidationError: the group is already gone.
     error::unless_gone(
         aws.autoscaling
@@ -536,11 +504,11 @@ pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, prior: &Valu
         || async { Ok(describe(aws, &name).await?.is_none().then_some(())) },
     )
     .await?;
-    if let Some(template) = text(prior.attr("aws"), "launch_template_id") {
+    if let Some(template) = &model.settings.launch_template_id {
         error::unless_gone(
             aws.ec2
                 .delete_launch_template()
-                .launch_template_id(&template)
+                .launch_template_id(template)
                 .send()
                 .await,
             &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed"],
@@ -548,8 +516,9 @@ pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, prior: &Valu
         )?;
     }
     delete_role(aws, &role_name(&name)).await?;
-    if let Some(group) = text(prior.attr("aws"), "security_group_id") {
-        delete_security_group(ctx, aws, &group).await?;
+    if let Some(group) = &model.settings.security_group_id {
+        crate::security_group::delete_when_released(ctx, aws, group, "the network interfaces of terminated instances")
+            .await?;
     }
     access::delete(&aws.iam, &autoscaler_name(&name)).await?;
     Ok(())

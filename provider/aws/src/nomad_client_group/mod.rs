@@ -19,14 +19,16 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Tag as Ec2Tag;
-use circleci_core::cloud::CloudHalf;
-use circleci_core::nomad_client_group::template_inputs_changed;
+use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::nomad_client_group::{Spec, template_inputs_changed};
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::{Context, Diagnostics, Failure, Plan, validators};
 
 use crate::access;
+use serde::{Deserialize, Serialize};
+
 use crate::{Aws, AwsData};
 
 pub struct NomadClientGroup;
@@ -155,21 +157,34 @@ pub(super) fn aws_block() -> Block {
         )
 }
 
-pub(super) fn text(v: &Value, name: &str) -> Option<String> {
-    v.attr(name).as_str().map(str::to_string)
+/// The `aws` block, as the lifecycle reads and writes it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub(super) struct AwsSettings {
+    vpc_id: Option<String>,
+    subnet_ids: Option<Vec<String>>,
+    image_id: Option<String>,
+    instance_type: Option<String>,
+    volume_size_gb: Option<i64>,
+    volume_type: Option<String>,
+    ssh_key_name: Option<String>,
+    public_ip: Option<bool>,
+    metadata_http_tokens: Option<String>,
+    allowed_ssh_cidrs: Option<Vec<String>>,
+    autoscaler_access: Option<String>,
+    oidc_provider_arn: Option<String>,
+    namespace: Option<String>,
+    autoscaling_group_arn: Option<String>,
+    launch_template_id: Option<String>,
+    launch_template_version: Option<i64>,
+    security_group_id: Option<String>,
+    iam_role_arn: Option<String>,
+    instance_refresh_id: Option<String>,
+    autoscaler_role_arn: Option<String>,
+    autoscaler_access_key_id: Option<String>,
+    autoscaler_secret_access_key: Option<String>,
 }
 
-pub(super) fn number(v: &Value, name: &str) -> Option<i64> {
-    v.attr(name).as_i64()
-}
-
-pub(super) fn strings(v: &Value, name: &str) -> Vec<String> {
-    v.attr(name)
-        .elements()
-        .iter()
-        .filter_map(|e| e.as_str().map(str::to_string))
-        .collect()
-}
+pub(super) type Model = CloudModel<Spec, AwsSettings>;
 
 pub(super) fn role_name(name: &str) -> String {
     access::entity_name("circleci-nomad", name)
@@ -185,11 +200,11 @@ pub(super) fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Ec2Tag> {
         .collect()
 }
 
-pub(super) fn group_tags(aws: &Aws, group: &Value, name: &str) -> BTreeMap<String, String> {
-    let mut tags = aws.tags(group.attr("tags"));
-    tags.insert(OWNER_TAG.into(), name.into());
+pub(super) fn group_tags(aws: &Aws, spec: &Spec) -> BTreeMap<String, String> {
+    let mut tags = aws.tags(&circleci_core::tags::tag_value(spec.tags.clone()));
+    tags.insert(OWNER_TAG.into(), spec.name.clone());
     tags.entry("Name".into())
-        .or_insert_with(|| format!("circleci-nomad-{name}"));
+        .or_insert_with(|| format!("circleci-nomad-{}", spec.name));
     tags
 }
 
@@ -269,19 +284,27 @@ impl<D: AwsData> CloudHalf<D> for NomadClientGroup {
     }
 
     async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
-        lifecycle::create(ctx.data()?.aws()?, planned).await
+        let model = lifecycle::create(ctx.data()?.aws()?, Model::read(planned, Cloud::Aws)?).await?;
+        Ok(model.value(Cloud::Aws)?)
     }
 
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        Ok(lifecycle::read(ctx.data()?.aws()?, state).await?)
+        Ok(
+            match lifecycle::read(ctx.data()?.aws()?, Model::read(state, Cloud::Aws)?).await? {
+                Some(model) => Some(model.value(Cloud::Aws)?),
+                None => None,
+            },
+        )
     }
 
     async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
-        lifecycle::update(ctx.data()?.aws()?, prior, planned).await
+        let aws = ctx.data()?.aws()?;
+        let model = lifecycle::update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
+        Ok(model.value(Cloud::Aws)?)
     }
 
     async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
-        lifecycle::delete(ctx, ctx.data()?.aws()?, prior).await
+        lifecycle::delete(ctx, ctx.data()?.aws()?, Model::read(prior, Cloud::Aws)?).await
     }
 
     fn import_id_format(&self) -> &'static str {
@@ -293,10 +316,9 @@ impl<D: AwsData> CloudHalf<D> for NomadClientGroup {
         if id.is_empty() || id.starts_with("arn:") || id.starts_with("projects/") {
             return Ok(None);
         }
-        Ok(Some(Value::object([
-            ("id", Value::from(id)),
-            ("name", Value::from(id)),
-            ("aws", aws_block().null_object()),
-        ])))
+        let mut model = Model::default();
+        model.spec.id = Some(id.to_string());
+        model.spec.name = id.to_string();
+        Ok(Some(model.value(Cloud::Aws)?))
     }
 }

@@ -3,13 +3,11 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, TagSpecification};
-use circleci_cty::Value;
-use std::time::Duration;
 
-use circleci_tfplugin::{Context, Diagnostic};
+use circleci_tfplugin::Diagnostic;
 
-use super::{OWNER_TAG, ec2_tags, strings, text};
-use crate::{Aws, AwsData, error};
+use super::{Model, OWNER_TAG, ec2_tags};
+use crate::{Aws, error};
 
 pub(super) const SSH_RERUN_PORTS: (i32, i32) = (64535, 65535);
 
@@ -33,11 +31,11 @@ async fn find_security_group(aws: &Aws, name: &str, vpc: &str) -> Result<Option<
 
 pub(super) async fn create_security_group(
     aws: &Aws,
-    group: &Value,
+    model: &Model,
     name: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, Diagnostic> {
-    let vpc = text(group.attr("aws"), "vpc_id").unwrap_or_default();
+    let vpc = model.settings.vpc_id.clone().unwrap_or_default();
     if let Some(existing) = find_security_group(aws, name, &vpc).await? {
         tracing::info!(name, existing, "adopting the security group an earlier run made");
         return Ok(existing);
@@ -58,7 +56,7 @@ pub(super) async fn create_security_group(
         .await
         .map_err(|e| error::api(&format!("create security group {name}"), e))?;
     let id = out.group_id().unwrap_or_default().to_string();
-    let ssh = strings(group.attr("aws"), "allowed_ssh_cidrs");
+    let ssh = model.settings.allowed_ssh_cidrs.clone().unwrap_or_default();
     if !ssh.is_empty() {
         let ranges = ssh
             .iter()
@@ -80,26 +78,4 @@ pub(super) async fn create_security_group(
             .map_err(|e| error::api(&format!("allow SSH reruns into {id}"), e))?;
     }
     Ok(id)
-}
-
-/// Deletes the group once the network interfaces of terminated instances, which linger for a
-/// while, have let go of it.
-pub(super) async fn delete_security_group<D: AwsData>(
-    ctx: &Context<D>,
-    aws: &Aws,
-    group: &str,
-) -> Result<(), Diagnostic> {
-    ctx.wait_for(
-        &format!("security group {group} to be released by terminated instances"),
-        Duration::from_secs(10),
-        || async {
-            match aws.ec2.delete_security_group().group_id(group).send().await {
-                Ok(_) => Ok(Some(())),
-                Err(e) if error::has_code(&e, &["InvalidGroup.NotFound"]) => Ok(Some(())),
-                Err(e) if error::has_code(&e, &["DependencyViolation"]) => Ok(None),
-                Err(e) => Err(error::api(&format!("delete security group {group}"), e)),
-            }
-        },
-    )
-    .await
 }

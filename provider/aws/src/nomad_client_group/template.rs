@@ -11,31 +11,28 @@ use aws_sdk_ec2::types::{
     RequestLaunchTemplateData, ResourceType, VolumeType,
 };
 use base64::Engine;
-use circleci_core::Cloud;
-use circleci_cty::Value;
-use circleci_nomad::client::settings_from;
 use circleci_tfplugin::Diagnostic;
 
-use super::{ec2_tags, number, text};
+use super::{Model, ec2_tags};
 
 pub(super) fn template_data(
-    group: &Value,
+    model: &Model,
     script: &str,
     security_group: &str,
     profile: &str,
     tags: &BTreeMap<String, String>,
 ) -> RequestLaunchTemplateData {
-    let settings = group.attr("aws");
-    let tokens = match settings.attr("metadata_http_tokens").as_str() {
+    let settings = &model.settings;
+    let tokens = match settings.metadata_http_tokens.as_deref() {
         Some("optional") => LaunchTemplateHttpTokensState::Optional,
         _ => LaunchTemplateHttpTokensState::Required,
     };
     RequestLaunchTemplateData::builder()
-        .image_id(text(settings, "image_id").unwrap_or_default())
+        .set_image_id(settings.image_id.clone())
         .instance_type(InstanceType::from(
-            settings.attr("instance_type").as_str().unwrap_or("t3a.2xlarge"),
+            settings.instance_type.as_deref().unwrap_or("t3a.2xlarge"),
         ))
-        .set_key_name(text(settings, "ssh_key_name"))
+        .set_key_name(settings.ssh_key_name.clone())
         .user_data(base64::engine::general_purpose::STANDARD.encode(script))
         .iam_instance_profile(
             LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
@@ -55,8 +52,8 @@ pub(super) fn template_data(
                 .device_name("/dev/sda1")
                 .ebs(
                     LaunchTemplateEbsBlockDeviceRequest::builder()
-                        .volume_size(number(settings, "volume_size_gb").unwrap_or(100) as i32)
-                        .volume_type(VolumeType::from(settings.attr("volume_type").as_str().unwrap_or("gp3")))
+                        .volume_size(settings.volume_size_gb.unwrap_or(100) as i32)
+                        .volume_type(VolumeType::from(settings.volume_type.as_deref().unwrap_or("gp3")))
                         .encrypted(true)
                         .delete_on_termination(true)
                         .build(),
@@ -66,7 +63,7 @@ pub(super) fn template_data(
         .network_interfaces(
             LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
                 .device_index(0)
-                .associate_public_ip_address(settings.attr("public_ip").as_bool().unwrap_or(false))
+                .associate_public_ip_address(settings.public_ip.unwrap_or(false))
                 .groups(security_group)
                 .delete_on_termination(true)
                 .build(),
@@ -86,8 +83,9 @@ pub(super) fn template_data(
         .build()
 }
 
-pub(super) fn script_for(group: &Value) -> Result<String, Diagnostic> {
-    settings_from(group, Cloud::Aws).map(|s| s.script()).ok_or_else(|| {
+/// The start-up script the plan rendered (every input is known at apply).
+pub(super) fn script_of(model: &Model) -> Result<String, Diagnostic> {
+    model.spec.startup_script.clone().ok_or_else(|| {
         Diagnostic::error(
             "Unknown input",
             "Every Nomad client input must be known to render the start-up script.",
