@@ -340,14 +340,14 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
         && !store
             .objects
             .contains_key(&("api/v1".into(), "namespaces".into(), String::new(), namespace.into()))
+        && method != Method::GET
+        && method != Method::DELETE
     {
-        if method != Method::GET && method != Method::DELETE {
-            return status(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                format!("namespaces \"{namespace}\" not found"),
-            );
-        }
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("namespaces \"{namespace}\" not found"),
+        );
     }
     let key = |n: &str| {
         (

@@ -248,7 +248,10 @@ impl Workdir {
     /// Starts a Terraform command without waiting for it (e.g. to interrupt it); its output is
     /// piped. Collect it with [`Run::from_child`].
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        use std::os::unix::process::CommandExt;
         self.command(args)
+            // Its own process group, as a shell gives a foreground job: see [`interrupt`].
+            .process_group(0)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -366,6 +369,17 @@ impl Workdir {
             .as_array()
             .is_none_or(|r| r.is_empty())
     }
+}
+
+/// Ctrl-C as a terminal sends it: SIGINT to every process of the foreground job's group (the
+/// Terraform wrapper, Terraform, and the providers it launched) of a child started with
+/// [`Workdir::spawn`].
+pub fn interrupt(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -INT failed");
 }
 
 /// Runs `test` once per Terraform version, naming the version when it fails.

@@ -68,9 +68,9 @@ resource "circleci_server" "this" {
   domain  = var.domain
 
   github {
-    client_id     = var.github_client_id
-    client_secret = var.github_client_secret
+    client_id = var.github_client_id
   }
+  github_client_secret = var.github_client_secret
 
   object_storage {
     bucket   = "circleci-server-data"
@@ -81,8 +81,8 @@ resource "circleci_server" "this" {
   nomad_tls {
     ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
     server_cert_pem = circleci_nomad_tls.this.server_cert_pem
-    server_key_pem  = circleci_nomad_tls.this.server_key_pem
   }
+  nomad_server_key_pem = circleci_nomad_tls.this.server_key_pem
 }
 
 output "load_balancers" {

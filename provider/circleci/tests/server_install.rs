@@ -13,9 +13,9 @@ fn config(kubernetes: &str, body: &str, extra: &str) -> String {
     format!(
         "{}resource \"circleci_nomad_tls\" \"this\" {{}}\n\
          resource \"circleci_server\" \"this\" {{\n  version = \"3.4.0\"\n  domain  = \"circleci.example.com\"\n\
-         github {{\n    client_id     = \"Iv1.abc\"\n    client_secret = \"s3cret\"\n  }}\n\
+         github {{\n    client_id = \"Iv1.abc\"\n  }}\n  github_client_secret = \"s3cret\"\n\
          object_storage {{\n    bucket   = \"circleci-data\"\n    region   = \"eu-west-1\"\n    role_arn = \"arn:aws:iam::123456789012:role/circleci-storage\"\n  }}\n\
-         nomad_tls {{\n    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem\n    server_cert_pem = circleci_nomad_tls.this.server_cert_pem\n    server_key_pem  = circleci_nomad_tls.this.server_key_pem\n  }}\n\
+         nomad_tls {{\n    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem\n    server_cert_pem = circleci_nomad_tls.this.server_cert_pem\n  }}\n  nomad_server_key_pem = circleci_nomad_tls.this.server_key_pem\n\
          {body}\n  timeouts {{\n    create = \"2m\"\n    update = \"2m\"\n  }}\n}}\n\
          output \"load_balancers\" {{ value = circleci_server.this.load_balancer_addresses }}\n{extra}",
         provider_block(kubernetes)
@@ -141,7 +141,7 @@ fn install_upgrade_change_drift_status_destroy() {
 
         // External PostgreSQL: the in-cluster one is pruned.
         let external = format!(
-            "{node_port}\n  postgres {{\n    host     = \"db.internal\"\n    port     = 5432\n    user     = \"circle\"\n    password = \"pw\"\n  }}"
+            "{node_port}\n  postgres {{\n    host = \"db.internal\"\n    port = 5432\n    user = \"circle\"\n  }}\n  postgres_password = \"pw\""
         );
         wd.step(&config(&k8s, &external, "").replace("  version = \"3.4.0\"\n", ""));
         assert!(
@@ -193,15 +193,11 @@ fn bad_input_names_the_attribute() {
                 r"(?s)Invalid DNS name in domain",
             ),
             (
-                config(&k8s, "", "").replace("client_secret = \"s3cret\"", "client_secret = \"\""),
-                r"(?s)github.client_secret.*empty",
+                config(&k8s, "", "").replace("github_client_secret = \"s3cret\"", "github_client_secret = \"\""),
+                r"(?s)github_client_secret must not be empty",
             ),
             (
-                config(
-                    &k8s,
-                    "  postgres {\n    port     = 5432\n    user     = \"u\"\n    password = \"p\"\n  }",
-                    "",
-                ),
+                config(&k8s, "  postgres {\n    port = 5432\n    user = \"u\"\n  }", ""),
                 r"(?s)Missing required argument.*\x22host\x22 is required",
             ),
             (
@@ -245,11 +241,7 @@ fn ctrl_c_during_the_rollout_wait_ends_the_apply_and_keeps_the_install() {
         }
         std::thread::sleep(std::time::Duration::from_secs(2)); // well inside the rollout wait
         let interrupted = std::time::Instant::now();
-        let kill = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        acceptance_tests::interrupt(&child);
         let run = acceptance_tests::Run::from_child(child);
         let took = interrupted.elapsed();
         assert!(!run.success, "an interrupted apply fails:\n{}", run.all());
@@ -272,9 +264,9 @@ fn manifests_render_without_a_cluster() {
     let mut wd = Workdir::new(tf, common::provider());
     let cfg = format!(
         "{}data \"circleci_server_manifests\" \"this\" {{\n  version = \"3.4.0\"\n  domain = \"circleci.example.com\"\n  cloud = \"gcp\"\n\
-         github {{\n    client_id     = \"id\"\n    client_secret = \"secret\"\n  }}\n\
+         github {{\n    client_id = \"id\"\n  }}\n  github_client_secret = \"secret\"\n\
          object_storage {{\n    bucket              = \"b\"\n    gcp_service_account = \"sa@p.iam.gserviceaccount.com\"\n  }}\n\
-         nomad_tls {{\n    ca_cert_pem     = \"ca\"\n    server_cert_pem = \"cert\"\n    server_key_pem  = \"key\"\n  }}\n}}\n\
+         nomad_tls {{\n    ca_cert_pem     = \"ca\"\n    server_cert_pem = \"cert\"\n  }}\n  nomad_server_key_pem = \"key\"\n}}\n\
          output \"objects\" {{ value = data.circleci_server_manifests.this.objects }}\n",
         provider_block("")
     );

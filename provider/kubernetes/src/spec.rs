@@ -20,10 +20,32 @@ fn external_store(name: &str, what: &str) -> NestedBlock {
             Type::Number,
             "Port; the store's usual one when left out.",
         ))
-        .attribute(Attribute::optional("user", Type::String, "User name."))
-        .attribute(Attribute::optional("password", Type::String, "Password.").sensitive()),
+        .attribute(Attribute::optional("user", Type::String, "User name.")),
     )
 }
+
+/// The secret fields of the nested blocks, as top-level sensitive attributes: (attribute, block,
+/// field in the block the renderer reads). Terraform 1.0's plan renderer crashes on a nested
+/// block that holds a value marked sensitive (e.g. a reference to another resource's key), so
+/// the blocks carry only public fields.
+pub const SECRETS: [(&str, &str, &str); 8] = [
+    ("github_client_secret", "github", "client_secret"),
+    (
+        "object_storage_secret_access_key",
+        "object_storage",
+        "secret_access_key",
+    ),
+    ("nomad_server_key_pem", "nomad_tls", "server_key_pem"),
+    ("vm_service_secret_access_key", "vm_service", "secret_access_key"),
+    (
+        "nomad_autoscaler_secret_access_key",
+        "nomad_autoscaler",
+        "secret_access_key",
+    ),
+    ("postgres_password", "postgres", "password"),
+    ("mongodb_password", "mongodb", "password"),
+    ("vault_password", "vault", "password"),
+];
 
 fn text(name: &str, description: &str) -> Attribute {
     Attribute::optional(name, Type::String, description)
@@ -62,12 +84,7 @@ pub fn spec_attributes(block: Block) -> Block {
                         Attribute::optional("url", Type::String, "https://github.com or your GitHub Enterprise URL.")
                             .default(Value::from("https://github.com")),
                     )
-                    .attribute(Attribute::required("client_id", Type::String, "OAuth app client id.").validate(validators::not_empty()))
-                    .attribute(
-                        Attribute::required("client_secret", Type::String, "OAuth app client secret.")
-                            .sensitive()
-                            .validate(validators::not_empty()),
-                    ),
+                    .attribute(Attribute::required("client_id", Type::String, "OAuth app client id.").validate(validators::not_empty())),
             )
             .required(),
         )
@@ -81,8 +98,7 @@ pub fn spec_attributes(block: Block) -> Block {
                 .attribute(Attribute::required("bucket", Type::String, "Bucket name.").validate(validators::not_empty()))
                 .attribute(text("region", "Region of the bucket."))
                 .attribute(text("endpoint", "Storage endpoint URL, for S3-compatible stores."))
-                .attribute(text("access_key_id", "Access key id, when not using a role."))
-                .attribute(secret("secret_access_key", "Secret key, with access_key_id."))
+                .attribute(text("access_key_id", "Access key id, when not using a role (its secret: `object_storage_secret_access_key`)."))
                 .attribute(text("role_arn", "IRSA role for the server's service accounts."))
                 .attribute(text("gcp_service_account", "GCP service account for workload identity.")),
             )
@@ -93,8 +109,7 @@ pub fn spec_attributes(block: Block) -> Block {
                 "nomad_tls",
                 Block::new("The server half of `circleci_nomad_tls` (installer: *Nomad Server Certificate*, *Private Key*, *CA*).")
                     .attribute(Attribute::required("ca_cert_pem", Type::String, "The CA certificate (PEM)."))
-                    .attribute(Attribute::required("server_cert_pem", Type::String, "The server certificate (PEM)."))
-                    .attribute(Attribute::required("server_key_pem", Type::String, "The server private key (PEM).").sensitive()),
+                    .attribute(Attribute::required("server_cert_pem", Type::String, "The server certificate (PEM).")),
             )
             .required(),
         )
@@ -111,8 +126,7 @@ pub fn spec_attributes(block: Block) -> Block {
             .attribute(text("security_group", "Security group of the VMs (AWS)."))
             .attribute(text("linux_image", "Linux image id."))
             .attribute(text("windows_image", "Windows image id."))
-            .attribute(text("access_key_id", "Access key id, when not using a role."))
-            .attribute(secret("secret_access_key", "Secret key, with access_key_id."))
+            .attribute(text("access_key_id", "Access key id, when not using a role (its secret: `vm_service_secret_access_key`)."))
             .attribute(text("role_arn", "IRSA role of the VM service."))
             .attribute(Attribute::optional("prescaled_linux", Type::Number, "Linux VMs to keep prescaled (0-5)."))
             .attribute(Attribute::optional("prescaled_windows", Type::Number, "Windows VMs to keep prescaled (0-5).")),
@@ -127,12 +141,26 @@ pub fn spec_attributes(block: Block) -> Block {
                 .attribute(Attribute::optional("min", Type::Number, "Fewest clients (at least 1)."))
                 .attribute(Attribute::optional("max", Type::Number, "Most clients."))
                 .attribute(text("role_arn", "IRSA role of nomad-autoscaler."))
-                .attribute(text("access_key_id", "Access key id, when not using a role."))
-                .attribute(secret("secret_access_key", "Secret key, with access_key_id.")),
+                .attribute(text("access_key_id", "Access key id, when not using a role (its secret: `nomad_autoscaler_secret_access_key`).")),
         ))
         .block(external_store("postgres", "PostgreSQL"))
         .block(external_store("mongodb", "MongoDB"))
         .block(external_store("vault", "Vault"))
+        .attribute(
+            Attribute::required("github_client_secret", Type::String, "The GitHub OAuth app's client secret (installer: *OAuth Client Secret*).")
+                .sensitive()
+                .validate(validators::not_empty()),
+        )
+        .attribute(
+            Attribute::required("nomad_server_key_pem", Type::String, "The Nomad server's private key (PEM): `circleci_nomad_tls.server_key_pem`.")
+                .sensitive(),
+        )
+        .attribute(secret("object_storage_secret_access_key", "Secret key of `object_storage.access_key_id`."))
+        .attribute(secret("vm_service_secret_access_key", "Secret key of `vm_service.access_key_id`."))
+        .attribute(secret("nomad_autoscaler_secret_access_key", "Secret key of `nomad_autoscaler.access_key_id`."))
+        .attribute(secret("postgres_password", "Password of the external PostgreSQL."))
+        .attribute(secret("mongodb_password", "Password of the external MongoDB."))
+        .attribute(secret("vault_password", "Password (token) of the external Vault."))
         .attribute(
             Attribute::optional(
                 "load_balancers",
@@ -146,23 +174,13 @@ pub fn spec_attributes(block: Block) -> Block {
 /// Checks that need several attributes, naming the one at fault.
 pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
     let root = AttributePath::root();
-    let github = config.attr("github");
-    for name in ["client_id", "client_secret"] {
-        if github.is_wholly_known() && !github.is_null() && github.attr(name).as_str().is_none_or(|s| s.is_empty()) {
+    for (attribute, block, _) in SECRETS {
+        if !config.attr(attribute).is_null() && config.attr(block).is_null() && !matches!(block, "github" | "nomad_tls")
+        {
             diags.attribute_error(
-                &root.attr("github").attr(name),
-                format!("Missing github.{name}"),
-                "The GitHub OAuth app's client id and secret are both required (GitHub: Settings > Developer settings > OAuth Apps).",
-            );
-        }
-    }
-    for store in ["postgres", "mongodb", "vault"] {
-        let ext = config.attr(store);
-        if ext.is_wholly_known() && !ext.is_null() && ext.attr("host").is_null() {
-            diags.attribute_error(
-                &root.attr(store).attr("host"),
-                format!("External {store} without a host"),
-                format!("Give {store}.host (and port, user, password), or leave {store} out to run it in the cluster."),
+                &root.attr(attribute),
+                format!("{attribute} without a {block} block"),
+                format!("{attribute} belongs to the {block} block: add the block, or leave {attribute} out."),
             );
         }
     }
@@ -246,6 +264,16 @@ pub fn spec_from_value(value: &Value) -> Result<ServerSpec, circleci_tfplugin::D
     }
     let mut json = value.to_json();
     drop_nulls(&mut json);
+    // The renderer reads each secret inside its group.
+    if let Some(obj) = json.as_object_mut() {
+        for (attribute, block, field) in SECRETS {
+            if let Some(secret) = obj.remove(attribute)
+                && let Some(group) = obj.get_mut(block).and_then(|g| g.as_object_mut())
+            {
+                group.insert(field.to_string(), secret);
+            }
+        }
+    }
     // Attribute names match the renderer's, except these two.
     if let Some(obj) = json.as_object_mut() {
         if let Some(storage) = obj.remove("object_storage") {

@@ -84,6 +84,10 @@ pub fn plan_block(
         let nested_path = path.attr(nested.name.clone());
         let proposed_value = proposed.attr(&nested.name);
         let value = match nested.nesting {
+            // A single block left out of the configuration is absent from the plan. Terraform
+            // 1.0's proposed state keeps the prior block (its ProposedNew returns the prior
+            // value for a null configuration) and then refuses a plan that keeps it.
+            Nesting::Single if config.attr(&nested.name).is_null() => Value::Null,
             Nesting::Single => plan_block(
                 &nested.block,
                 prior.attr(&nested.name),
@@ -301,6 +305,20 @@ mod tests {
         assert_eq!(planned.attr("id"), &Value::from("i-1"));
         assert!(planned.attr("etag").is_unknown());
         assert_eq!(rr, vec![AttributePath::root().attr("name")]);
+    }
+
+    #[test]
+    fn a_single_block_removed_from_config_is_planned_absent() {
+        let block = Block::new("t").block(crate::schema::NestedBlock::single(
+            "extra",
+            Block::new("x").attribute(Attribute::optional("size", Type::Number, "")),
+        ));
+        let prior = Value::object([("extra", Value::object([("size", Value::int(1))]))]);
+        let config = Value::object([("extra", Value::Null)]);
+        // What Terraform 1.0 proposes: the prior block, although the configuration dropped it.
+        let proposed = prior.clone();
+        let planned = plan_block(&block, &prior, &proposed, &config, &AttributePath::root(), &mut vec![]);
+        assert!(planned.attr("extra").is_null());
     }
 
     #[test]

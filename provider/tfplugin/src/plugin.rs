@@ -64,6 +64,7 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
     {
         return Err(ServeError::NoCommonProtocol { offered });
     }
+    ignore_interrupts();
     let listener = bind().await?;
     let addr = listener.local_addr()?;
 
@@ -110,6 +111,23 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
         () = deadline => {}
     }
     Ok(())
+}
+
+/// Ctrl-C in a terminal signals the whole process group, this provider included. Terraform
+/// itself then asks the provider to stop (StopProvider) and waits for what it saves to state:
+/// dying on the signal would lose that, so it is logged and otherwise ignored, as go-plugin
+/// servers do.
+fn ignore_interrupts() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+        Ok(mut interrupts) => {
+            tokio::spawn(async move {
+                while interrupts.recv().await.is_some() {
+                    tracing::debug!("interrupt signal ignored: Terraform stops the provider through StopProvider");
+                }
+            });
+        }
+        Err(e) => tracing::warn!(error = %e, "could not take over SIGINT; Ctrl-C may end the provider early"),
+    }
 }
 
 async fn wait_for(mut flag: watch::Receiver<bool>) {
