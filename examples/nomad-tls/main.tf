@@ -32,7 +32,7 @@ output "valid_until" {
 
 output "ca_certificate" {
   description = "The CA certificate is public; keys stay sensitive."
-  value       = nonsensitive(circleci_nomad_tls.this.ca_cert_pem)
+  value       = circleci_nomad_tls.this.ca_cert_pem
 }
 
 output "installer_fields" {

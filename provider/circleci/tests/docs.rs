@@ -7,7 +7,7 @@ use terraform_provider_circleci::CircleCiProvider;
 #[test]
 fn every_resource_has_a_page_matching_its_schema() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
-    let provider = CircleCiProvider::default();
+    let provider = CircleCiProvider;
     let pages = provider
         .resources()
         .iter()

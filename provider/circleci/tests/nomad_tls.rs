@@ -172,7 +172,7 @@ fn create_plan_update_replace_destroy() {
             .expect("clients with the old certificate still connect");
 
         // Certificates are public, keys are sensitive.
-        let sensitive = sensitive_attributes(&wd, "circleci_nomad_tls.this");
+        let sensitive = sensitive_attributes(&wd, "circleci_nomad_tls");
         for key in [
             "ca_key_pem",
             "server_key_pem",
@@ -237,9 +237,10 @@ fn renewal_reissues_under_the_same_ca_and_replaces_an_expiring_ca() {
         wd.assert_plan_empty();
 
         // A CA near its own expiry replaces everything.
-        wd.step(&config(
+        wd.write(&config(
             "ca_validity_hours = 10\nvalidity_hours = 5\nready_for_renewal_hours = 20",
         ));
+        wd.must(&["apply", "-auto-approve", "-no-color"]);
         let plan = wd.plan();
         assert!(plan.all().contains("The Nomad CA is due for renewal"), "{}", plan.all());
         assert!(
@@ -250,16 +251,23 @@ fn renewal_reissues_under_the_same_ca_and_replaces_an_expiring_ca() {
     });
 }
 
-/// The attribute names `terraform show -json` marks sensitive for `address`.
-fn sensitive_attributes(wd: &Workdir, address: &str) -> Vec<String> {
-    let state = wd.show_json();
-    let resource = state["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["address"] == address).cloned())
-        .expect("resource in state");
-    resource["sensitive_values"]
+/// The attribute names the provider's schema marks sensitive for `type_name`, as Terraform
+/// reports them (`terraform providers schema -json`).
+fn sensitive_attributes(wd: &Workdir, type_name: &str) -> Vec<String> {
+    let run = wd.must(&["providers", "schema", "-json"]);
+    let schemas: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
+    let provider = schemas["provider_schemas"]
         .as_object()
-        .map(|m| m.iter().filter(|(_, v)| **v == true).map(|(k, _)| k.clone()).collect())
+        .and_then(|m| m.values().next().cloned())
+        .expect("our provider's schema");
+    provider["resource_schemas"][type_name]["block"]["attributes"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, a)| a["sensitive"] == true)
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
