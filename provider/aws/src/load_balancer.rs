@@ -12,7 +12,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetTypeEnum,
 };
 use circleci_core::Cloud;
-use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::load_balancer::{Spec, role};
 use circleci_core::tags::own_tags;
 use circleci_cty::{AttributePath, Type, Value};
@@ -24,8 +24,9 @@ use crate::{Aws, AwsData, error};
 
 pub struct LoadBalancer;
 
+/// The `aws` block, as this half reads and writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
-struct AwsSettings {
+pub struct AwsSettings {
     vpc_id: Option<String>,
     subnet_ids: Option<Vec<String>>,
     target_autoscaling_group_names: Option<Vec<String>>,
@@ -570,7 +571,10 @@ fn validate_node_ports(config: &Value, diags: &mut Diagnostics) {
 }
 
 #[async_trait]
-impl<D: AwsData> CloudHalf<D> for LoadBalancer {
+impl<D: AwsData> TypedCloudHalf<D> for LoadBalancer {
+    type Spec = Spec;
+    type Settings = AwsSettings;
+
     fn cloud(&self) -> Cloud {
         Cloud::Aws
     }
@@ -584,43 +588,34 @@ impl<D: AwsData> CloudHalf<D> for LoadBalancer {
         validate_node_ports(config, diags);
     }
 
-    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = create(ctx, aws, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
+        create(ctx, ctx.data()?.aws()?, planned).await
     }
 
-    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        let aws = ctx.data()?.aws()?;
-        Ok(match read(aws, Model::read(state, Cloud::Aws)?).await? {
-            Some(model) => Some(model.value(Cloud::Aws)?),
-            None => None,
-        })
+    async fn read(&self, ctx: &Context<D>, state: Model) -> Result<Option<Model>, Diagnostic> {
+        read(ctx.data()?.aws()?, state).await
     }
 
-    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn update(&self, ctx: &Context<D>, prior: Model, planned: Model) -> Result<Model, Failure> {
+        update(ctx.data()?.aws()?, prior, planned).await
     }
 
-    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
-        let aws = ctx.data()?.aws()?;
-        delete(ctx, aws, Model::read(prior, Cloud::Aws)?).await
+    async fn delete(&self, ctx: &Context<D>, prior: Model) -> Result<(), Failure> {
+        delete(ctx, ctx.data()?.aws()?, prior).await
     }
 
     fn import_id_format(&self) -> &'static str {
         "network load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net/NAME/ID)"
     }
 
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+    fn import(&self, id: &str) -> Option<Model> {
         // Only the shape is checked: moto writes `app/` into network load balancers' ARNs.
         if !id.starts_with("arn:") || !id.contains(":loadbalancer/") {
-            return Ok(None);
+            return None;
         }
         let mut model = Model::default();
         model.spec.id = Some(id.to_string());
         model.settings.arn = Some(id.to_string());
-        Ok(Some(model.value(Cloud::Aws)?))
+        Some(model)
     }
 }

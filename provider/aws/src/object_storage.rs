@@ -18,7 +18,7 @@ use aws_sdk_s3::types::{
     ObjectIdentifier, PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
 };
-use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::object_storage::Spec;
 use circleci_core::tags::own_tags;
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
@@ -35,8 +35,9 @@ pub struct ObjectStorage;
 const EXPIRY_RULE_ID: &str = "circleci-expiry";
 const BUCKET_GONE: &[&str] = &["NoSuchBucket", "NotFound"];
 
+/// The `aws` block, as this half reads and writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
-struct AwsSettings {
+pub struct AwsSettings {
     kms_key_arn: Option<String>,
     oidc_provider_arn: Option<String>,
     namespace: Option<String>,
@@ -636,7 +637,10 @@ async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
 }
 
 #[async_trait]
-impl<D: AwsData> CloudHalf<D> for ObjectStorage {
+impl<D: AwsData> TypedCloudHalf<D> for ObjectStorage {
+    type Spec = Spec;
+    type Settings = AwsSettings;
+
     fn cloud(&self) -> Cloud {
         Cloud::Aws
     }
@@ -671,42 +675,33 @@ impl<D: AwsData> CloudHalf<D> for ObjectStorage {
         access::keep_outputs(plan, &AttributePath::root().attr("access"), "");
     }
 
-    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = create(aws, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
+        create(ctx.data()?.aws()?, planned).await
     }
 
-    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        let aws = ctx.data()?.aws()?;
-        match read(aws, Model::read(state, Cloud::Aws)?).await? {
-            Some(model) => Ok(Some(model.value(Cloud::Aws)?)),
-            None => Ok(None),
-        }
+    async fn read(&self, ctx: &Context<D>, state: Model) -> Result<Option<Model>, Diagnostic> {
+        read(ctx.data()?.aws()?, state).await
     }
 
-    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn update(&self, ctx: &Context<D>, prior: Model, planned: Model) -> Result<Model, Failure> {
+        update(ctx.data()?.aws()?, prior, planned).await
     }
 
-    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
-        let aws = ctx.data()?.aws()?;
-        delete(aws, Model::read(prior, Cloud::Aws)?).await
+    async fn delete(&self, ctx: &Context<D>, prior: Model) -> Result<(), Failure> {
+        delete(ctx.data()?.aws()?, prior).await
     }
 
     fn import_id_format(&self) -> &'static str {
         "S3 bucket name"
     }
 
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+    fn import(&self, id: &str) -> Option<Model> {
         if bucket_name_problem(id).is_some() {
-            return Ok(None);
+            return None;
         }
         let mut model = Model::default();
         model.spec.name = id.to_string();
-        Ok(Some(model.value(Cloud::Aws)?))
+        Some(model)
     }
 }
 

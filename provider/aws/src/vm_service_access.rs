@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, Tag, TagSpecification};
-use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::tags::{own_tags, tag_value};
 use circleci_core::vm_service_access::Spec;
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
@@ -30,8 +30,9 @@ const CLUSTER: &str = "cluster";
 const NOMAD: &str = "nomad";
 const SSH: &str = "ssh-rerun";
 
+/// The `aws` block, as this half reads and writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
-struct AwsSettings {
+pub struct AwsSettings {
     vpc_id: Option<String>,
     oidc_provider_arn: Option<String>,
     namespace: Option<String>,
@@ -272,7 +273,10 @@ async fn authorize(aws: &Aws, group: &str, rules: Vec<IpPermission>) -> Result<(
 }
 
 #[async_trait]
-impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
+impl<D: AwsData> TypedCloudHalf<D> for VmServiceAccess {
+    type Spec = Spec;
+    type Settings = AwsSettings;
+
     fn cloud(&self) -> Cloud {
         Cloud::Aws
     }
@@ -309,30 +313,21 @@ impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
         access::keep_outputs(plan, &AttributePath::root().attr("access"), "");
     }
 
-    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        Ok(create(aws, Model::read(planned, Cloud::Aws)?)
-            .await?
-            .value(Cloud::Aws)?)
+    async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
+        create(ctx.data()?.aws()?, planned).await
     }
 
-    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        let aws = ctx.data()?.aws()?;
-        Ok(match read(aws, Model::read(state, Cloud::Aws)?).await? {
-            Some(model) => Some(model.value(Cloud::Aws)?),
-            None => None,
-        })
+    async fn read(&self, ctx: &Context<D>, state: Model) -> Result<Option<Model>, Diagnostic> {
+        read(ctx.data()?.aws()?, state).await
     }
 
-    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn update(&self, ctx: &Context<D>, prior: Model, planned: Model) -> Result<Model, Failure> {
+        update(ctx.data()?.aws()?, prior, planned).await
     }
 
-    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
+    async fn delete(&self, ctx: &Context<D>, prior: Model) -> Result<(), Failure> {
         let aws = ctx.data()?.aws()?;
-        let model = Model::read(prior, Cloud::Aws)?;
+        let model = prior;
         access::delete(&aws.iam, &entity(&model.spec.name)).await?;
         let group = model.spec.id.clone().unwrap_or_default();
         // VMs the VM service started may still hold it; they go away on their own.
@@ -344,13 +339,13 @@ impl<D: AwsData> CloudHalf<D> for VmServiceAccess {
         "security group id (sg-...)"
     }
 
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+    fn import(&self, id: &str) -> Option<Model> {
         if !id.starts_with("sg-") {
-            return Ok(None);
+            return None;
         }
         let mut model = Model::default();
         model.spec.id = Some(id.to_string());
-        Ok(Some(model.value(Cloud::Aws)?))
+        Some(model)
     }
 }
 

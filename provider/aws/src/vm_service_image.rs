@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ImageState, Tag};
 use circleci_core::Cloud;
-use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::tags::own_tags;
 use circleci_core::vm_service_image::Spec;
 use circleci_cty::{AttributePath, Type, Value};
@@ -36,8 +36,9 @@ struct SourceFilter {
     name: String,
 }
 
+/// The `aws` block, as this half reads and writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
-struct AwsSettings {
+pub struct AwsSettings {
     source_image_id: Option<String>,
     source_region: Option<String>,
     encrypted: Option<bool>,
@@ -333,7 +334,10 @@ async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
 }
 
 #[async_trait]
-impl<D: AwsData> CloudHalf<D> for VmServiceImage {
+impl<D: AwsData> TypedCloudHalf<D> for VmServiceImage {
+    type Spec = Spec;
+    type Settings = AwsSettings;
+
     fn cloud(&self) -> Cloud {
         Cloud::Aws
     }
@@ -372,40 +376,32 @@ impl<D: AwsData> CloudHalf<D> for VmServiceImage {
         }
     }
 
-    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = create(ctx, aws, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
+        create(ctx, ctx.data()?.aws()?, planned).await
     }
 
-    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        let aws = ctx.data()?.aws()?;
-        Ok(match read(aws, Model::read(state, Cloud::Aws)?).await? {
-            Some(model) => Some(model.value(Cloud::Aws)?),
-            None => None,
-        })
+    async fn read(&self, ctx: &Context<D>, state: Model) -> Result<Option<Model>, Diagnostic> {
+        read(ctx.data()?.aws()?, state).await
     }
 
-    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn update(&self, ctx: &Context<D>, prior: Model, planned: Model) -> Result<Model, Failure> {
+        update(ctx.data()?.aws()?, prior, planned).await
     }
 
-    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
-        delete(ctx.data()?.aws()?, Model::read(prior, Cloud::Aws)?).await
+    async fn delete(&self, ctx: &Context<D>, prior: Model) -> Result<(), Failure> {
+        delete(ctx.data()?.aws()?, prior).await
     }
 
     fn import_id_format(&self) -> &'static str {
         "AMI id (ami-...)"
     }
 
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+    fn import(&self, id: &str) -> Option<Model> {
         if !id.starts_with("ami-") {
-            return Ok(None);
+            return None;
         }
         let mut model = Model::default();
         model.spec.id = Some(id.to_string());
-        Ok(Some(model.value(Cloud::Aws)?))
+        Some(model)
     }
 }

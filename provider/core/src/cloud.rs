@@ -75,6 +75,109 @@ pub trait CloudHalf<D: Send + Sync + 'static>: Send + Sync {
     async fn import(&self, ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics>;
 }
 
+/// The usual way to write a [`CloudHalf`]: on typed models. The seam reads each value into a
+/// [`CloudModel`] of the neutral `Spec` and this cloud's `Settings`, and writes the answer back.
+#[async_trait]
+pub trait TypedCloudHalf<D: Send + Sync + 'static>: Send + Sync {
+    /// The neutral attributes (from the resource's module in this crate).
+    type Spec: Serialize + DeserializeOwned + Default + Send + Sync;
+    /// This cloud's block.
+    type Settings: Serialize + DeserializeOwned + Default + Send + Sync;
+
+    fn cloud(&self) -> Cloud;
+
+    fn block(&self) -> Block;
+
+    /// See [`CloudHalf::validate`].
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    async fn modify_plan(&self, _ctx: &Context<D>, _plan: &mut Plan<'_>) {}
+
+    async fn create(
+        &self,
+        ctx: &Context<D>,
+        planned: CloudModel<Self::Spec, Self::Settings>,
+    ) -> Result<CloudModel<Self::Spec, Self::Settings>, Failure>;
+
+    /// `None` when the resource no longer exists.
+    async fn read(
+        &self,
+        ctx: &Context<D>,
+        state: CloudModel<Self::Spec, Self::Settings>,
+    ) -> Result<Option<CloudModel<Self::Spec, Self::Settings>>, Diagnostic>;
+
+    async fn update(
+        &self,
+        ctx: &Context<D>,
+        prior: CloudModel<Self::Spec, Self::Settings>,
+        planned: CloudModel<Self::Spec, Self::Settings>,
+    ) -> Result<CloudModel<Self::Spec, Self::Settings>, Failure>;
+
+    async fn delete(&self, ctx: &Context<D>, prior: CloudModel<Self::Spec, Self::Settings>) -> Result<(), Failure>;
+
+    fn import_id_format(&self) -> &'static str;
+
+    /// The state to read after `terraform import`, or `None` when `id` is not this cloud's kind
+    /// of ID.
+    fn import(&self, id: &str) -> Option<CloudModel<Self::Spec, Self::Settings>>;
+}
+
+#[async_trait]
+impl<D: Send + Sync + 'static, T: TypedCloudHalf<D>> CloudHalf<D> for T {
+    fn cloud(&self) -> Cloud {
+        TypedCloudHalf::cloud(self)
+    }
+
+    fn block(&self) -> Block {
+        TypedCloudHalf::block(self)
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        TypedCloudHalf::validate(self, config, diags)
+    }
+
+    async fn modify_plan(&self, ctx: &Context<D>, plan: &mut Plan<'_>) {
+        TypedCloudHalf::modify_plan(self, ctx, plan).await
+    }
+
+    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
+        let cloud = TypedCloudHalf::cloud(self);
+        let model = TypedCloudHalf::create(self, ctx, CloudModel::read(planned, cloud)?).await?;
+        Ok(model.value(cloud)?)
+    }
+
+    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        let cloud = TypedCloudHalf::cloud(self);
+        match TypedCloudHalf::read(self, ctx, CloudModel::read(state, cloud)?).await? {
+            Some(model) => Ok(Some(model.value(cloud)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
+        let cloud = TypedCloudHalf::cloud(self);
+        let (prior, planned) = (CloudModel::read(prior, cloud)?, CloudModel::read(planned, cloud)?);
+        let model = TypedCloudHalf::update(self, ctx, prior, planned).await?;
+        Ok(model.value(cloud)?)
+    }
+
+    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
+        let cloud = TypedCloudHalf::cloud(self);
+        TypedCloudHalf::delete(self, ctx, CloudModel::read(prior, cloud)?).await
+    }
+
+    fn import_id_format(&self) -> &'static str {
+        TypedCloudHalf::import_id_format(self)
+    }
+
+    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+        match TypedCloudHalf::import(self, id) {
+            Some(model) => Ok(Some(model.value(TypedCloudHalf::cloud(self))?)),
+            None => Ok(None),
+        }
+    }
+}
+
 /// A resource made of a neutral half and its clouds' halves.
 pub struct CloudResource<D> {
     kind: Box<dyn ResourceKind>,

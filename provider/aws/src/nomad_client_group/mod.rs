@@ -19,12 +19,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Tag as Ec2Tag;
-use circleci_core::cloud::{CloudHalf, CloudModel};
+use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::nomad_client_group::{Spec, template_inputs_changed};
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block};
-use circleci_tfplugin::{Context, Diagnostics, Failure, Plan, validators};
+use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan, validators};
 
 use crate::access;
 use serde::{Deserialize, Serialize};
@@ -157,9 +157,9 @@ pub(super) fn aws_block() -> Block {
         )
 }
 
-/// The `aws` block, as the lifecycle reads and writes it.
+/// The `aws` block, as this half reads and writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub(super) struct AwsSettings {
+pub struct AwsSettings {
     vpc_id: Option<String>,
     subnet_ids: Option<Vec<String>>,
     image_id: Option<String>,
@@ -217,7 +217,10 @@ pub(super) fn template_changed(prior: &Value, planned: &Value) -> bool {
 }
 
 #[async_trait]
-impl<D: AwsData> CloudHalf<D> for NomadClientGroup {
+impl<D: AwsData> TypedCloudHalf<D> for NomadClientGroup {
+    type Spec = Spec;
+    type Settings = AwsSettings;
+
     fn cloud(&self) -> Cloud {
         Cloud::Aws
     }
@@ -283,42 +286,34 @@ impl<D: AwsData> CloudHalf<D> for NomadClientGroup {
         }
     }
 
-    async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
-        let model = lifecycle::create(ctx.data()?.aws()?, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
+        lifecycle::create(ctx.data()?.aws()?, planned).await
     }
 
-    async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        Ok(
-            match lifecycle::read(ctx.data()?.aws()?, Model::read(state, Cloud::Aws)?).await? {
-                Some(model) => Some(model.value(Cloud::Aws)?),
-                None => None,
-            },
-        )
+    async fn read(&self, ctx: &Context<D>, state: Model) -> Result<Option<Model>, Diagnostic> {
+        lifecycle::read(ctx.data()?.aws()?, state).await
     }
 
-    async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
-        let aws = ctx.data()?.aws()?;
-        let model = lifecycle::update(aws, Model::read(prior, Cloud::Aws)?, Model::read(planned, Cloud::Aws)?).await?;
-        Ok(model.value(Cloud::Aws)?)
+    async fn update(&self, ctx: &Context<D>, prior: Model, planned: Model) -> Result<Model, Failure> {
+        lifecycle::update(ctx.data()?.aws()?, prior, planned).await
     }
 
-    async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
-        lifecycle::delete(ctx, ctx.data()?.aws()?, Model::read(prior, Cloud::Aws)?).await
+    async fn delete(&self, ctx: &Context<D>, prior: Model) -> Result<(), Failure> {
+        lifecycle::delete(ctx, ctx.data()?.aws()?, prior).await
     }
 
     fn import_id_format(&self) -> &'static str {
         "autoscaling group name"
     }
 
-    async fn import(&self, _ctx: &Context<D>, id: &str) -> Result<Option<Value>, Diagnostics> {
+    fn import(&self, id: &str) -> Option<Model> {
         // ARNs and other clouds' paths are not autoscaling group names.
         if id.is_empty() || id.starts_with("arn:") || id.starts_with("projects/") {
-            return Ok(None);
+            return None;
         }
         let mut model = Model::default();
         model.spec.id = Some(id.to_string());
         model.spec.name = id.to_string();
-        Ok(Some(model.value(Cloud::Aws)?))
+        Some(model)
     }
 }
