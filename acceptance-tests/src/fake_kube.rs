@@ -87,6 +87,22 @@ impl FakeKube {
         )
     }
 
+    /// Makes a namespace as a user would before an install (no field manager of ours).
+    pub fn create_namespace(&self, name: &str) {
+        let mut store = self.store.lock().unwrap();
+        store.resource_version += 1;
+        let mut namespace = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": name } });
+        stamp(&mut namespace, store.resource_version, "");
+        store.objects.insert(
+            ("api/v1".into(), "namespaces".into(), String::new(), name.into()),
+            Object {
+                json: namespace,
+                managed: BTreeMap::new(),
+                changed: Instant::now(),
+            },
+        );
+    }
+
     /// Names of the objects of `plural` in `namespace`.
     pub fn names(&self, plural: &str, namespace: &str) -> Vec<String> {
         let store = self.store.lock().unwrap();
@@ -124,7 +140,21 @@ impl FakeKube {
             .keys()
             .find(|(_, p, ns, n)| p == plural && ns == namespace && n == name)
             .cloned();
-        key.and_then(|k| store.objects.remove(&k)).is_some()
+        let removed = key.and_then(|k| store.objects.remove(&k)).is_some();
+        if removed && plural == "namespaces" {
+            // As through the API: a namespace takes its content with it.
+            store.objects.retain(|(_, _, ns, _), _| ns != name);
+        }
+        removed
+    }
+
+    /// Lets a workload held by [`FakeKube::set_unready`] become ready again.
+    pub fn set_ready(&self, namespace: &str, name: &str) {
+        self.store
+            .lock()
+            .unwrap()
+            .unready
+            .remove(&(namespace.to_string(), name.to_string()));
     }
 
     /// Holds a workload unready (a crash-looping service).
@@ -166,6 +196,7 @@ const CORE: &[(&str, &str, bool)] = &[
     ("secrets", "Secret", true),
     ("services", "Service", true),
     ("serviceaccounts", "ServiceAccount", true),
+    ("persistentvolumeclaims", "PersistentVolumeClaim", true),
 ];
 const APPS: &[(&str, &str, bool)] = &[
     ("deployments", "Deployment", true),
@@ -424,7 +455,11 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
             let manager = query(uri, "fieldManager").unwrap_or_else(|| "unknown".into());
             let force = query(uri, "force").as_deref() == Some("true");
             if content_type.starts_with("application/apply-patch") {
-                server_side_apply(store, key(name), applied, &manager, force, kind, api_version)
+                let response = server_side_apply(store, key(name), applied, &manager, force, kind, api_version);
+                if plural == "statefulsets" {
+                    claim_volumes(store, namespace, name);
+                }
+                response
             } else if content_type.starts_with("application/merge-patch+json") {
                 let Some(object) = store.objects.get_mut(&key(name)) else {
                     return status(
@@ -523,6 +558,52 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
             "MethodNotAllowed",
             format!("{method} is not allowed here"),
         ),
+    }
+}
+
+/// The StatefulSet controller's part that keeps data: a PersistentVolumeClaim per claim template
+/// and replica, named TEMPLATE-SET-ORDINAL, made once and left behind when the set is deleted.
+fn claim_volumes(store: &mut Store, namespace: &str, set: &str) {
+    let Some(object) = store
+        .objects
+        .iter()
+        .find(|((_, p, ns, n), _)| p == "statefulsets" && ns == namespace && n == set)
+        .map(|(_, o)| o.json.clone())
+    else {
+        return;
+    };
+    let replicas = object["spec"]["replicas"].as_i64().unwrap_or(1);
+    for template in object["spec"]["volumeClaimTemplates"].as_array().into_iter().flatten() {
+        let claim = template["metadata"]["name"].as_str().unwrap_or_default();
+        for ordinal in 0..replicas {
+            let name = format!("{claim}-{set}-{ordinal}");
+            let key = (
+                "api/v1".to_string(),
+                "persistentvolumeclaims".to_string(),
+                namespace.to_string(),
+                name.clone(),
+            );
+            if store.objects.contains_key(&key) {
+                continue;
+            }
+            store.resource_version += 1;
+            let mut pvc = json!({
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": { "name": name, "labels": template["metadata"]["labels"].clone() },
+                "spec": template["spec"].clone(),
+                "status": { "phase": "Bound" },
+            });
+            stamp(&mut pvc, store.resource_version, namespace);
+            store.objects.insert(
+                key,
+                Object {
+                    json: pvc,
+                    managed: BTreeMap::new(),
+                    changed: Instant::now(),
+                },
+            );
+        }
     }
 }
 

@@ -137,3 +137,36 @@ fn api_contract() {
     assert_eq!(call(&fake, "DELETE", "/api/v1/namespaces/ns", "", "").0, 200);
     assert_eq!(fake.object_count(), 0);
 }
+
+/// `cargo run -p acceptance-tests --bin fake-kube` prints where it serves as one JSON line and
+/// then answers plain HTTP until killed.
+#[test]
+fn runs_alone_and_prints_its_endpoint() {
+    use std::io::{BufRead, Read, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fake-kube"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let endpoint: Value = serde_json::from_str(&line).unwrap();
+    let url = endpoint["url"].as_str().unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let kubeconfig = std::fs::read_to_string(endpoint["kubeconfig"].as_str().unwrap()).unwrap();
+    assert!(kubeconfig.contains(&format!("server: {url}")));
+    let host = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET /api/v1/namespaces HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("NamespaceList"), "{response}");
+}

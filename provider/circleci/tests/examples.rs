@@ -79,6 +79,14 @@ fn server_install_example() {
         assert_eq!(lbs.as_object().unwrap().len(), 5, "five load balancer addresses: {lbs}");
         assert!(wd.output("nomad_server_endpoint").ends_with(":4647"));
         wd.destroy();
-        assert_eq!(fake.object_count(), 0);
+        // Destroy keeps the data stores' volume claims and their namespace, and nothing else.
+        let claims = fake.names("persistentvolumeclaims", "circleci-server").len();
+        assert!(claims > 0);
+        assert_eq!(
+            fake.object_count(),
+            claims + 1,
+            "only the data and its namespace are left"
+        );
+        fake.delete("namespaces", "", "circleci-server");
     });
 }

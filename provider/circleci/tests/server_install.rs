@@ -176,8 +176,71 @@ fn install_upgrade_change_drift_status_destroy() {
         assert_eq!(services["contexts-service"], "not ready");
         assert_eq!(services["api-service"], "ready");
 
+        fake.set_ready("circleci-server", "contexts-service");
+        // With delete_data, destroy leaves nothing: the namespace this resource made goes, and
+        // the data stores' volume claims with it.
+        wd.step(
+            &config(&k8s, &format!("{external}\n  delete_data = true"), status).replace("  version = \"3.4.0\"\n", ""),
+        );
         wd.destroy();
         assert_eq!(fake.object_count(), 0, "destroy leaves nothing");
+    });
+}
+
+/// Destroy keeps the data stores' volume claims and the namespace by default, says so, and never
+/// deletes a namespace it did not make.
+#[test]
+fn destroy_keeps_data_unless_told_and_never_a_namespace_it_did_not_make() {
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        let k8s = fake_block(&fake);
+        let mut wd = Workdir::new(tf, common::provider());
+        wd.step(&config(&k8s, "", ""));
+        assert_eq!(wd.resource("circleci_server.this")["namespace_created"], true);
+        let claims = fake.names("persistentvolumeclaims", "circleci-server");
+        assert!(claims.contains(&"data-circleci-postgres-0".to_string()), "{claims:?}");
+        let run = wd.destroy();
+        assert!(
+            run.all().contains("Destroy kept CircleCI Server's data"),
+            "{}",
+            run.all()
+        );
+        assert!(
+            run.all().contains("PersistentVolumeClaim/data-circleci-postgres-0"),
+            "{}",
+            run.all()
+        );
+        let mut kept = fake.names("persistentvolumeclaims", "circleci-server");
+        kept.sort();
+        let mut made = claims.clone();
+        made.sort();
+        assert_eq!(kept, made, "every claim is kept");
+        assert!(
+            fake.get("namespaces", "", "circleci-server").is_some(),
+            "the namespace holding them too"
+        );
+        assert!(fake.names("statefulsets", "circleci-server").is_empty());
+        assert!(fake.names("deployments", "circleci-server").is_empty());
+        assert!(fake.names("secrets", "circleci-server").is_empty());
+
+        // A namespace the user made: delete_data removes the claims but never the namespace.
+        let fake = FakeKube::start();
+        fake.create_namespace("circleci-server");
+        let k8s = fake_block(&fake);
+        let mut wd = Workdir::new(tf, common::provider());
+        wd.step(&config(&k8s, "  delete_data = true", ""));
+        assert_eq!(wd.resource("circleci_server.this")["namespace_created"], false);
+        assert!(!fake.names("persistentvolumeclaims", "circleci-server").is_empty());
+        wd.destroy();
+        assert!(
+            fake.names("persistentvolumeclaims", "circleci-server").is_empty(),
+            "data deleted as told"
+        );
+        assert!(
+            fake.get("namespaces", "", "circleci-server").is_some(),
+            "the user's namespace stays"
+        );
+        assert_eq!(fake.object_count(), 1, "nothing but the user's namespace is left");
     });
 }
 
@@ -255,6 +318,91 @@ fn ctrl_c_during_the_rollout_wait_ends_the_apply_and_keeps_the_install() {
         assert_eq!(state["id"], "circleci-server", "the install is in state");
         wd.destroy();
         assert!(fake.get("deployments", "circleci-server", "frontend").is_none());
+    });
+}
+
+/// Registry credentials become a `kubernetes.io/dockerconfigjson` Secret the install makes, and
+/// every pod references it.
+#[test]
+fn registry_credentials_become_a_pull_secret_every_pod_uses() {
+    use base64::Engine;
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        let mut wd = Workdir::new(tf, common::provider());
+        let creds = "  image_registry_username = \"acme\"\n  image_registry_password = \"from-the-license\"";
+        wd.step(&config(&fake_block(&fake), creds, ""));
+        let secret = fake
+            .get("secrets", "circleci-server", "circleci-registry")
+            .expect("pull secret");
+        assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
+            .unwrap();
+        let docker_config: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+        let auth = &docker_config["auths"]["cciserver.azurecr.io"];
+        assert_eq!(auth["username"], "acme");
+        assert_eq!(auth["password"], "from-the-license");
+        for plural in ["deployments", "statefulsets"] {
+            let names = fake.names(plural, "circleci-server");
+            assert!(!names.is_empty());
+            for name in names {
+                let live = fake.get(plural, "circleci-server", &name).unwrap();
+                assert_eq!(
+                    live["spec"]["template"]["spec"]["imagePullSecrets"][0]["name"], "circleci-registry",
+                    "{plural}/{name} pulls with the registry credentials"
+                );
+            }
+        }
+        let half = config(&fake_block(&fake), "  image_registry_username = \"acme\"", "");
+        wd.step_expect_error(&half, r"(?s)Half the registry credentials.*image_registry_password");
+        wd.write(&config(&fake_block(&fake), creds, ""));
+        wd.destroy();
+    });
+}
+
+/// A workload that never becomes ready fails the apply at its timeout, naming the service and
+/// what breaks while it is down; a namespace change is refused at plan, before anything moves.
+#[test]
+fn a_service_never_ready_fails_with_its_impact_and_the_namespace_cannot_move() {
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        let k8s = fake_block(&fake);
+        let mut wd = Workdir::new(tf, common::provider());
+        wd.step(&config(&k8s, "", ""));
+        let moved = config(&k8s, "  namespace = \"circleci-elsewhere\"", "");
+        wd.write(&moved);
+        let plan = wd.run(&["plan", "-no-color", "-input=false"]);
+        assert!(!plan.success, "{}", plan.all());
+        assert!(
+            plan.all().contains("cannot move to another namespace"),
+            "{}",
+            plan.all()
+        );
+        assert!(
+            plan.all().contains("Keep namespace = \"circleci-server\""),
+            "{}",
+            plan.all()
+        );
+        assert!(fake.names("deployments", "circleci-elsewhere").is_empty());
+        wd.write(&config(&k8s, "", ""));
+        wd.destroy();
+
+        let fake = FakeKube::start();
+        fake.set_unready("circleci-server", "contexts-service");
+        let k8s = fake_block(&fake);
+        let mut wd = Workdir::new(tf, common::provider());
+        let short = config(&k8s, "", "").replace("create = \"2m\"", "create = \"3s\"");
+        let run = wd.step_expect_error(&short, r"(?s)Timed out waiting for CircleCI Server's services");
+        let all = run.all();
+        assert!(
+            all.contains("contexts-service: while it is down, all builds using Contexts will fail"),
+            "{all}"
+        );
+        assert!(
+            !all.contains("- frontend:"),
+            "only services that are not ready are listed:\n{all}"
+        );
+        wd.destroy();
     });
 }
 

@@ -184,6 +184,7 @@ pub fn plural(kind: &str) -> Option<&'static str> {
         "ServiceAccount" => "serviceaccounts",
         "Deployment" => "deployments",
         "StatefulSet" => "statefulsets",
+        "PersistentVolumeClaim" => "persistentvolumeclaims",
         _ => return None,
     })
 }

@@ -37,8 +37,26 @@ fn block() -> Block {
             .sensitive()
             .use_state_for_unknown(),
     )
+    .attribute(
+        Attribute::optional(
+            "delete_data",
+            Type::Bool,
+            "Destroy also deletes the data: the persistent volume claims of the in-cluster PostgreSQL, MongoDB, Vault, \
+             RabbitMQ and Redis, and the namespace when this resource made it. By default destroy keeps them (and says \
+             so), so a new install in the same namespace finds its data again.",
+        )
+        .default(Value::Bool(false)),
+    )
     .block(timeouts_block(&[Operation::Create, Operation::Update, Operation::Delete]))
     .attribute(Attribute::computed("id", Type::String, "The namespace.").use_state_for_unknown())
+    .attribute(
+        Attribute::computed(
+            "namespace_created",
+            Type::Bool,
+            "Whether this resource made the namespace (a namespace it did not make is never deleted).",
+        )
+        .use_state_for_unknown(),
+    )
     .attribute(Attribute::computed(
         "manifest_hash",
         Type::String,
@@ -179,30 +197,122 @@ async fn converge<D: KubernetesData>(
         "objects applied"
     );
     let hash = digest(objects);
-    let observed = ctx
+    // What the last check saw, for the message when the wait ends without success.
+    let last: std::sync::Mutex<(Vec<String>, Vec<String>)> = Default::default();
+    let waited = ctx
         .wait_for(
             "CircleCI Server's services to be ready and its load balancers to get addresses",
             Duration::from_millis(500),
             || async {
                 let observed = observe(cluster, objects).await?;
-                let not_ready: Vec<&String> = observed
+                let not_ready: Vec<String> = observed
                     .status
                     .iter()
                     .filter(|(_, v)| v.as_str() != Some("ready"))
-                    .map(|(k, _)| k)
+                    .map(|(k, _)| k.clone())
                     .collect();
-                let waiting_lb = observed.addresses.values().any(Value::is_null);
-                if not_ready.is_empty() && !waiting_lb {
-                    Ok(Some(observed))
-                } else {
-                    tracing::debug!(?not_ready, waiting_lb, "rollout in progress");
-                    Ok(None)
+                let waiting_lb: Vec<String> = observed
+                    .addresses
+                    .iter()
+                    .filter(|(_, v)| v.is_null())
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                if not_ready.is_empty() && waiting_lb.is_empty() {
+                    return Ok(Some(observed));
                 }
+                let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+                if last.0 != not_ready || last.1 != waiting_lb {
+                    let total = observed.status.len();
+                    tracing::info!(
+                        ready = total - not_ready.len(),
+                        total,
+                        ?not_ready,
+                        ?waiting_lb,
+                        "rollout in progress: {} of {total} services ready",
+                        total - not_ready.len()
+                    );
+                }
+                *last = (not_ready, waiting_lb);
+                Ok(None)
             },
         )
-        .await?;
+        .await;
+    let observed = match waited {
+        Ok(observed) => observed,
+        Err(mut d) => {
+            let (not_ready, waiting_lb) = last.into_inner().unwrap_or_else(|e| e.into_inner());
+            d.detail
+                .push_str(&not_ready_report(&spec.namespace, &not_ready, &waiting_lb));
+            return Err(d);
+        }
+    };
     fill(state, spec, &observed, &hash);
     Ok(())
+}
+
+/// The persistent volume claims the stateful sets' controller makes: one per claim template and
+/// replica, named TEMPLATE-SET-ORDINAL. Deleting a set leaves them, as Kubernetes does.
+fn volume_claims(namespace: &str, objects: &[Json]) -> Vec<Json> {
+    let mut claims = Vec::new();
+    for set in objects.iter().filter(|o| o["kind"] == "StatefulSet") {
+        let name = set["metadata"]["name"].as_str().unwrap_or_default();
+        let replicas = set["spec"]["replicas"].as_i64().unwrap_or(1);
+        for template in set["spec"]["volumeClaimTemplates"].as_array().into_iter().flatten() {
+            let claim = template["metadata"]["name"].as_str().unwrap_or_default();
+            for ordinal in 0..replicas {
+                claims.push(serde_json::json!({
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": { "name": format!("{claim}-{name}-{ordinal}"), "namespace": namespace },
+                }));
+            }
+        }
+    }
+    claims
+}
+
+async fn wait_until_gone<D: KubernetesData>(
+    ctx: &Context<D>,
+    cluster: &Cluster,
+    objects: &[Json],
+) -> Result<(), Diagnostic> {
+    ctx.wait_for(
+        &format!("{} objects of the install to be deleted", objects.len()),
+        Duration::from_secs(2),
+        || async {
+            for object in objects {
+                if cluster.get(object).await?.is_some() {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(()))
+        },
+    )
+    .await
+}
+
+/// What is still not ready, and what the CircleCI Server overview says breaks while it is down.
+fn not_ready_report(namespace: &str, not_ready: &[String], waiting_lb: &[String]) -> String {
+    let mut report = String::new();
+    if !not_ready.is_empty() {
+        report.push_str("\n\nNot ready yet:");
+        for name in not_ready {
+            let consequence = circleci_server::services::find(name)
+                .map(|s| s.when_down)
+                .unwrap_or("its part of CircleCI Server is unavailable");
+            report.push_str(&format!("\n- {name}: while it is down, {consequence}"));
+        }
+        report.push_str(&format!(
+            "\nInspect them with `kubectl -n {namespace} describe pod` and their logs (image pulls, crash loops)."
+        ));
+    }
+    if !waiting_lb.is_empty() {
+        report.push_str(&format!(
+            "\n\nLoad balancers without an address yet: {}. Check the cloud's load balancer controller.",
+            waiting_lb.join(", ")
+        ));
+    }
+    report
 }
 
 /// Deletes what we manage in the namespace but no longer render.
@@ -248,6 +358,24 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
     }
 
     async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
+        let (from, to) = (plan.prior.attr("namespace"), plan.planned.attr("namespace"));
+        if let (Some(from), Some(to)) = (from.as_str(), to.as_str())
+            && from != to
+        {
+            plan.diagnostics.push(
+                Diagnostic::error(
+                    "circleci_server cannot move to another namespace",
+                    format!(
+                        "Changing namespace from {from:?} to {to:?} would replace the install: the one in {from:?}, with \
+                         its in-cluster PostgreSQL, MongoDB, Vault and RabbitMQ data, would be removed and an empty one \
+                         started in {to:?}. Keep namespace = {from:?}. To move, back up the data stores, destroy this \
+                         resource, then apply with the new namespace."
+                    ),
+                )
+                .at(&circleci_cty::AttributePath::root().attr("namespace")),
+            );
+            return;
+        }
         // The digest of what will be applied, when everything is known: a configuration change
         // or a drifted cluster shows as a change of manifest_hash.
         let planned = &mut plan.planned;
@@ -288,6 +416,8 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
         let spec = spec_of(&state)?;
         let objects = render::render(&spec);
         state.set_attr("id", Value::from(spec.namespace.as_str()));
+        let existed = cluster.get(&objects[0]).await?.is_some();
+        state.set_attr("namespace_created", Value::Bool(!existed));
         match converge(ctx, cluster, &spec, &objects, &mut state).await {
             Ok(()) => Ok(state),
             // What was applied is in the cluster: keep it in state, so the next apply resumes.
@@ -330,13 +460,51 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
         let cluster = cluster(ctx)?;
         let spec = spec_of(prior)?;
         let objects = render::render(&spec);
-        cluster.delete(&objects[0]).await?;
-        ctx.wait_for(
-            &format!("namespace {} to be deleted", spec.namespace),
-            Duration::from_secs(2),
-            || async { Ok(cluster.get(&objects[0]).await?.is_none().then_some(())) },
-        )
-        .await?;
+        let delete_data = prior.attr("delete_data").as_bool() == Some(true);
+        // State from before the attribute existed: the namespace may hold more than the install.
+        let created_namespace = prior.attr("namespace_created").as_bool() == Some(true);
+        let namespace = &objects[0];
+        if delete_data && created_namespace {
+            // Everything, claims included, goes with the namespace.
+            cluster.delete(namespace).await?;
+            wait_until_gone(ctx, cluster, std::slice::from_ref(namespace)).await?;
+            return Ok(());
+        }
+        let mut made: Vec<Json> = objects[1..].to_vec();
+        let claims = volume_claims(&spec.namespace, &objects);
+        if delete_data {
+            made.extend(claims.iter().cloned());
+        }
+        for object in made.iter().rev() {
+            cluster.delete(object).await?;
+        }
+        wait_until_gone(ctx, cluster, &made).await?;
+        let mut kept: Vec<String> = Vec::new();
+        if !delete_data {
+            for claim in &claims {
+                if cluster.get(claim).await?.is_some() {
+                    kept.push(format!(
+                        "PersistentVolumeClaim/{}",
+                        claim["metadata"]["name"].as_str().unwrap_or("")
+                    ));
+                }
+            }
+        }
+        kept.push(format!("Namespace/{}", spec.namespace));
+        let why = if created_namespace {
+            "it holds the data stores' volume claims"
+        } else {
+            "this resource did not make it"
+        };
+        ctx.warn(Diagnostic::warning(
+            "Destroy kept CircleCI Server's data",
+            format!(
+                "Kept: {} ({why}). A new install in namespace {:?} finds the data again. To delete the data too, set \
+                 delete_data = true and apply before destroying, or delete them with kubectl.",
+                kept.join(", "),
+                spec.namespace
+            ),
+        ));
         Ok(())
     }
 

@@ -60,9 +60,12 @@ fn secret(name: &str, description: &str) -> Attribute {
 pub fn spec_attributes(block: Block) -> Block {
     block
         .attribute(
-            Attribute::optional("namespace", Type::String, "Kubernetes namespace of the install.")
-                .default(Value::from(DEFAULT_NAMESPACE))
-                .requires_replace(),
+            Attribute::optional(
+                "namespace",
+                Type::String,
+                "Kubernetes namespace of the install. Cannot be changed once installed: a plan that changes it is refused.",
+            )
+            .default(Value::from(DEFAULT_NAMESPACE)),
         )
         .attribute(Attribute::required("version", Type::String, "CircleCI Server version, e.g. `3.4.0`: it tags every image.").validate(validators::not_empty()))
         .attribute(Attribute::required("domain", Type::String, "Domain name of the install (installer: *Domain Name*).").validate(validators::dns_name()))
@@ -72,7 +75,16 @@ pub fn spec_attributes(block: Block) -> Block {
                 .validate(validators::one_of(&["aws", "gcp"])),
         )
         .attribute(Attribute::optional("image_registry", Type::String, "Registry of the images.").default(Value::from("cciserver.azurecr.io")))
-        .attribute(text("image_pull_secret", "Name of an existing pull secret in the namespace."))
+        .attribute(text(
+            "image_registry_username",
+            "User of `image_registry`, from the registry credentials CircleCI sends with the license. With \
+             `image_registry_password`, the install makes the pull secret `circleci-registry` that every pod uses.",
+        ))
+        .attribute(secret("image_registry_password", "Password of `image_registry_username`."))
+        .attribute(text(
+            "image_pull_secret",
+            "Name of a pull secret you made yourself in the namespace, used as well as (or instead of) the registry credentials.",
+        ))
         .attribute(Attribute::optional("images", Type::map(Type::String), "Image per service name, replacing the version's default."))
         .attribute(secret("tls_certificate", "Front end TLS certificate (PEM); none for Let's Encrypt."))
         .attribute(secret("tls_private_key", "Its private key (PEM)."))
@@ -226,6 +238,18 @@ pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
                 "nomad-autoscaler needs at least one client to scale from: set min to 1 or more.",
             );
         }
+    }
+    if config.attr("image_registry_username").is_null() != config.attr("image_registry_password").is_null() {
+        let missing = if config.attr("image_registry_username").is_null() {
+            "image_registry_username"
+        } else {
+            "image_registry_password"
+        };
+        diags.attribute_error(
+            &root.attr(missing),
+            "Half the registry credentials",
+            "Set both image_registry_username and image_registry_password (CircleCI sends them with the license), or neither.",
+        );
     }
     if config.attr("tls_certificate").is_null() != config.attr("tls_private_key").is_null() {
         diags.attribute_error(

@@ -11,6 +11,8 @@ pub const FIELD_MANAGER: &str = "terraform-provider-circleci";
 pub const CONFIG_NAME: &str = "circleci-server-config";
 pub const SECRET_NAME: &str = "circleci-server-secrets";
 pub const NOMAD_TLS_SECRET: &str = "circleci-nomad-tls";
+/// The `kubernetes.io/dockerconfigjson` Secret made from the registry credentials.
+pub const REGISTRY_SECRET: &str = "circleci-registry";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -97,6 +99,10 @@ pub struct ServerSpec {
     pub cloud: String,
     pub image_registry: String,
     pub image_pull_secret: Option<String>,
+    /// Credentials for `image_registry` (CircleCI gives them with the license): rendered as the
+    /// pull secret [`REGISTRY_SECRET`] that every pod references.
+    pub image_registry_username: Option<String>,
+    pub image_registry_password: Option<String>,
     /// Image overrides by service name.
     pub images: Option<BTreeMap<String, String>>,
     pub tls_certificate: Option<String>,
@@ -184,6 +190,45 @@ fn service_account(spec: &ServerSpec, service: &Service) -> Json {
     json!({ "apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta })
 }
 
+/// The pull secrets every pod references: the one made from the registry credentials, and an
+/// existing one named by `image_pull_secret`.
+fn pull_secret_names(spec: &ServerSpec) -> Vec<String> {
+    let mut names = Vec::new();
+    if registry_credentials(spec).is_some() {
+        names.push(REGISTRY_SECRET.to_string());
+    }
+    names.extend(spec.image_pull_secret.clone());
+    names
+}
+
+fn registry_credentials(spec: &ServerSpec) -> Option<(&str, &str)> {
+    Some((
+        spec.image_registry_username.as_deref()?,
+        spec.image_registry_password.as_deref()?,
+    ))
+}
+
+/// The registry credentials as a `kubernetes.io/dockerconfigjson` Secret.
+fn registry_secret(spec: &ServerSpec) -> Option<Json> {
+    let (username, password) = registry_credentials(spec)?;
+    let config = json!({
+        "auths": {
+            spec.image_registry.clone(): {
+                "username": username,
+                "password": password,
+                "auth": b64(&format!("{username}:{password}")),
+            }
+        }
+    });
+    Some(json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/dockerconfigjson",
+        "metadata": metadata(spec, REGISTRY_SECRET, "circleci-server"),
+        "data": { ".dockerconfigjson": b64(&config.to_string()) },
+    }))
+}
+
 fn workload(spec: &ServerSpec, service: &Service) -> Json {
     let selector = json!({ "app.kubernetes.io/name": service.name, "app.kubernetes.io/instance": "circleci-server" });
     let mut container = json!({
@@ -202,8 +247,12 @@ fn workload(spec: &ServerSpec, service: &Service) -> Json {
         "serviceAccountName": service.name,
         "containers": [container],
     });
-    if let Some(secret) = &spec.image_pull_secret {
-        pod["imagePullSecrets"] = json!([{ "name": secret }]);
+    let pull_secrets: Vec<Json> = pull_secret_names(spec)
+        .into_iter()
+        .map(|name| json!({ "name": name }))
+        .collect();
+    if !pull_secrets.is_empty() {
+        pod["imagePullSecrets"] = Json::Array(pull_secrets);
     }
     if service.name == "nomad-server" {
         pod["volumes"] = json!([{ "name": "nomad-tls", "secret": { "secretName": NOMAD_TLS_SECRET } }]);
@@ -417,6 +466,7 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
         json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata(spec, CONFIG_NAME, "circleci-server"), "data": config }),
         json!({ "apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": metadata(spec, SECRET_NAME, "circleci-server"), "data": secrets }),
     ];
+    objects.extend(registry_secret(spec));
     let nomad = spec.nomad.clone().unwrap_or_default();
     let mut nomad_data = serde_json::Map::new();
     for (k, v) in [
