@@ -187,8 +187,7 @@ pub fn spec_attributes(block: Block) -> Block {
 pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
     let root = AttributePath::root();
     for (attribute, block, _) in SECRETS {
-        if !config.attr(attribute).is_null() && config.attr(block).is_null() && !matches!(block, "github" | "nomad_tls")
-        {
+        if !config.attr(attribute).is_null() && config.attr(block).is_null() {
             diags.attribute_error(
                 &root.attr(attribute),
                 format!("{attribute} without a {block} block"),
