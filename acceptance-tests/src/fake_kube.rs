@@ -44,38 +44,18 @@ type Shared = Arc<Mutex<Store>>;
 pub struct FakeKube {
     pub url: String,
     store: Shared,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: crate::serve::Served,
 }
 
 impl FakeKube {
     pub fn start() -> FakeKube {
         let store: Shared = Arc::new(Mutex::new(Store::default()));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let shared = store.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let app = axum::Router::new().fallback(handle).with_state(shared);
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
-        });
+        let app = axum::Router::new().fallback(handle).with_state(store.clone());
+        let server = crate::serve::Served::start(app);
         FakeKube {
-            url,
+            url: server.url.clone(),
             store,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -164,17 +144,6 @@ impl FakeKube {
             .unwrap()
             .unready
             .insert((namespace.to_string(), name.to_string()));
-    }
-}
-
-impl Drop for FakeKube {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

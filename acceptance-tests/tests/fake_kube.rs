@@ -4,29 +4,8 @@
 use acceptance_tests::fake_kube::FakeKube;
 use serde_json::{Value, json};
 
-/// One HTTP request to the fake; returns status and parsed body (JSON, or JSON lines as array).
 fn call(fake: &FakeKube, method: &str, path: &str, content_type: &str, body: &str) -> (u16, Value) {
-    use std::io::{Read, Write};
-    let host = fake.url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let raw = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    // Bodies may come chunked: keep the JSON lines only.
-    let lines: Vec<Value> = raw.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let body = if lines.len() == 1 {
-        lines[0].clone()
-    } else {
-        Value::Array(lines)
-    };
-    (status, body)
+    acceptance_tests::http_call(&fake.url, method, path, content_type, body)
 }
 
 const APPLY: &str = "application/apply-patch+yaml";

@@ -50,6 +50,32 @@ variable "github_client_secret" {
   default   = "example-secret"
 }
 
+variable "image_registry_username" {
+  description = "User of CircleCI's image registry, from the credentials CircleCI sends with the license; null to pull without."
+  type        = string
+  default     = null
+}
+
+variable "image_registry_password" {
+  description = "Its password."
+  type        = string
+  sensitive   = true
+  default     = null
+}
+
+variable "license" {
+  description = "The license CircleCI sends you; null here, since the example runs against a fake cluster."
+  type        = string
+  sensitive   = true
+  default     = null
+}
+
+variable "delete_data" {
+  description = "Destroy also deletes the data stores' volumes and the kept inputs (keysets)."
+  type        = bool
+  default     = false
+}
+
 provider "circleci" {
   kubernetes {
     host        = var.kubernetes_host
@@ -81,8 +107,17 @@ resource "circleci_server" "this" {
   nomad_tls {
     ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
     server_cert_pem = circleci_nomad_tls.this.server_cert_pem
+    # Nomad's HTTP API requires client certificates too, not only its RPC port.
+    http_mtls = true
   }
   nomad_server_key_pem = circleci_nomad_tls.this.server_key_pem
+
+  # Keysets, API token, session cookie key and passwords are generated and kept in state
+  # (sensitive); give them to take over an existing install.
+  license                 = var.license
+  image_registry_username = var.image_registry_username
+  image_registry_password = var.image_registry_password
+  delete_data             = var.delete_data
 }
 
 output "load_balancers" {

@@ -172,7 +172,7 @@ fn create_plan_update_replace_destroy() {
             .expect("clients with the old certificate still connect");
 
         // Certificates are public, keys are sensitive.
-        let sensitive = sensitive_attributes(&wd, "circleci_nomad_tls");
+        let sensitive = wd.sensitive_attributes("circleci_nomad_tls");
         for key in [
             "ca_key_pem",
             "server_key_pem",
@@ -249,26 +249,6 @@ fn renewal_reissues_under_the_same_ca_and_replaces_an_expiring_ca() {
             plan.stdout
         );
     });
-}
-
-/// The attribute names the provider's schema marks sensitive for `type_name`, as Terraform
-/// reports them (`terraform providers schema -json`).
-fn sensitive_attributes(wd: &Workdir, type_name: &str) -> Vec<String> {
-    let run = wd.must(&["providers", "schema", "-json"]);
-    let schemas: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
-    let provider = schemas["provider_schemas"]
-        .as_object()
-        .and_then(|m| m.values().next().cloned())
-        .expect("our provider's schema");
-    provider["resource_schemas"][type_name]["block"]["attributes"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(_, a)| a["sensitive"] == true)
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

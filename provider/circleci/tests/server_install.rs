@@ -221,7 +221,11 @@ fn destroy_keeps_data_unless_told_and_never_a_namespace_it_did_not_make() {
         );
         assert!(fake.names("statefulsets", "circleci-server").is_empty());
         assert!(fake.names("deployments", "circleci-server").is_empty());
-        assert!(fake.names("secrets", "circleci-server").is_empty());
+        assert_eq!(
+            fake.names("secrets", "circleci-server"),
+            vec!["circleci-server-inputs".to_string()],
+            "only the inputs (keysets) the kept data needs"
+        );
 
         // A namespace the user made: delete_data removes the claims but never the namespace.
         let fake = FakeKube::start();
@@ -241,6 +245,121 @@ fn destroy_keeps_data_unless_told_and_never_a_namespace_it_did_not_make() {
             "the user's namespace stays"
         );
         assert_eq!(fake.object_count(), 1, "nothing but the user's namespace is left");
+    });
+}
+
+/// The values CircleCI's reference says to generate are generated in its tools' forms, kept
+/// across plans, sensitive, and kept beside the install: import reads them back (empty plan
+/// after), and a new install in a namespace whose data was kept adopts them.
+#[test]
+fn generated_values_are_kept_imported_and_adopted() {
+    use base64::Engine;
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        let k8s = fake_block(&fake);
+        let mut wd = Workdir::new(tf, common::provider());
+        let cfg = config(&k8s, "", "");
+        wd.step(&cfg);
+        let first = wd.resource("circleci_server.this");
+        let token = first["api_token"].as_str().unwrap().to_string();
+        assert_eq!(token.len(), 48);
+        assert_eq!(first["session_cookie_key"].as_str().unwrap().len(), 16);
+        let gossip = base64::engine::general_purpose::STANDARD
+            .decode(first["nomad_gossip_key"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(gossip.len(), 32);
+        for keyset in ["signing_keyset", "encryption_keyset"] {
+            assert!(
+                first[keyset].as_str().unwrap().starts_with("{:meta {\"name\""),
+                "{}",
+                first[keyset]
+            );
+        }
+        assert_eq!(first["internal_passwords"].as_object().unwrap().len(), 6);
+        let secrets = fake
+            .get("secrets", "circleci-server", "circleci-server-secrets")
+            .unwrap();
+        let decode = |field: &str| {
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(secrets["data"][field].as_str().unwrap())
+                    .unwrap(),
+            )
+            .unwrap()
+        };
+        assert_eq!(decode("API_TOKEN"), token);
+        assert_eq!(decode("POSTGRES_PASSWORD"), first["internal_passwords"]["postgres"]);
+        // Sensitive in the schema, so plans and `show` hide them.
+        let sensitive = wd.sensitive_attributes("circleci_server");
+        for name in [
+            "api_token",
+            "session_cookie_key",
+            "signing_keyset",
+            "encryption_keyset",
+            "nomad_gossip_key",
+            "internal_passwords",
+        ] {
+            assert!(
+                sensitive.contains(&name.to_string()),
+                "{name} is sensitive: {sensitive:?}"
+            );
+        }
+        let plan = wd.run(&["plan", "-no-color", "-refresh=true"]);
+        assert!(!plan.all().contains(&token), "the token stays out of plans");
+
+        // Lost state: import by namespace reads everything back, and the plan after is empty.
+        wd.must(&["state", "rm", "circleci_server.this"]);
+        let missing = wd.import("circleci_server.this", "elsewhere");
+        assert!(
+            missing
+                .all()
+                .contains("No CircleCI Server install in namespace \"elsewhere\""),
+            "{}",
+            missing.all()
+        );
+        let run = wd.import("circleci_server.this", "circleci-server");
+        assert!(run.success, "{}", run.all());
+        wd.assert_import_read_everything("circleci_server.this");
+        let imported = wd.resource("circleci_server.this");
+        for name in [
+            "api_token",
+            "signing_keyset",
+            "encryption_keyset",
+            "internal_passwords",
+            "namespace_created",
+        ] {
+            assert_eq!(imported[name], first[name], "{name}");
+        }
+
+        // Terraform 1.3 and later ask the provider about destroys: the plan says what stays.
+        if !tf.version.starts_with("1.0.") {
+            let plan = wd.run(&["plan", "-destroy", "-no-color", "-input=false"]);
+            assert!(
+                plan.all().contains("Destroying circleci_server keeps its data"),
+                "{}",
+                plan.all()
+            );
+            assert!(plan.all().contains("Secret/circleci-server-inputs"), "{}", plan.all());
+        }
+        // Destroy keeps the data and the values it was encrypted with; a new install adopts them.
+        wd.destroy();
+        assert_eq!(
+            fake.names("secrets", "circleci-server"),
+            vec!["circleci-server-inputs".to_string()]
+        );
+        wd.step(&cfg);
+        let again = wd.resource("circleci_server.this");
+        for name in [
+            "api_token",
+            "encryption_keyset",
+            "internal_passwords",
+            "namespace_created",
+        ] {
+            assert_eq!(again[name], first[name], "{name} adopted");
+        }
+        wd.step(&config(&k8s, "  delete_data = true", ""));
+        wd.destroy();
+        assert_eq!(fake.object_count(), 0, "delete_data leaves nothing");
     });
 }
 
@@ -266,6 +385,14 @@ fn bad_input_names_the_attribute() {
             (
                 config(&k8s, "  load_balancers = { nomad = \"public\" }", ""),
                 r"(?s)Invalid load balancer mode",
+            ),
+            (
+                config(&k8s, "  signing_keyset = \"c2VjcmV0LWtleQ==\"", ""),
+                r"(?s)Invalid signing_keyset.*generate signing -a stdout",
+            ),
+            (
+                config(&k8s, "  session_cookie_key = \"tooshort\"", ""),
+                r"(?s)Invalid session_cookie_key.*exactly 16 characters",
             ),
             (
                 config(
@@ -329,8 +456,15 @@ fn registry_credentials_become_a_pull_secret_every_pod_uses() {
     for_each_terraform(|tf| {
         let fake = FakeKube::start();
         let mut wd = Workdir::new(tf, common::provider());
-        let creds = "  image_registry_username = \"acme\"\n  image_registry_password = \"from-the-license\"";
+        let creds = "  license = \"lic-0123\"\n  image_registry_username = \"acme\"\n  image_registry_password = \"from-the-license\"";
         wd.step(&config(&fake_block(&fake), creds, ""));
+        let secrets = fake
+            .get("secrets", "circleci-server", "circleci-server-secrets")
+            .unwrap();
+        let license = base64::engine::general_purpose::STANDARD
+            .decode(secrets["data"]["LICENSE"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(license, b"lic-0123", "the license reaches the services");
         let secret = fake
             .get("secrets", "circleci-server", "circleci-registry")
             .expect("pull secret");

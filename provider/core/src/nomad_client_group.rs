@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_nomad::Cloud;
-use circleci_nomad::client::{client_attributes, settings_from, validate_client};
+use circleci_nomad::client::{client_attributes, settings_from, validate_client, write_settings};
+use circleci_nomad::startup::ClientSettings;
 use circleci_tfplugin::schema::{Attribute, Block};
-use circleci_tfplugin::{Diagnostics, Operation, Plan, timeouts_block, validators};
-
+use circleci_tfplugin::{Diagnostic, Diagnostics, Operation, Plan, timeouts_block, validators};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::ResourceKind;
+use crate::cloud::{CloudModel, ResourceKind};
 
 pub struct NomadClientGroup;
 
@@ -154,4 +155,34 @@ impl ResourceKind for NomadClientGroup {
 /// True when any neutral template input differs between two values of the resource.
 pub fn template_inputs_changed(prior: &Value, planned: &Value) -> bool {
     TEMPLATE_INPUTS.iter().any(|n| prior.attr(n) != planned.attr(n))
+}
+
+/// Reads a group's start-up script (user data, instance metadata) back into the client
+/// attributes of `model`: server address, TLS material, versions, ranges and class, keeping
+/// the prior spelling where it means the same. A script this provider did not render is left
+/// alone.
+pub fn read_startup_script<S>(
+    model: &mut CloudModel<Spec, S>,
+    cloud: Cloud,
+    script: Option<String>,
+) -> Result<(), Diagnostic>
+where
+    S: Serialize + DeserializeOwned + Default,
+{
+    let Some(parsed) = script.as_deref().and_then(ClientSettings::parse) else {
+        return Ok(());
+    };
+    let prior = model.value(cloud)?;
+    let mut attributes = prior.clone();
+    write_settings(&mut attributes, &prior, &parsed);
+    let read_back: CloudModel<Spec, S> = CloudModel::read(&attributes, cloud)?;
+    let spec = &mut model.spec;
+    spec.nomad_server_address = read_back.spec.nomad_server_address;
+    spec.tls = read_back.spec.tls;
+    spec.nomad_version = read_back.spec.nomad_version;
+    spec.docker_network_cidr = read_back.spec.docker_network_cidr;
+    spec.blocked_cidrs = read_back.spec.blocked_cidrs;
+    spec.node_class = read_back.spec.node_class;
+    spec.startup_script = script;
+    Ok(())
 }

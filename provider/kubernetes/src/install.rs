@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use circleci_core::DEFAULT_NAMESPACE;
 use circleci_cty::{Type, Value};
+use circleci_server::generated::{Form, GENERATED, INTERNAL_PASSWORDS, generate};
 use circleci_server::render::{self, ServerSpec};
 use circleci_tfplugin::schema::{Attribute, Block, Schema};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Operation, Plan, Resource, timeouts_block};
@@ -18,24 +20,31 @@ use serde_json::Value as Json;
 
 use crate::KubernetesData;
 use crate::cluster::{Cluster, contains};
-use crate::spec::{spec_attributes, spec_from_value, validate_spec};
+use crate::spec::{generated_attributes, spec_attributes, spec_from_value, validate_spec};
 
 pub struct ServerInstall;
 
 fn block() -> Block {
-    spec_attributes(Block::new(
-        "CircleCI Server 3.x installed into Kubernetes: every service's objects, applied with server-side apply, waited for, \
-         and kept in line with the configuration.",
-    ))
-    .attribute(
-        Attribute::optional_computed("signing_keyset", Type::String, "Artifact signing keyset; generated when left out.")
-            .sensitive()
-            .use_state_for_unknown(),
+    generated_attributes(
+        spec_attributes(Block::new(
+            "CircleCI Server 3.x installed into Kubernetes: every service's objects, applied with server-side apply, waited \
+             for, and kept in line with the configuration. Import by namespace. The inputs and generated values follow \
+             CircleCI's installation reference; the shape of each service's objects is this provider's own rendering and \
+             has not been checked against CircleCI's images.",
+        )),
+        true,
     )
     .attribute(
-        Attribute::optional_computed("encryption_keyset", Type::String, "Encryption keyset; generated when left out.")
-            .sensitive()
-            .use_state_for_unknown(),
+        Attribute::computed(
+            "internal_passwords",
+            Type::map(Type::String),
+            "Generated passwords of the in-cluster data stores and services, by name: postgres, mongodb_root, mongodb, \
+             rabbitmq, rabbitmq_erlang_cookie, pusher (installer: `postgresql.auth.postgresPassword`, \
+             `mongodb.auth.rootPassword`, `mongodb.auth.password`, `rabbitmq.auth.password`, `rabbitmq.auth.erlangCookie`, \
+             `pusher.secret`).",
+        )
+        .sensitive()
+        .use_state_for_unknown(),
     )
     .attribute(
         Attribute::optional(
@@ -71,18 +80,102 @@ fn block() -> Block {
     .attribute(Attribute::computed("service_status", Type::map(Type::String), "`ready` or `not ready`, per service."))
 }
 
-fn keyset() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).expect("system randomness");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+/// The Secret that keeps the resource's inputs, generated values included, beside the install:
+/// import reads it back, and a new install in the namespace (after a destroy that kept the
+/// data, or a lost state) takes the generated values from it, so the kept data stays readable.
+pub const INPUTS_SECRET: &str = "circleci-server-inputs";
+
+/// Attributes that are read from the cluster rather than given or generated.
+const OBSERVED: [&str; 5] = [
+    "id",
+    "manifest_hash",
+    "load_balancer_addresses",
+    "nomad_server_endpoint",
+    "service_status",
+];
+
+fn random(buf: &mut [u8]) {
+    aws_lc_rs::rand::fill(buf).expect("system randomness");
 }
 
-fn spec_of(value: &Value) -> Result<ServerSpec, Diagnostic> {
-    let mut spec = spec_from_value(value)?;
-    spec.signing_keyset = value.attr("signing_keyset").as_str().map(str::to_string);
-    spec.encryption_keyset = value.attr("encryption_keyset").as_str().map(str::to_string);
-    Ok(spec)
+/// Fills every generated value left unknown: from `kept` (the inputs of an earlier install in
+/// the namespace) when it has one, else newly generated.
+fn fill_generated(state: &mut Value, kept: Option<&Json>) {
+    for generated in GENERATED {
+        let value = state.attr(generated.attribute);
+        if value.is_unknown() || value.is_null() {
+            let taken = kept.and_then(|k| k[generated.attribute].as_str()).map(str::to_string);
+            let made = taken.unwrap_or_else(|| generate(generated.form, &mut random));
+            state.set_attr(generated.attribute, Value::from(made));
+        }
+    }
+    let mut passwords = BTreeMap::new();
+    for (name, _, len) in INTERNAL_PASSWORDS {
+        let taken = kept
+            .and_then(|k| k["internal_passwords"][*name].as_str())
+            .map(str::to_string);
+        let made = taken.unwrap_or_else(|| generate(Form::Password(*len), &mut random));
+        passwords.insert(name.to_string(), Value::from(made));
+    }
+    if !state.attr("internal_passwords").is_wholly_known() || state.attr("internal_passwords").is_null() {
+        state.set_attr("internal_passwords", Value::Map(passwords));
+    }
+}
+
+fn inputs_secret(namespace: &str, inputs: &Json) -> Json {
+    use base64::Engine;
+    let mut object = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": INPUTS_SECRET,
+            "namespace": namespace,
+            "labels": {
+                "app.kubernetes.io/instance": "circleci-server",
+                "app.kubernetes.io/part-of": "circleci-server",
+                "app.kubernetes.io/managed-by": render::FIELD_MANAGER,
+            },
+        },
+    });
+    object["data"] = serde_json::json!({
+        "inputs.json": base64::engine::general_purpose::STANDARD.encode(inputs.to_string()),
+    });
+    object
+}
+
+/// The inputs of an install as kept in [`INPUTS_SECRET`], or `None` when the namespace has none.
+async fn kept_inputs(cluster: &Cluster, namespace: &str) -> Result<Option<Json>, Diagnostic> {
+    use base64::Engine;
+    let Some(live) = cluster.get(&inputs_secret(namespace, &Json::Null)).await? else {
+        return Ok(None);
+    };
+    let text = live["data"]["inputs.json"]
+        .as_str()
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    match text {
+        Some(json) => Ok(Some(json)),
+        None => Err(Diagnostic::error(
+            format!("Secret {namespace}/{INPUTS_SECRET} is not readable"),
+            "It should hold inputs.json, written by circleci_server. Restore it from a backup, or delete it to start afresh \
+             (an install then generates new keysets, and data encrypted with the old ones cannot be read).",
+        )),
+    }
+}
+
+/// The rendered objects of the install and, last, the Secret keeping its inputs.
+fn objects_of(value: &Value) -> Result<(ServerSpec, Vec<Json>), Diagnostic> {
+    let spec = spec_from_value(value)?;
+    let mut objects = render::render(&spec);
+    let mut inputs = value.to_json();
+    if let Some(map) = inputs.as_object_mut() {
+        for name in OBSERVED {
+            map.remove(name);
+        }
+    }
+    objects.push(inputs_secret(&spec.namespace, &inputs));
+    Ok((spec, objects))
 }
 
 /// A short, stable digest of the rendered objects (FNV-1a; not a security function).
@@ -199,12 +292,22 @@ async fn converge<D: KubernetesData>(
     let hash = digest(objects);
     // What the last check saw, for the message when the wait ends without success.
     let last: std::sync::Mutex<(Vec<String>, Vec<String>)> = Default::default();
+    // While waiting, read only what readiness depends on: workloads and load balancer services.
+    let watched: Vec<Json> = objects
+        .iter()
+        .filter(|o| {
+            matches!(o["kind"].as_str(), Some("Deployment" | "StatefulSet"))
+                || !o["metadata"]["labels"]["circleci.com/load-balancer-role"].is_null()
+        })
+        .cloned()
+        .collect();
     let waited = ctx
-        .wait_for(
+        .wait_with_backoff(
             "CircleCI Server's services to be ready and its load balancers to get addresses",
             Duration::from_millis(500),
+            Duration::from_secs(15),
             || async {
-                let observed = observe(cluster, objects).await?;
+                let observed = observe(cluster, &watched).await?;
                 let not_ready: Vec<String> = observed
                     .status
                     .iter()
@@ -237,17 +340,54 @@ async fn converge<D: KubernetesData>(
             },
         )
         .await;
-    let observed = match waited {
-        Ok(observed) => observed,
+    match waited {
+        Ok(_) => {}
         Err(mut d) => {
             let (not_ready, waiting_lb) = last.into_inner().unwrap_or_else(|e| e.into_inner());
             d.detail
                 .push_str(&not_ready_report(&spec.namespace, &not_ready, &waiting_lb));
             return Err(d);
         }
-    };
+    }
+    // Once ready: everything, for the record of what the cluster holds.
+    let observed = observe(cluster, objects).await?;
     fill(state, spec, &observed, &hash);
     Ok(())
+}
+
+/// `Kind/name` of each object added, changed or removed between two renderings (the inputs
+/// Secret aside: it changes with every input).
+fn object_changes(before: &[Json], after: &[Json]) -> Vec<String> {
+    let key = |o: &Json| {
+        format!(
+            "{}/{}",
+            o["kind"].as_str().unwrap_or(""),
+            o["metadata"]["name"].as_str().unwrap_or("")
+        )
+    };
+    let index = |objects: &[Json]| -> BTreeMap<String, Json> {
+        objects
+            .iter()
+            .filter(|o| o["metadata"]["name"] != INPUTS_SECRET)
+            .map(|o| (key(o), o.clone()))
+            .collect()
+    };
+    let (before, after) = (index(before), index(after));
+    let mut changes = Vec::new();
+    for (name, object) in &after {
+        match before.get(name) {
+            None => changes.push(format!("{name} (new)")),
+            Some(old) if old != object => changes.push(name.clone()),
+            Some(_) => {}
+        }
+    }
+    changes.extend(
+        before
+            .keys()
+            .filter(|name| !after.contains_key(*name))
+            .map(|name| format!("{name} (removed)")),
+    );
+    changes
 }
 
 /// The persistent volume claims the stateful sets' controller makes: one per claim template and
@@ -376,14 +516,24 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
             );
             return;
         }
+        // State from before a value was generated (an older provider): generate it now.
+        if !plan.prior.is_null() {
+            let names = GENERATED.iter().map(|g| g.attribute).chain(["internal_passwords"]);
+            for name in names {
+                if plan.planned.attr(name).is_null() && plan.config.attr(name).is_null() {
+                    plan.planned.set_attr(name, Value::Unknown);
+                }
+            }
+        }
         // The digest of what will be applied, when everything is known: a configuration change
         // or a drifted cluster shows as a change of manifest_hash.
         let planned = &mut plan.planned;
-        let hash = if planned.is_wholly_known() {
-            spec_of(planned).ok().map(|s| digest(&render::render(&s)))
+        let rendered = if planned.is_wholly_known() {
+            objects_of(planned).ok()
         } else {
             None
         };
+        let hash = rendered.as_ref().map(|(_, objects)| digest(objects));
         match hash {
             Some(hash) if plan.prior.attr("manifest_hash").as_str() == Some(hash.as_str()) => {
                 for name in [
@@ -403,21 +553,73 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
                 }
             }
         }
+        // Which objects an update will change, by kind and name.
+        if let (false, Some((_, after))) = (plan.prior.is_null(), &rendered)
+            && let Ok((_, before)) = objects_of(plan.prior)
+        {
+            let changes = object_changes(&before, after);
+            if !changes.is_empty() {
+                plan.diagnostics.push(Diagnostic::warning(
+                    "circleci_server will change Kubernetes objects",
+                    format!("Applying this plan changes: {}.", changes.join(", ")),
+                ));
+            }
+        }
+    }
+
+    fn plan_destroy(&self, prior: &Value, diags: &mut Diagnostics) {
+        if prior.attr("delete_data").as_bool() == Some(true) {
+            return;
+        }
+        let Ok((spec, objects)) = objects_of(prior) else {
+            return;
+        };
+        let mut kept: Vec<String> = volume_claims(&spec.namespace, &objects)
+            .iter()
+            .map(|c| format!("PersistentVolumeClaim/{}", c["metadata"]["name"].as_str().unwrap_or("")))
+            .collect();
+        kept.push(format!("Secret/{INPUTS_SECRET}"));
+        kept.push(format!("Namespace/{}", spec.namespace));
+        diags.push(Diagnostic::warning(
+            "Destroying circleci_server keeps its data",
+            format!(
+                "Destroy will keep {} so a new install in namespace {:?} finds the data and the keysets it was encrypted \
+                 with. To delete them too, set delete_data = true and apply before destroying.",
+                kept.join(", "),
+                spec.namespace
+            ),
+        ));
     }
 
     async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure> {
         let cluster = cluster(ctx)?;
         let mut state = planned.clone();
-        for name in ["signing_keyset", "encryption_keyset"] {
-            if state.attr(name).is_unknown() || state.attr(name).is_null() {
-                state.set_attr(name, Value::from(keyset()));
-            }
+        let namespace = state
+            .attr("namespace")
+            .as_str()
+            .unwrap_or(DEFAULT_NAMESPACE)
+            .to_string();
+        // An earlier install's inputs in the namespace: its generated values are adopted.
+        let kept = kept_inputs(cluster, &namespace).await?;
+        if kept.is_some() {
+            tracing::info!(
+                namespace,
+                "adopting the generated values of the install kept in {INPUTS_SECRET}"
+            );
         }
-        let spec = spec_of(&state)?;
-        let objects = render::render(&spec);
+        fill_generated(&mut state, kept.as_ref());
+        let probe = render::render(&spec_from_value(&state)?);
+        let existed = cluster.get(&probe[0]).await?.is_some();
+        state.set_attr(
+            "namespace_created",
+            Value::Bool(
+                kept.as_ref()
+                    .and_then(|k| k["namespace_created"].as_bool())
+                    .unwrap_or(!existed),
+            ),
+        );
+        let (spec, objects) = objects_of(&state)?;
         state.set_attr("id", Value::from(spec.namespace.as_str()));
-        let existed = cluster.get(&objects[0]).await?.is_some();
-        state.set_attr("namespace_created", Value::Bool(!existed));
         match converge(ctx, cluster, &spec, &objects, &mut state).await {
             Ok(()) => Ok(state),
             // What was applied is in the cluster: keep it in state, so the next apply resumes.
@@ -427,8 +629,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
 
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let cluster = cluster(ctx)?;
-        let spec = spec_of(state)?;
-        let objects = render::render(&spec);
+        let (spec, objects) = objects_of(state)?;
         if cluster.get(&objects[0]).await?.is_none() {
             return Ok(None); // the namespace is gone
         }
@@ -444,8 +645,8 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
     async fn update(&self, ctx: &Context<D>, prior: &Value, planned: &Value) -> Result<Value, Failure> {
         let cluster = cluster(ctx)?;
         let mut state = planned.clone();
-        let spec = spec_of(&state)?;
-        let objects = render::render(&spec);
+        fill_generated(&mut state, None);
+        let (spec, objects) = objects_of(&state)?;
         let result = async {
             converge(ctx, cluster, &spec, &objects, &mut state).await?;
             prune(cluster, &spec, &objects).await
@@ -458,8 +659,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
 
     async fn delete(&self, ctx: &Context<D>, prior: &Value) -> Result<(), Failure> {
         let cluster = cluster(ctx)?;
-        let spec = spec_of(prior)?;
-        let objects = render::render(&spec);
+        let (spec, objects) = objects_of(prior)?;
         let delete_data = prior.attr("delete_data").as_bool() == Some(true);
         // State from before the attribute existed: the namespace may hold more than the install.
         let created_namespace = prior.attr("namespace_created").as_bool() == Some(true);
@@ -470,10 +670,12 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
             wait_until_gone(ctx, cluster, std::slice::from_ref(namespace)).await?;
             return Ok(());
         }
-        let mut made: Vec<Json> = objects[1..].to_vec();
+        let (inputs, made) = objects[1..].split_last().expect("the inputs Secret is always rendered");
+        let mut made: Vec<Json> = made.to_vec();
         let claims = volume_claims(&spec.namespace, &objects);
         if delete_data {
             made.extend(claims.iter().cloned());
+            made.push(inputs.clone());
         }
         for object in made.iter().rev() {
             cluster.delete(object).await?;
@@ -489,6 +691,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
                     ));
                 }
             }
+            kept.push(format!("Secret/{INPUTS_SECRET}"));
         }
         kept.push(format!("Namespace/{}", spec.namespace));
         let why = if created_namespace {
@@ -499,13 +702,37 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
         ctx.warn(Diagnostic::warning(
             "Destroy kept CircleCI Server's data",
             format!(
-                "Kept: {} ({why}). A new install in namespace {:?} finds the data again. To delete the data too, set \
-                 delete_data = true and apply before destroying, or delete them with kubectl.",
+                "Kept: {} ({why}). A new install in namespace {:?} finds the data, and the keysets it was encrypted with, \
+                 again. To delete the data too, set delete_data = true and apply before destroying, or delete them with \
+                 kubectl.",
                 kept.join(", "),
                 spec.namespace
             ),
         ));
         Ok(())
+    }
+
+    async fn import(&self, ctx: &Context<D>, id: &str) -> Result<Value, Diagnostics> {
+        let cluster = cluster(ctx)?;
+        let Some(inputs) = kept_inputs(cluster, id).await? else {
+            return Err(Diagnostic::error(
+                format!("No CircleCI Server install in namespace {id:?}"),
+                format!(
+                    "Import reads the Secret {id}/{INPUTS_SECRET} that circleci_server writes beside every install; it is \
+                     not there. Check the namespace (the import ID is the namespace), or install with Terraform."
+                ),
+            )
+            .into());
+        };
+        let mut state = circleci_cty::json::from_json(&inputs, &block().value_type()).map_err(|e| {
+            Diagnostic::error(
+                format!("Secret {id}/{INPUTS_SECRET} does not match this provider's schema"),
+                format!("{e}. It was written by another version of the provider; upgrade it, then import again."),
+            )
+        })?;
+        state.set_attr("id", Value::from(id));
+        // Read fills in what the cluster reports.
+        Ok(state)
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {

@@ -7,30 +7,17 @@ use circleci_tfplugin::schema::{Attribute, Block, Schema};
 use circleci_tfplugin::{Context, DataSource, Diagnostics};
 
 use crate::KubernetesData;
-use crate::spec::{spec_attributes, spec_from_value, validate_spec};
+use crate::spec::{generated_attributes, spec_attributes, spec_from_value, validate_spec};
 
 pub struct ServerManifests;
 
 fn block() -> Block {
-    spec_attributes(Block::new(
-        "Renders every Kubernetes object of a CircleCI Server install (namespace, secrets, config maps, workloads, \
-         services and the five load balancers) without a cluster.",
-    ))
-    .attribute(
-        Attribute::optional(
-            "signing_keyset",
-            Type::String,
-            "Artifact signing keyset; left out of the Secret when unset.",
-        )
-        .sensitive(),
-    )
-    .attribute(
-        Attribute::optional(
-            "encryption_keyset",
-            Type::String,
-            "Encryption keyset; left out when unset.",
-        )
-        .sensitive(),
+    generated_attributes(
+        spec_attributes(Block::new(
+            "Renders every Kubernetes object of a CircleCI Server install (namespace, secrets, config maps, workloads, \
+             services and the five load balancers) without a cluster.",
+        )),
+        false,
     )
     .attribute(
         Attribute::computed(

@@ -3,6 +3,7 @@
 
 use circleci_core::DEFAULT_NAMESPACE;
 use circleci_cty::{AttributePath, Type, Value};
+use circleci_server::generated::{Form, GENERATED, looks_like_keyset};
 use circleci_server::render::ServerSpec;
 use circleci_tfplugin::schema::{Attribute, Block, NestedBlock};
 use circleci_tfplugin::{Diagnostics, validators};
@@ -81,6 +82,11 @@ pub fn spec_attributes(block: Block) -> Block {
              `image_registry_password`, the install makes the pull secret `circleci-registry` that every pod uses.",
         ))
         .attribute(secret("image_registry_password", "Password of `image_registry_username`."))
+        .attribute(secret(
+            "license",
+            "The CircleCI Server license CircleCI sends you (installer: `license`); the services refuse to run \
+             without a valid one.",
+        ))
         .attribute(text(
             "image_pull_secret",
             "Name of a pull secret you made yourself in the namespace, used as well as (or instead of) the registry credentials.",
@@ -121,7 +127,16 @@ pub fn spec_attributes(block: Block) -> Block {
                 "nomad_tls",
                 Block::new("The server half of `circleci_nomad_tls` (installer: *Nomad Server Certificate*, *Private Key*, *CA*).")
                     .attribute(Attribute::required("ca_cert_pem", Type::String, "The CA certificate (PEM)."))
-                    .attribute(Attribute::required("server_cert_pem", Type::String, "The server certificate (PEM).")),
+                    .attribute(Attribute::required("server_cert_pem", Type::String, "The server certificate (PEM)."))
+                    .attribute(
+                        Attribute::optional(
+                            "http_mtls",
+                            Type::Bool,
+                            "Nomad's HTTP API (4646) requires mTLS too, not only RPC (4647): callers inside the install \
+                             get the certificates (this provider's own rendering: see the resource's docs).",
+                        )
+                        .default(Value::Bool(false)),
+                    ),
             )
             .required(),
         )
@@ -183,9 +198,82 @@ pub fn spec_attributes(block: Block) -> Block {
         )
 }
 
+/// The values CircleCI's reference says to generate ([`GENERATED`]): optional sensitive
+/// attributes. The install generates those left out and keeps them (`computed`); the manifests
+/// data source leaves them out of its objects.
+pub fn generated_attributes(mut block: Block, computed: bool) -> Block {
+    for generated in GENERATED {
+        let description = if computed {
+            format!(
+                "{} (installer: `{}`). Generated when left out, in the form CircleCI's tools make it, and kept in state.",
+                generated.description, generated.installer_field
+            )
+        } else {
+            format!(
+                "{} (installer: `{}`); left out of the objects when unset.",
+                generated.description, generated.installer_field
+            )
+        };
+        let attribute = if computed {
+            Attribute::optional_computed(generated.attribute, Type::String, &description).use_state_for_unknown()
+        } else {
+            Attribute::optional(generated.attribute, Type::String, &description)
+        };
+        block = block.attribute(attribute.sensitive());
+    }
+    block
+}
+
+/// Checks a given (not generated) value's form without echoing it: these are secrets.
+fn validate_generated(config: &Value, diags: &mut Diagnostics) {
+    use base64::Engine;
+    let root = AttributePath::root();
+    for generated in GENERATED {
+        let Some(value) = config.attr(generated.attribute).as_str() else {
+            continue;
+        };
+        let problem = match generated.form {
+            Form::SigningKeyset | Form::EncryptionKeyset if !looks_like_keyset(value) => Some(format!(
+                "{} is not a keyset as circleci/server-keysets prints it ({{:meta ... :keys ...}}). Leave it out to have one \
+                 generated, or make one with: docker run circleci/server-keysets:latest generate {} -a stdout",
+                generated.attribute,
+                if generated.form == Form::SigningKeyset {
+                    "signing"
+                } else {
+                    "encryption"
+                },
+            )),
+            Form::Password(16) if value.chars().count() != 16 => Some(format!(
+                "{} must be exactly 16 characters (it has {}); leave it out to have one generated.",
+                generated.attribute,
+                value.chars().count()
+            )),
+            Form::Base64Bytes(_) => {
+                let decoded = base64::engine::general_purpose::STANDARD.decode(value.trim());
+                (!matches!(decoded.as_ref().map(Vec::len), Ok(16 | 24 | 32))).then(|| {
+                    format!(
+                        "{} must be 16, 24 or 32 bytes in standard base64, as `nomad operator gossip keyring generate` prints; \
+                         leave it out to have one generated.",
+                        generated.attribute
+                    )
+                })
+            }
+            _ => None,
+        };
+        if let Some(detail) = problem {
+            diags.attribute_error(
+                &root.attr(generated.attribute),
+                format!("Invalid {}", generated.attribute),
+                detail,
+            );
+        }
+    }
+}
+
 /// Checks that need several attributes, naming the one at fault.
 pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
     let root = AttributePath::root();
+    validate_generated(config, diags);
     for (attribute, block, _) in SECRETS {
         if !config.attr(attribute).is_null() && config.attr(block).is_null() {
             diags.attribute_error(
@@ -276,7 +364,7 @@ pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// The renderer's input, from a value holding [`spec_attributes`]; keysets come separately.
+/// The renderer's input, from a value holding [`spec_attributes`] and [`generated_attributes`].
 pub fn spec_from_value(value: &Value) -> Result<ServerSpec, circleci_tfplugin::Diagnostic> {
     // Nulls mean "not set": drop them so the renderer's defaults apply.
     fn drop_nulls(json: &mut serde_json::Value) {

@@ -310,7 +310,8 @@ impl ClientSettings {
         let heredoc = |path: &str| -> Option<String> {
             let marker = format!("cat > {path} <<'EOF'\n");
             let start = script.find(&marker)? + marker.len();
-            let end = script[start..].find("EOF\n")? + start;
+            // The heredoc ends at a line that is exactly EOF (a base64 line may end in "EOF").
+            let end = script[start..].find("\nEOF\n")? + start + 1;
             Some(script[start..end].to_string())
         };
         let hcl_value = |key: &str| -> Option<String> {
@@ -370,6 +371,14 @@ mod tests {
             node_class: DEFAULT_NODE_CLASS.into(),
             cloud: Cloud::Aws,
         }
+    }
+
+    #[test]
+    fn a_base64_line_ending_in_eof_does_not_end_the_heredoc() {
+        let mut settings = sample();
+        settings.client_key_pem = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49EOF\nAwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n".into();
+        let parsed = ClientSettings::parse(&settings.script()).expect("parses");
+        assert_eq!(parsed.client_key_pem, settings.client_key_pem);
     }
 
     #[test]

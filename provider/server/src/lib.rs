@@ -8,5 +8,6 @@
 //! annotations), secrets, config maps, deployments and stateful sets, and services, among them
 //! the five load balancers. It needs no cluster, so a plan can show every object.
 
+pub mod generated;
 pub mod render;
 pub mod services;

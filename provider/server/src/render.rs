@@ -13,6 +13,16 @@ pub const SECRET_NAME: &str = "circleci-server-secrets";
 pub const NOMAD_TLS_SECRET: &str = "circleci-nomad-tls";
 /// The `kubernetes.io/dockerconfigjson` Secret made from the registry credentials.
 pub const REGISTRY_SECRET: &str = "circleci-registry";
+/// The Nomad server's own configuration (gossip key and TLS), mounted at [`NOMAD_CONFIG_DIR`].
+pub const NOMAD_CONFIG_SECRET: &str = "circleci-nomad-config";
+pub const NOMAD_CONFIG_DIR: &str = "/etc/nomad.d";
+/// Where the Nomad TLS secret is mounted.
+pub const NOMAD_TLS_DIR: &str = "/etc/ssl/nomad";
+/// Port of Nomad's HTTP API.
+pub const NOMAD_HTTP_PORT: u16 = 4646;
+/// Services besides the Nomad server that call Nomad's HTTP API (they get its TLS files when
+/// the API requires mTLS).
+const NOMAD_API_CALLERS: &[&str] = &["dispatcher"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -42,6 +52,8 @@ pub struct NomadTls {
     pub ca_cert_pem: Option<String>,
     pub server_cert_pem: Option<String>,
     pub server_key_pem: Option<String>,
+    /// Nomad's HTTP API (4646) also requires mTLS, not only RPC (4647).
+    pub http_mtls: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -103,6 +115,8 @@ pub struct ServerSpec {
     /// pull secret [`REGISTRY_SECRET`] that every pod references.
     pub image_registry_username: Option<String>,
     pub image_registry_password: Option<String>,
+    /// CircleCI's license for the install.
+    pub license: Option<String>,
     /// Image overrides by service name.
     pub images: Option<BTreeMap<String, String>>,
     pub tls_certificate: Option<String>,
@@ -117,6 +131,12 @@ pub struct ServerSpec {
     pub vault: Option<External>,
     pub signing_keyset: Option<String>,
     pub encryption_keyset: Option<String>,
+    pub api_token: Option<String>,
+    pub session_cookie_key: Option<String>,
+    pub nomad_gossip_key: Option<String>,
+    /// Passwords of the in-cluster data stores and services, by the names of
+    /// [`crate::generated::INTERNAL_PASSWORDS`].
+    pub internal_passwords: Option<BTreeMap<String, String>>,
     /// Mode per load balancer role: `external`, `internal` or `node_port`.
     pub load_balancers: Option<BTreeMap<String, String>>,
 }
@@ -240,8 +260,18 @@ fn workload(spec: &ServerSpec, service: &Service) -> Json {
         "resources": { "requests": { "cpu": "100m", "memory": "256Mi" } },
         "securityContext": { "allowPrivilegeEscalation": false },
     });
+    let mut mounts = Vec::new();
+    let mut volumes = Vec::new();
+    if service.name == "nomad-server" || (http_mtls(spec) && NOMAD_API_CALLERS.contains(&service.name)) {
+        mounts.push(json!({ "name": "nomad-tls", "mountPath": NOMAD_TLS_DIR, "readOnly": true }));
+        volumes.push(json!({ "name": "nomad-tls", "secret": { "secretName": NOMAD_TLS_SECRET } }));
+    }
     if service.name == "nomad-server" {
-        container["volumeMounts"] = json!([{ "name": "nomad-tls", "mountPath": "/etc/ssl/nomad", "readOnly": true }]);
+        mounts.push(json!({ "name": "nomad-config", "mountPath": NOMAD_CONFIG_DIR, "readOnly": true }));
+        volumes.push(json!({ "name": "nomad-config", "secret": { "secretName": NOMAD_CONFIG_SECRET } }));
+    }
+    if !mounts.is_empty() {
+        container["volumeMounts"] = Json::Array(mounts);
     }
     let mut pod = json!({
         "serviceAccountName": service.name,
@@ -254,8 +284,8 @@ fn workload(spec: &ServerSpec, service: &Service) -> Json {
     if !pull_secrets.is_empty() {
         pod["imagePullSecrets"] = Json::Array(pull_secrets);
     }
-    if service.name == "nomad-server" {
-        pod["volumes"] = json!([{ "name": "nomad-tls", "secret": { "secretName": NOMAD_TLS_SECRET } }]);
+    if !volumes.is_empty() {
+        pod["volumes"] = Json::Array(volumes);
     }
     let template = json!({ "metadata": { "labels": labels(spec, service.name) }, "spec": pod });
     match service.workload {
@@ -294,6 +324,10 @@ fn workload(spec: &ServerSpec, service: &Service) -> Json {
 }
 
 fn cluster_service(spec: &ServerSpec, service: &Service) -> Json {
+    let mut ports = vec![json!({ "name": "main", "port": service.port, "targetPort": service.port })];
+    if service.name == "nomad-server" {
+        ports.push(json!({ "name": "http", "port": NOMAD_HTTP_PORT, "targetPort": NOMAD_HTTP_PORT }));
+    }
     json!({
         "apiVersion": "v1",
         "kind": "Service",
@@ -301,9 +335,30 @@ fn cluster_service(spec: &ServerSpec, service: &Service) -> Json {
         "spec": {
             "type": "ClusterIP",
             "selector": { "app.kubernetes.io/name": service.name, "app.kubernetes.io/instance": "circleci-server" },
-            "ports": [{ "name": "main", "port": service.port, "targetPort": service.port }],
+            "ports": ports,
         },
     })
+}
+
+fn http_mtls(spec: &ServerSpec) -> bool {
+    spec.nomad.as_ref().and_then(|n| n.http_mtls) == Some(true)
+}
+
+/// The Nomad server's agent configuration: gossip encryption, and mTLS on RPC always and on the
+/// HTTP API when asked (clients of the API then need a certificate the CA signed).
+fn nomad_server_config(spec: &ServerSpec) -> String {
+    let http = http_mtls(spec);
+    let mut config = String::from("server {\n  enabled          = true\n  bootstrap_expect = 1\n");
+    if let Some(key) = &spec.nomad_gossip_key {
+        config.push_str(&format!("  encrypt          = \"{key}\"\n"));
+    }
+    config.push_str(&format!(
+        "}}\n\ntls {{\n  rpc                    = true\n  http                   = {http}\n  \
+         ca_file                = \"{NOMAD_TLS_DIR}/ca.pem\"\n  cert_file              = \"{NOMAD_TLS_DIR}/server.pem\"\n  \
+         key_file               = \"{NOMAD_TLS_DIR}/key.pem\"\n  verify_server_hostname = true\n  \
+         verify_https_client    = {http}\n}}\n"
+    ));
+    config
 }
 
 /// The mode of a load balancer role: configured, else its default.
@@ -404,6 +459,20 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
     put("STORAGE_REGION", storage.region.clone());
     put("STORAGE_ENDPOINT", storage.endpoint.clone());
     put("NOMAD_SERVER_ADDRESS", Some(nomad_address));
+    let nomad_scheme = if http_mtls(spec) { "https" } else { "http" };
+    put(
+        "NOMAD_ADDR",
+        Some(format!(
+            "{nomad_scheme}://nomad-server.{}.svc:{NOMAD_HTTP_PORT}",
+            spec.namespace
+        )),
+    );
+    if http_mtls(spec) {
+        // What Nomad's own clients read; the server certificate is valid for client auth too.
+        put("NOMAD_CACERT", Some(format!("{NOMAD_TLS_DIR}/ca.pem")));
+        put("NOMAD_CLIENT_CERT", Some(format!("{NOMAD_TLS_DIR}/server.pem")));
+        put("NOMAD_CLIENT_KEY", Some(format!("{NOMAD_TLS_DIR}/key.pem")));
+    }
     let vm = spec.vm_service.clone().unwrap_or_default();
     put("VM_SERVICE_PROVIDER", vm.provider.clone());
     put("VM_SERVICE_REGION", vm.region.clone());
@@ -450,15 +519,30 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
     secret("NOMAD_AUTOSCALER_ACCESS_KEY_ID", scaler.access_key_id.clone());
     secret("NOMAD_AUTOSCALER_SECRET_ACCESS_KEY", scaler.secret_access_key.clone());
     secret("ENCRYPTION_KEYSET", spec.encryption_keyset.clone());
-    for (name, ext) in [
-        ("POSTGRES", &spec.postgres),
-        ("MONGODB", &spec.mongodb),
-        ("VAULT", &spec.vault),
+    secret("LICENSE", spec.license.clone());
+    secret("API_TOKEN", spec.api_token.clone());
+    secret("SESSION_COOKIE_KEY", spec.session_cookie_key.clone());
+    let internal = spec.internal_passwords.clone().unwrap_or_default();
+    for (name, ext, own) in [
+        ("POSTGRES", &spec.postgres, "postgres"),
+        ("MONGODB", &spec.mongodb, "mongodb"),
+        ("VAULT", &spec.vault, ""),
     ] {
-        secret(
-            &format!("{name}_PASSWORD"),
-            ext.as_ref().and_then(|e| e.password.clone()),
-        );
+        // An external store's password, else the generated one of the store the install runs.
+        let external = ext.as_ref().filter(|e| e.host.is_some());
+        let password = match external {
+            Some(e) => e.password.clone(),
+            None => internal.get(own).cloned(),
+        };
+        secret(&format!("{name}_PASSWORD"), password);
+    }
+    for (variable, name) in [
+        ("MONGODB_ROOT_PASSWORD", "mongodb_root"),
+        ("RABBITMQ_PASSWORD", "rabbitmq"),
+        ("RABBITMQ_ERLANG_COOKIE", "rabbitmq_erlang_cookie"),
+        ("PUSHER_SECRET", "pusher"),
+    ] {
+        secret(variable, internal.get(name).cloned());
     }
 
     let mut objects = vec![
@@ -479,6 +563,13 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
         }
     }
     objects.push(json!({ "apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": metadata(spec, NOMAD_TLS_SECRET, "nomad-server"), "data": nomad_data }));
+    objects.push(json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": metadata(spec, NOMAD_CONFIG_SECRET, "nomad-server"),
+        "data": { "server.hcl": b64(&nomad_server_config(spec)) },
+    }));
     if let (Some(cert), Some(key)) = (&spec.tls_certificate, &spec.tls_private_key) {
         objects.push(json!({
             "apiVersion": "v1",
@@ -555,6 +646,53 @@ mod tests {
         assert!(!objects.iter().any(|o| o["metadata"]["name"] == "circleci-postgres"));
         let config = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
         assert_eq!(config["data"]["POSTGRES_HOST"], "db.internal");
+    }
+
+    #[test]
+    fn nomad_http_mtls_mounts_the_certificates_where_the_api_is_called() {
+        let mut s = spec();
+        s.nomad_gossip_key = Some("Z29zc2lw".into());
+        let plain = render(&s);
+        let config = |objects: &[Json]| {
+            let secret = objects
+                .iter()
+                .find(|o| o["metadata"]["name"] == NOMAD_CONFIG_SECRET)
+                .unwrap();
+            use base64::Engine;
+            let text = base64::engine::general_purpose::STANDARD
+                .decode(secret["data"]["server.hcl"].as_str().unwrap())
+                .unwrap();
+            String::from_utf8(text).unwrap()
+        };
+        assert!(config(&plain).contains("encrypt          = \"Z29zc2lw\""));
+        assert!(config(&plain).contains("http                   = false"));
+        s.nomad = Some(NomadTls {
+            http_mtls: Some(true),
+            ..Default::default()
+        });
+        let mtls = render(&s);
+        assert!(config(&mtls).contains("verify_https_client    = true"));
+        let dispatcher = mtls
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "dispatcher")
+            .unwrap();
+        assert_eq!(
+            dispatcher["spec"]["template"]["spec"]["volumes"][0]["secret"]["secretName"],
+            NOMAD_TLS_SECRET
+        );
+        let config_map = mtls.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+        assert_eq!(
+            config_map["data"]["NOMAD_ADDR"],
+            "https://nomad-server.circleci-server.svc:4646"
+        );
+        let api = mtls
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "api-service")
+            .unwrap();
+        assert!(
+            api["spec"]["template"]["spec"]["volumes"].is_null(),
+            "only the API's callers get the key"
+        );
     }
 
     #[test]

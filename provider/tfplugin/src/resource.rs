@@ -67,11 +67,28 @@ impl<D> Context<D> {
     /// gives up with a diagnostic at the operation's timeout or when Terraform asks to stop.
     ///
     /// `what` completes "waiting for ...", e.g. "image ami-123 to become available".
-    pub async fn wait_for<T, F, Fut>(&self, what: &str, interval: Duration, mut check: F) -> Result<T, Diagnostic>
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, interval: Duration, check: F) -> Result<T, Diagnostic>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, Diagnostic>>,
     {
+        self.wait_with_backoff(what, interval, interval, check).await
+    }
+
+    /// [`Context::wait_for`], polling first after `first` and then at doubling intervals up to
+    /// `max`: for waits that are usually short but may take many minutes.
+    pub async fn wait_with_backoff<T, F, Fut>(
+        &self,
+        what: &str,
+        first: Duration,
+        max: Duration,
+        mut check: F,
+    ) -> Result<T, Diagnostic>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, Diagnostic>>,
+    {
+        let mut interval = first;
         let started = std::time::Instant::now();
         let mut next_log = Duration::from_secs(10);
         loop {
@@ -98,8 +115,10 @@ impl<D> Context<D> {
                 next_log += Duration::from_secs(10);
             }
             let mut stop = self.stop.clone();
+            let this_round = interval;
+            interval = (interval * 2).min(max.max(first));
             tokio::select! {
-                () = tokio::time::sleep(interval) => {}
+                () = tokio::time::sleep(this_round) => {}
                 _ = stop.wait_for(|s| *s) => {
                     return Err(Diagnostic::error(
                         format!("Stopped while waiting for {what}"),
@@ -188,6 +207,11 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync {
 
     /// Adjusts the generic plan, e.g. to force replacement when a certificate nears expiry.
     async fn modify_plan(&self, _ctx: &Context<D>, _plan: &mut Plan<'_>) {}
+
+    /// Warnings for a plan that destroys the resource, e.g. what destroy will leave behind.
+    /// Terraform asks only from 1.3 on (the `plan_destroy` capability); older versions plan
+    /// destroys without the provider.
+    fn plan_destroy(&self, _prior: &Value, _diags: &mut Diagnostics) {}
 
     /// Creates the resource. `planned` holds unknowns where computed values are to be filled.
     async fn create(&self, ctx: &Context<D>, planned: &Value) -> Result<Value, Failure>;

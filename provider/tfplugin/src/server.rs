@@ -114,7 +114,7 @@ impl<P: Provider> ProviderService<P> {
 
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
-        plan_destroy: false,
+        plan_destroy: true,
         get_provider_schema_optional: true,
         move_resource_state: false,
     }
@@ -497,10 +497,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }
         };
         if proposed.is_null() {
-            // Destroy: nothing to plan.
+            // Destroy: nothing to plan, but perhaps something to say.
+            let mut diags = Diagnostics::default();
+            if !prior.is_null() {
+                entry.resource.plan_destroy(&prior, &mut diags);
+            }
             return Ok(Response::new(pb::plan_resource_change::Response {
                 planned_state: request.proposed_new_state,
                 planned_private: request.prior_private,
+                diagnostics: diags_to_proto(&diags),
                 ..Default::default()
             }));
         }

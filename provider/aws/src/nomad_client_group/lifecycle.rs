@@ -10,10 +10,9 @@ use aws_sdk_autoscaling::types::{
 };
 use aws_sdk_ec2::types::{ResourceType, TagSpecification};
 use base64::Engine;
+use circleci_core::nomad_client_group::read_startup_script;
 use circleci_core::tags::own_tags;
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
-use circleci_nomad::client::write_settings;
-use circleci_nomad::startup::ClientSettings;
 use circleci_tfplugin::{Context, Diagnostic, Failure};
 
 use super::iam::{
@@ -222,21 +221,8 @@ async fn read_template(aws: &Aws, group: &AutoScalingGroup, model: &mut Model) -
         .user_data()
         .and_then(|u| base64::engine::general_purpose::STANDARD.decode(u).ok())
         .map(|b| String::from_utf8_lossy(&b).into_owned());
-    if let Some(parsed) = script.as_deref().and_then(ClientSettings::parse) {
-        // The Nomad crate reads the script back into the client attributes.
-        let prior = model.value(Cloud::Aws)?;
-        let mut attributes = prior.clone();
-        write_settings(&mut attributes, &prior, &parsed);
-        let read_back = Model::read(&attributes, Cloud::Aws)?;
-        let spec = &mut model.spec;
-        spec.nomad_server_address = read_back.spec.nomad_server_address;
-        spec.tls = read_back.spec.tls;
-        spec.nomad_version = read_back.spec.nomad_version;
-        spec.docker_network_cidr = read_back.spec.docker_network_cidr;
-        spec.blocked_cidrs = read_back.spec.blocked_cidrs;
-        spec.node_class = read_back.spec.node_class;
-        spec.startup_script = script;
-    }
+    // The Nomad crate reads the script back into the client attributes.
+    read_startup_script(model, Cloud::Aws, script)?;
     Ok(())
 }
 
