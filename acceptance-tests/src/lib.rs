@@ -9,12 +9,14 @@
 //! `terraform` on PATH when it is a different version. Set `TF_ACC_TERRAFORM` to a path to use
 //! only that one.
 
+pub mod fake_gcp;
 pub mod fake_kube;
 pub mod faults;
 #[cfg(feature = "aws")]
 pub mod fixtures;
 pub mod moto;
 pub mod plugin_client;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -362,6 +364,46 @@ impl Workdir {
         self.must(&["destroy", "-auto-approve", "-no-color", "-input=false"])
     }
 
+    /// After `terraform import`: the plan changes no value of `address`, and the plan after
+    /// applying it is empty. (Terraform itself may plan a mark-only update: imported state does
+    /// not record that an attribute's expression refers to a sensitive value.)
+    pub fn assert_import_read_everything(&self, address: &str) {
+        self.must(&["plan", "-no-color", "-input=false", "-out=after-import.tfplan"]);
+        let plan: serde_json::Value =
+            serde_json::from_str(&self.must(&["show", "-json", "after-import.tfplan"]).stdout).expect("plan JSON");
+        let changes = plan["resource_changes"].as_array().cloned().unwrap_or_default();
+        let change = &changes
+            .iter()
+            .find(|c| c["address"] == address)
+            .unwrap_or_else(|| panic!("{address} is not in the plan"))["change"];
+        assert_eq!(
+            change["before"], change["after"],
+            "import read every value of {address} back"
+        );
+        self.must(&["apply", "-no-color", "-input=false", "after-import.tfplan"]);
+        self.assert_plan_empty();
+    }
+
+    /// The attribute names the provider's schema marks sensitive for `type_name`, as Terraform
+    /// reports them (`terraform providers schema -json`).
+    pub fn sensitive_attributes(&self, type_name: &str) -> Vec<String> {
+        let run = self.must(&["providers", "schema", "-json"]);
+        let schemas: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
+        let provider = schemas["provider_schemas"]
+            .as_object()
+            .and_then(|m| m.values().next().cloned())
+            .expect("our provider's schema");
+        provider["resource_schemas"][type_name]["block"]["attributes"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, a)| a["sensitive"] == true)
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// True when the state holds no resources.
     pub fn state_is_empty(&self) -> bool {
         let state = self.show_json();
@@ -412,4 +454,34 @@ pub fn assert_valid_shell(script: &str) {
         "shellcheck:\n{}",
         String::from_utf8_lossy(&lint.stdout)
     );
+}
+
+/// One plain HTTP/1.1 request to a fake on 127.0.0.1 (for the fakes' contract tests): status
+/// and parsed body (JSON, or JSON lines as an array).
+pub fn http_call(url: &str, method: &str, path: &str, content_type: &str, body: &str) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let host = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the fake");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read the answer");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let raw = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    // Bodies may come chunked: keep the JSON lines only.
+    let lines: Vec<serde_json::Value> = raw.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let body = if lines.len() == 1 {
+        lines[0].clone()
+    } else {
+        serde_json::Value::Array(lines)
+    };
+    (status, body)
 }

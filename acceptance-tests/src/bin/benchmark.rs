@@ -9,7 +9,10 @@
 //! NLB set against moto with this provider and, where a mirror holds it, with hashicorp/aws
 //! (the equivalent resources), printing wall times and AWS API request counts side by side.
 //!
-//! Usage: benchmark [--provider PATH] [--quick] [--aws]   (scripts/benchmark builds release first)
+//! With `--gcp`, it applies, plans and destroys examples/gcp-nomad against the fake Compute
+//! Engine API with each Terraform version, printing wall times and API request counts.
+//!
+//! Usage: benchmark [--provider PATH] [--quick] [--aws] [--gcp]   (scripts/benchmark builds release first)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -341,17 +344,9 @@ fn measure_terraform(
 #[cfg(feature = "aws")]
 mod aws_comparison {
     use std::path::Path;
-    use std::time::Instant;
 
     use acceptance_tests::fixtures;
     use acceptance_tests::moto::Moto;
-
-    pub struct Phases {
-        pub apply_ms: f64,
-        pub plan_ms: f64,
-        pub destroy_ms: f64,
-        pub requests: [usize; 3],
-    }
 
     struct Inputs {
         vpc: String,
@@ -535,10 +530,9 @@ resource "aws_lb_listener" "this" {{
     }
 
     /// apply, plan (after apply) and destroy, each timed and counted, on a fresh moto.
-    pub fn run(tf: &Path, cli_config: &Path, ours_side: bool) -> Phases {
+    pub fn run(tf: &Path, cli_config: &Path, ours_side: bool) -> super::Phases {
         let moto = Moto::start();
         let i = inputs(&moto);
-        let base = moto.request_count();
         let dir = tempfile::tempdir().unwrap();
         let config = if ours_side {
             ours(&moto.endpoint, &i)
@@ -546,32 +540,81 @@ resource "aws_lb_listener" "this" {{
             peer(&moto.endpoint, &i)
         };
         std::fs::write(dir.path().join("main.tf"), config).unwrap();
-        super::terraform(tf, dir.path(), cli_config, &["init", "-input=false"], None);
-        let mut times = [0.0; 3];
-        let mut requests = [0; 3];
-        let mut last = base;
-        for (n, args) in [
-            &["apply", "-auto-approve", "-input=false"][..],
-            &["plan", "-input=false"][..],
-            &["destroy", "-auto-approve", "-input=false"][..],
-        ]
-        .iter()
-        .enumerate()
-        {
-            let started = Instant::now();
-            super::terraform(tf, dir.path(), cli_config, args, None);
-            times[n] = started.elapsed().as_secs_f64() * 1000.0;
-            let now = moto.request_count();
-            requests[n] = now - last;
-            last = now;
-        }
-        Phases {
-            apply_ms: times[0],
-            plan_ms: times[1],
-            destroy_ms: times[2],
-            requests,
-        }
+        super::phases(tf, dir.path(), cli_config, &[], || moto.request_count())
     }
+}
+
+/// Wall time and API requests of `apply`, `plan` (after apply) and `destroy`.
+pub struct Phases {
+    pub apply_ms: f64,
+    pub plan_ms: f64,
+    pub destroy_ms: f64,
+    pub requests: [usize; 3],
+}
+
+impl Phases {
+    fn row(&self, name: &str) -> String {
+        format!(
+            "| {name} | {:.1} s | {:.1} s | {:.1} s | {} / {} / {} |",
+            self.apply_ms / 1000.0,
+            self.plan_ms / 1000.0,
+            self.destroy_ms / 1000.0,
+            self.requests[0],
+            self.requests[1],
+            self.requests[2]
+        )
+    }
+}
+
+/// Runs init, then times apply, plan and destroy in `dir`, counting the emulator's requests.
+fn phases(tf: &Path, dir: &Path, cli_config: &Path, vars: &[(&str, String)], requests: impl Fn() -> usize) -> Phases {
+    let var_args: Vec<String> = vars.iter().map(|(k, v)| format!("-var={k}={v}")).collect();
+    terraform(tf, dir, cli_config, &["init", "-input=false"], None);
+    let mut times = [0.0; 3];
+    let mut counts = [0; 3];
+    let mut last = requests();
+    for (n, command) in [
+        &["apply", "-auto-approve", "-input=false"][..],
+        &["plan", "-input=false"][..],
+        &["destroy", "-auto-approve", "-input=false"][..],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut args: Vec<&str> = command.to_vec();
+        args.extend(var_args.iter().map(String::as_str));
+        let started = Instant::now();
+        terraform(tf, dir, cli_config, &args, None);
+        times[n] = started.elapsed().as_secs_f64() * 1000.0;
+        let now = requests();
+        counts[n] = now - last;
+        last = now;
+    }
+    Phases {
+        apply_ms: times[0],
+        plan_ms: times[1],
+        destroy_ms: times[2],
+        requests: counts,
+    }
+}
+
+/// examples/gcp-nomad (Nomad TLS, a VM service image, a Nomad client group: template, regional
+/// group, autoscaler, health check, firewall) against a fresh fake Compute Engine API.
+fn gcp_stack(tf: &Path, cli_config: &Path) -> Phases {
+    let fake = acceptance_tests::fake_gcp::FakeGcp::start();
+    fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        workspace_root().join("examples/gcp-nomad/main.tf"),
+        dir.path().join("main.tf"),
+    )
+    .unwrap();
+    let vars = [
+        ("project", "bench-project".to_string()),
+        ("compute_endpoint", fake.url.clone()),
+        ("anonymous", "true".to_string()),
+    ];
+    phases(tf, dir.path(), cli_config, &vars, || fake.request_count())
 }
 
 fn main() {
@@ -646,26 +689,20 @@ fn main() {
         println!("\n| provider | apply | plan | destroy | API requests (apply / plan / destroy) |");
         println!("|---|---|---|---|---|");
         let ours = aws_comparison::run(&tf.path, &cli_config, true);
-        println!(
-            "| circleci (this) | {:.1} s | {:.1} s | {:.1} s | {} / {} / {} |",
-            ours.apply_ms / 1000.0,
-            ours.plan_ms / 1000.0,
-            ours.destroy_ms / 1000.0,
-            ours.requests[0],
-            ours.requests[1],
-            ours.requests[2]
-        );
+        println!("{}", ours.row("circleci (this)"));
         if hashicorp_mirror().is_some() {
             let peer = aws_comparison::run(&tf.path, &cli_config, false);
-            println!(
-                "| hashicorp/aws | {:.1} s | {:.1} s | {:.1} s | {} / {} / {} |",
-                peer.apply_ms / 1000.0,
-                peer.plan_ms / 1000.0,
-                peer.destroy_ms / 1000.0,
-                peer.requests[0],
-                peer.requests[1],
-                peer.requests[2]
-            );
+            println!("{}", peer.row("hashicorp/aws"));
+        }
+    }
+    if args.iter().any(|a| a == "--gcp") {
+        println!(
+            "\n# GCP against the fake Compute Engine API: examples/gcp-nomad (Nomad TLS, VM service image, Nomad client group: template, regional group, autoscaler, health check, firewall)"
+        );
+        println!("\n| Terraform | apply | plan | destroy | API requests (apply / plan / destroy) |");
+        println!("|---|---|---|---|---|");
+        for tf in terraforms() {
+            println!("{}", gcp_stack(&tf.path, &cli_config).row(&tf.version));
         }
     }
     println!("\n| Terraform | resources | plan (floor) | apply (floor) | provider share of plan / apply |");

@@ -2,8 +2,10 @@
 //! Used by `scripts/run-example`; the provider binary path comes in CIRCLECI_PROVIDER_BIN.
 //!
 //! AWS examples (`aws-*`) run against a moto server started here, with the network, node
-//! groups and images they expect made first through the AWS API; because the emulator ends
-//! with this process, they are destroyed again after their outputs are printed.
+//! groups and images they expect made first through the AWS API; GCP examples (`gcp-*`)
+//! against the fake Compute Engine API; `server-install` against the fake Kubernetes API
+//! server. Because the emulators end with this process, what was made is destroyed again
+//! after the outputs are printed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -100,7 +102,14 @@ fn main() {
     let _ = std::fs::remove_file(workdir.join(".terraform.lock.hcl"));
     let config = write_mirror(&provider, &workdir);
 
-    let ephemeral = name.starts_with("aws") || name == "server-install";
+    let ephemeral = name.starts_with("aws") || name.starts_with("gcp") || name == "server-install";
+    // GCP examples run against the project's fake Compute Engine API, with the public image
+    // they copy from.
+    let fake_gcp = name.starts_with("gcp").then(|| {
+        let fake = acceptance_tests::fake_gcp::FakeGcp::start();
+        fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v20261101", "ubuntu-2204-lts");
+        fake
+    });
     // The server example installs into a fake Kubernetes API server that lives as long as we do.
     let fake_kube = (name == "server-install").then(acceptance_tests::fake_kube::FakeKube::start);
     #[cfg(feature = "aws")]
@@ -115,6 +124,13 @@ fn main() {
     #[cfg(not(feature = "aws"))]
     let env: Vec<(String, String)> = Vec::new();
     let mut env = env;
+    if let Some(fake) = &fake_gcp {
+        let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
+        eprintln!("fake GCP (Compute Engine API) on {}", fake.url);
+        env.push(("TF_VAR_project".into(), "sandbox-project".into()));
+        env.push(("TF_VAR_compute_endpoint".into(), fake.url.clone()));
+        env.push(("TF_VAR_anonymous".into(), "true".into()));
+    }
     if let Some(fake) = &fake_kube {
         let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
         eprintln!("fake Kubernetes API server on {}", fake.url);

@@ -16,8 +16,17 @@ pub struct CircleCiProvider;
 pub struct ProviderData {
     #[cfg(feature = "aws")]
     pub aws: Option<circleci_aws::Aws>,
+    #[cfg(feature = "gcp")]
+    pub gcp: Option<circleci_gcp::Gcp>,
     #[cfg(feature = "kubernetes")]
     pub cluster: Option<circleci_kubernetes::Cluster>,
+}
+
+#[cfg(feature = "gcp")]
+impl circleci_gcp::GcpData for ProviderData {
+    fn gcp(&self) -> Result<&circleci_gcp::Gcp, circleci_tfplugin::Diagnostic> {
+        self.gcp.as_ref().ok_or_else(circleci_gcp::not_configured)
+    }
 }
 
 #[cfg(feature = "aws")]
@@ -52,6 +61,8 @@ impl Provider for CircleCiProvider {
         );
         #[cfg(feature = "aws")]
         let block = block.block(circleci_aws::provider_block());
+        #[cfg(feature = "gcp")]
+        let block = block.block(circleci_gcp::provider_block());
         #[cfg(feature = "kubernetes")]
         let block = block.block(circleci_kubernetes::cluster::provider_block());
         Schema::new(block)
@@ -64,6 +75,11 @@ impl Provider for CircleCiProvider {
             Value::Null => None,
             block => Some(circleci_aws::Aws::from_block(block).await?),
         };
+        #[cfg(feature = "gcp")]
+        let gcp = match config.attr("gcp") {
+            Value::Null => None,
+            block => Some(circleci_gcp::Gcp::from_block(block).await?),
+        };
         #[cfg(feature = "kubernetes")]
         let cluster = match config.attr("kubernetes") {
             Value::Null => None,
@@ -73,6 +89,8 @@ impl Provider for CircleCiProvider {
         Ok(ProviderData {
             #[cfg(feature = "aws")]
             aws,
+            #[cfg(feature = "gcp")]
+            gcp,
             #[cfg(feature = "kubernetes")]
             cluster,
         })
@@ -101,6 +119,8 @@ impl Provider for CircleCiProvider {
                 vec![
                     #[cfg(feature = "aws")]
                     Arc::new(circleci_aws::nomad_client_group::NomadClientGroup),
+                    #[cfg(feature = "gcp")]
+                    Arc::new(circleci_gcp::nomad_client_group::NomadClientGroup),
                 ],
             ),
             cloud_resource(
@@ -108,6 +128,8 @@ impl Provider for CircleCiProvider {
                 vec![
                     #[cfg(feature = "aws")]
                     Arc::new(circleci_aws::vm_service_image::VmServiceImage),
+                    #[cfg(feature = "gcp")]
+                    Arc::new(circleci_gcp::vm_service_image::VmServiceImage),
                 ],
             ),
             cloud_resource(

@@ -1,4 +1,5 @@
-//! The examples/ root modules apply, plan empty and destroy (the AWS one against moto).
+//! The examples/ root modules apply, plan empty and destroy (against moto, the fake GCP and the
+//! fake Kubernetes API server).
 
 mod common;
 
@@ -79,14 +80,53 @@ fn server_install_example() {
         assert_eq!(lbs.as_object().unwrap().len(), 5, "five load balancer addresses: {lbs}");
         assert!(wd.output("nomad_server_endpoint").ends_with(":4647"));
         wd.destroy();
-        // Destroy keeps the data stores' volume claims and their namespace, and nothing else.
+        // Destroy keeps the data stores' volume claims, the inputs (keysets) the data needs and
+        // their namespace, and nothing else.
         let claims = fake.names("persistentvolumeclaims", "circleci-server").len();
         assert!(claims > 0);
         assert_eq!(
+            fake.names("secrets", "circleci-server"),
+            vec!["circleci-server-inputs".to_string()]
+        );
+        assert_eq!(
             fake.object_count(),
-            claims + 1,
-            "only the data and its namespace are left"
+            claims + 2,
+            "only the data, its keysets and its namespace are left"
         );
         fake.delete("namespaces", "", "circleci-server");
+    });
+}
+
+#[cfg(feature = "gcp")]
+#[test]
+fn gcp_nomad_example() {
+    let fake = acceptance_tests::fake_gcp::FakeGcp::start();
+    fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, common::provider())
+            .env("TF_VAR_project", "sandbox-project")
+            .env("TF_VAR_compute_endpoint", &fake.url)
+            .env("TF_VAR_anonymous", "true");
+        wd.step(&example("gcp-nomad"));
+        assert_eq!(
+            wd.output("nomad_instance_group"),
+            "projects/sandbox-project/regions/us-east1/instanceGroups/circleci-nomad"
+        );
+        assert_eq!(
+            wd.output("vm_service_image"),
+            "projects/sandbox-project/global/images/circleci-vm-linux"
+        );
+        wd.destroy();
+        for collection in [
+            "global/images",
+            "global/instanceTemplates",
+            "global/healthChecks",
+            "global/firewalls",
+            "regions/us-east1/instanceGroupManagers",
+            "regions/us-east1/autoscalers",
+        ] {
+            let left = fake.names("sandbox-project", collection);
+            assert!(left.is_empty(), "destroy left {collection}: {left:?}");
+        }
     });
 }

@@ -1,0 +1,305 @@
+//! The fake GCP keeps Google's documented contract where the provider relies on it, checked
+//! with plain HTTP so the fake cannot drift into agreeing with the provider: error bodies and
+//! reasons, operations that go PENDING -> RUNNING -> DONE and can end in an error, label
+//! fingerprints (412 when stale), pagination, families.
+
+use acceptance_tests::fake_gcp::FakeGcp;
+use serde_json::{Value, json};
+
+fn call(fake: &FakeGcp, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    acceptance_tests::http_call(&fake.url, method, path, "application/json", &body)
+}
+
+const IMAGES: &str = "/compute/v1/projects/p/global/images";
+
+/// Polls an operation until DONE, returning every status seen.
+fn finish(fake: &FakeGcp, operation: &Value) -> (Vec<String>, Value) {
+    let mut seen = vec![operation["status"].as_str().unwrap().to_string()];
+    let path = format!(
+        "/compute/v1/projects/p/global/operations/{}",
+        operation["name"].as_str().unwrap()
+    );
+    loop {
+        let (code, op) = call(fake, "GET", &path, &Value::Null);
+        assert_eq!(code, 200, "{op}");
+        seen.push(op["status"].as_str().unwrap().to_string());
+        if op["status"] == "DONE" {
+            return (seen, op);
+        }
+        assert!(seen.len() < 10, "the operation never finished: {seen:?}");
+    }
+}
+
+#[test]
+fn compute_contract() {
+    let fake = FakeGcp::start();
+    fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
+    fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v2", "ubuntu-2204-lts");
+
+    // 404 in Google's error shape.
+    let (code, body) = call(&fake, "GET", &format!("{IMAGES}/nope"), &Value::Null);
+    assert_eq!(code, 404);
+    assert_eq!(body["error"]["code"], 404);
+    assert_eq!(body["error"]["status"], "NOT_FOUND");
+    assert_eq!(body["error"]["errors"][0]["reason"], "notFound");
+    assert!(body["error"]["message"].as_str().unwrap().contains("was not found"));
+
+    // getFromFamily answers the newest image of the family.
+    let (code, newest) = call(
+        &fake,
+        "GET",
+        "/compute/v1/projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts",
+        &Value::Null,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(newest["name"], "ubuntu-2204-jammy-v2");
+
+    // Insert: an operation that goes PENDING, RUNNING, DONE; the image is READY after.
+    let image = json!({
+        "name": "vm-image",
+        "sourceImage": "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts",
+        "labels": { "team": "ci" },
+    });
+    let (code, op) = call(&fake, "POST", IMAGES, &image);
+    assert_eq!(code, 200, "{op}");
+    assert_eq!(op["kind"], "compute#operation");
+    assert!(
+        op["targetLink"]
+            .as_str()
+            .unwrap()
+            .ends_with("/compute/v1/projects/p/global/images/vm-image")
+    );
+    let (seen, done) = finish(&fake, &op);
+    assert_eq!(seen, ["PENDING", "RUNNING", "DONE"]);
+    assert!(done["error"].is_null());
+    let (_, made) = call(&fake, "GET", &format!("{IMAGES}/vm-image"), &Value::Null);
+    assert_eq!(made["status"], "READY");
+    assert!(made["sourceImage"].as_str().unwrap().ends_with("/ubuntu-2204-jammy-v2"));
+    assert_eq!(made["selfLink"], format!("{}{IMAGES}/vm-image", fake.url));
+
+    // Conflicts and bad names are refused synchronously.
+    let (code, body) = call(&fake, "POST", IMAGES, &image);
+    assert_eq!(
+        (code, body["error"]["errors"][0]["reason"].as_str()),
+        (409, Some("alreadyExists"))
+    );
+    let (code, body) = call(
+        &fake,
+        "POST",
+        IMAGES,
+        &json!({ "name": "Bad_Name", "sourceImage": "x" }),
+    );
+    assert_eq!(
+        (code, body["error"]["errors"][0]["reason"].as_str()),
+        (400, Some("invalid"))
+    );
+    let (code, _) = call(
+        &fake,
+        "POST",
+        IMAGES,
+        &json!({ "name": "other", "sourceImage": "projects/ubuntu-os-cloud/global/images/missing" }),
+    );
+    assert_eq!(code, 404);
+
+    // Labels change only with the current fingerprint.
+    let stale = made["labelFingerprint"].clone();
+    let set = |fingerprint: &Value, team: &str| {
+        call(
+            &fake,
+            "POST",
+            &format!("{IMAGES}/vm-image/setLabels"),
+            &json!({ "labels": { "team": team }, "labelFingerprint": fingerprint }),
+        )
+    };
+    let (code, op) = set(&stale, "build");
+    assert_eq!(code, 200, "{op}");
+    finish(&fake, &op);
+    let (code, body) = set(&stale, "again");
+    assert_eq!(
+        (code, body["error"]["errors"][0]["reason"].as_str()),
+        (412, Some("conditionNotMet"))
+    );
+
+    // Pagination: nextPageToken until the last page.
+    for n in 0..3 {
+        let (_, op) = call(
+            &fake,
+            "POST",
+            IMAGES,
+            &json!({ "name": format!("page-{n}"), "sourceImage": "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v1" }),
+        );
+        finish(&fake, &op);
+    }
+    let mut names = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (_, page) = call(
+            &fake,
+            "GET",
+            &format!("{IMAGES}?maxResults=2&pageToken={token}"),
+            &Value::Null,
+        );
+        assert!(page["items"].as_array().unwrap().len() <= 2);
+        names.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_string()),
+        );
+        match page["nextPageToken"].as_str() {
+            Some(next) => token = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["page-0", "page-1", "page-2", "vm-image"]);
+
+    // An operation can end DONE with an error; a failed insert leaves nothing.
+    fake.fail_next_operation("QUOTA_EXCEEDED", "Quota 'IMAGES' exceeded.");
+    let (_, op) = call(
+        &fake,
+        "POST",
+        IMAGES,
+        &json!({ "name": "over-quota", "sourceImage": "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v1" }),
+    );
+    let (_, done) = finish(&fake, &op);
+    assert_eq!(done["error"]["errors"][0]["code"], "QUOTA_EXCEEDED");
+    assert_eq!(done["httpErrorStatusCode"], 400);
+    assert_eq!(call(&fake, "GET", &format!("{IMAGES}/over-quota"), &Value::Null).0, 404);
+
+    // Delete is an operation too; the image is gone once it is DONE.
+    let (code, op) = call(&fake, "DELETE", &format!("{IMAGES}/vm-image"), &Value::Null);
+    assert_eq!(code, 200);
+    finish(&fake, &op);
+    assert_eq!(call(&fake, "GET", &format!("{IMAGES}/vm-image"), &Value::Null).0, 404);
+    assert_eq!(
+        call(&fake, "DELETE", &format!("{IMAGES}/vm-image"), &Value::Null).0,
+        404
+    );
+}
+
+/// Instance templates, health checks, regional groups and autoscalers: references must exist,
+/// what is in use cannot be deleted, regional operations poll at the region's path, and
+/// fingerprints guard patches.
+#[test]
+fn compute_references_and_regional_operations() {
+    let fake = FakeGcp::start();
+    let global = "/compute/v1/projects/p/global";
+    let regional = "/compute/v1/projects/p/regions/us-east1";
+    let finish_regional = |op: &Value| {
+        assert!(op["region"].as_str().unwrap().ends_with("/regions/us-east1"), "{op}");
+        let path = format!("{regional}/operations/{}", op["name"].as_str().unwrap());
+        for _ in 0..5 {
+            let (code, op) = call(&fake, "GET", &path, &Value::Null);
+            assert_eq!(code, 200, "{op}");
+            if op["status"] == "DONE" {
+                return op;
+            }
+        }
+        panic!("never DONE");
+    };
+    let group = json!({
+        "name": "clients",
+        "instanceTemplate": format!("{}{global}/instanceTemplates/clients-1", fake.url),
+        "targetSize": 1,
+    });
+    let (code, body) = call(&fake, "POST", &format!("{regional}/instanceGroupManagers"), &group);
+    assert_eq!(
+        (code, body["error"]["errors"][0]["reason"].as_str()),
+        (404, Some("notFound")),
+        "{body}"
+    );
+
+    let (code, op) = call(
+        &fake,
+        "POST",
+        &format!("{global}/instanceTemplates"),
+        &json!({ "name": "clients-1", "properties": {} }),
+    );
+    assert_eq!(code, 200, "{op}");
+    finish(&fake, &op);
+    let (code, op) = call(&fake, "POST", &format!("{regional}/instanceGroupManagers"), &group);
+    assert_eq!(code, 200, "{op}");
+    finish_regional(&op);
+    let (_, made) = call(
+        &fake,
+        "GET",
+        &format!("{regional}/instanceGroupManagers/clients"),
+        &Value::Null,
+    );
+    assert_eq!(made["status"]["isStable"], true);
+
+    // In use: the template cannot go while the group uses it.
+    let (code, body) = call(
+        &fake,
+        "DELETE",
+        &format!("{global}/instanceTemplates/clients-1"),
+        &Value::Null,
+    );
+    assert_eq!(code, 400);
+    assert_eq!(body["error"]["errors"][0]["reason"], "resourceInUseByAnotherResource");
+
+    // Patch with a stale fingerprint is refused; with the current one it applies.
+    let (code, _) = call(
+        &fake,
+        "PATCH",
+        &format!("{regional}/instanceGroupManagers/clients"),
+        &json!({ "targetSize": 3, "fingerprint": "c3RhbGU=" }),
+    );
+    assert_eq!(code, 412);
+    let (code, op) = call(
+        &fake,
+        "PATCH",
+        &format!("{regional}/instanceGroupManagers/clients"),
+        &json!({ "targetSize": 3, "fingerprint": made["fingerprint"] }),
+    );
+    assert_eq!(code, 200);
+    finish_regional(&op);
+    let (code, op) = call(
+        &fake,
+        "POST",
+        &format!("{regional}/instanceGroupManagers/clients/resize?size=2"),
+        &Value::Null,
+    );
+    assert_eq!(code, 200);
+    finish_regional(&op);
+    let (_, now) = call(
+        &fake,
+        "GET",
+        &format!("{regional}/instanceGroupManagers/clients"),
+        &Value::Null,
+    );
+    assert_eq!(now["targetSize"], 2);
+
+    // Delete the group, then the template goes.
+    let (_, op) = call(
+        &fake,
+        "DELETE",
+        &format!("{regional}/instanceGroupManagers/clients"),
+        &Value::Null,
+    );
+    finish_regional(&op);
+    let (code, op) = call(
+        &fake,
+        "DELETE",
+        &format!("{global}/instanceTemplates/clients-1"),
+        &Value::Null,
+    );
+    assert_eq!(code, 200);
+    finish(&fake, &op);
+    assert_eq!(
+        call(
+            &fake,
+            "GET",
+            &format!("{global}/instanceTemplates/clients-1"),
+            &Value::Null
+        )
+        .0,
+        404
+    );
+}
