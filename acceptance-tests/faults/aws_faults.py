@@ -4,12 +4,27 @@
   response AWS documents for it, and records the request's parameters.
 - Throttles the first FAULTS_THROTTLE_COUNT calls of the Query-protocol action
   FAULTS_THROTTLE_ACTION with AWS's own Throttling error, so SDK retries can be tested.
+- Fails a fraction FAULTS_FAIL_FRACTION of all requests before they reach moto, half with the
+  service's throttling error and half with a 5xx, as AWS does on a bad day.
+- Loses the answer of a fraction FAULTS_LOSE_FRACTION of the requests moto did carry out: the
+  client gets a 500 instead, as when a connection drops after AWS acted. Its retry then meets
+  what the first attempt made ("already exists").
+- Answers a CopyImage whose ClientToken it has seen, and an ELBv2 CreateLoadBalancer for a name
+  it has created, with the first answer, as AWS does for these idempotent calls (moto copies
+  again, and makes a second load balancer of the same name).
+- Answers CreateAutoScalingGroup for a name it saw created (and not deleted) with AWS's
+  AlreadyExists (moto fails with a bodiless 500).
+- Turns moto's 500s for calls on what is already gone into AWS's errors: NoSuchEntity for
+  RemoveRoleFromInstanceProfile of a role no longer in the profile, ValidationError for
+  DeleteAutoScalingGroup of a missing group.
+Draws come from a generator seeded with FAULTS_SEED, so a failing run can be replayed.
 
 Every answer it makes itself is appended as one JSON line to FAULTS_LOG.
 """
 
 import json
 import os
+import random
 import uuid
 from urllib.parse import parse_qs
 
@@ -19,6 +34,22 @@ LOG = os.environ.get("FAULTS_LOG")
 THROTTLE_ACTION = os.environ.get("FAULTS_THROTTLE_ACTION", "")
 THROTTLE_COUNT = int(os.environ.get("FAULTS_THROTTLE_COUNT", "0"))
 throttled = {}
+FAIL_FRACTION = float(os.environ.get("FAULTS_FAIL_FRACTION", "0"))
+LOSE_FRACTION = float(os.environ.get("FAULTS_LOSE_FRACTION", "0"))
+draws = random.Random(int(os.environ.get("FAULTS_SEED", "0")))
+# Autoscaling groups created through the proxy and not deleted.
+scaling_groups = set()
+# Idempotent creates: (action, key) -> the first answer.
+first_answers = {}
+
+
+def idempotency_key(params):
+    action = params.get("Action")
+    if action == "CopyImage" and params.get("ClientToken"):
+        return (action, params["ClientToken"])
+    if action == "CreateLoadBalancer" and params.get("Version") == "2015-12-01":
+        return (action, params.get("Name"))
+    return None
 
 
 def record(entry):
@@ -47,7 +78,29 @@ def request(flow: http.HTTPFlow) -> None:
             "</StartInstanceRefreshResponse>"
         )
         flow.response = http.Response.make(200, body, {"Content-Type": "text/xml"})
+        flow.metadata["answered_by_proxy"] = True
         return
+    key = idempotency_key(params)
+    if key in first_answers:
+        record({"action": action, "replayed": key[1]})
+        flow.response = http.Response.make(200, first_answers[key], {"Content-Type": "text/xml"})
+        flow.metadata["answered_by_proxy"] = True
+        return
+    if action == "CreateAutoScalingGroup" and params.get("AutoScalingGroupName") in scaling_groups:
+        record({"action": action, "already_exists": params["AutoScalingGroupName"]})
+        flow.response = http.Response.make(
+            400,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AlreadyExists</Code>"
+            f"<Message>AutoScalingGroup by this name already exists - A group with the name {params['AutoScalingGroupName']} already exists</Message>"
+            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
+            {"Content-Type": "text/xml"},
+        )
+        flow.metadata["answered_by_proxy"] = True
+        return
+    if action == "DeleteLoadBalancer" and params.get("Version") == "2015-12-01":
+        arn = params.get("LoadBalancerArn", "")
+        for k in [k for k, body in first_answers.items() if arn and arn in body]:
+            del first_answers[k]
     if action and action == THROTTLE_ACTION and throttled.get(action, 0) < THROTTLE_COUNT:
         throttled[action] = throttled.get(action, 0) + 1
         record({"action": action, "throttled": throttled[action]})
@@ -57,3 +110,69 @@ def request(flow: http.HTTPFlow) -> None:
             f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
         )
         flow.response = http.Response.make(400, body, {"Content-Type": "text/xml"})
+        flow.metadata["answered_by_proxy"] = True
+        return
+    if FAIL_FRACTION and draws.random() < FAIL_FRACTION:
+        throttle = draws.random() < 0.5
+        record({"action": action or operation(flow), "failed": "throttled" if throttle else "5xx"})
+        flow.response = error_response(flow, throttle)
+        flow.metadata["answered_by_proxy"] = True
+
+
+def response(flow: http.HTTPFlow) -> None:
+    if flow.metadata.get("answered_by_proxy"):
+        return
+    params = query_params(flow)
+    if params.get("Action") == "RemoveRoleFromInstanceProfile" and flow.response.status_code == 500:
+        flow.response = http.Response.make(
+            404,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
+            f"<Message>Role {params.get('RoleName')} is not in instance profile {params.get('InstanceProfileName')}.</Message>"
+            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
+            {"Content-Type": "text/xml"},
+        )
+    if params.get("Action") == "DeleteAutoScalingGroup" and flow.response.status_code == 500:
+        flow.response = http.Response.make(
+            400,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+            f"<Message>AutoScalingGroup name not found - no such group: {params.get('AutoScalingGroupName')}</Message>"
+            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
+            {"Content-Type": "text/xml"},
+        )
+    if flow.response.status_code == 200 and params.get("Action") == "CreateAutoScalingGroup":
+        scaling_groups.add(params.get("AutoScalingGroupName"))
+    if flow.response.status_code == 200 and params.get("Action") == "DeleteAutoScalingGroup":
+        scaling_groups.discard(params.get("AutoScalingGroupName"))
+    key = idempotency_key(params)
+    if key and flow.response.status_code == 200:
+        first_answers[key] = flow.response.get_text()
+    if not LOSE_FRACTION:
+        return
+    if draws.random() < LOSE_FRACTION:
+        record({"action": query_params(flow).get("Action") or operation(flow), "lost": flow.response.status_code})
+        flow.response = error_response(flow, False)
+
+
+def operation(flow):
+    """What a non-Query request did, for the log (S3 speaks REST)."""
+    return f"{flow.request.method} {flow.request.path.split('?')[0]}"
+
+
+def error_response(flow, throttle):
+    """AWS's error for throttling (400, or S3's 503 SlowDown) or an internal error (500/503),
+    in the protocol the request spoke."""
+    request_id = str(uuid.uuid4())
+    body = flow.request.get_text(strict=False) or ""
+    if "Action=" not in body:
+        code, message = ("SlowDown", "Please reduce your request rate.") if throttle else ("InternalError", "We encountered an internal error. Please try again.")
+        xml = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+        return http.Response.make(503 if throttle else 500, xml, {"Content-Type": "application/xml"})
+    if "Version=2016-11-15" in body:
+        # EC2 speaks its own error shape.
+        code, message = ("RequestLimitExceeded", "Request limit exceeded.") if throttle else ("InternalError", "An internal error has occurred.")
+        xml = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        return http.Response.make(503 if throttle else 500, xml, {"Content-Type": "text/xml"})
+    code, message = ("Throttling", "Rate exceeded") if throttle else ("InternalFailure", "The request processing has failed because of an unknown error.")
+    kind = "Sender" if throttle else "Receiver"
+    xml = f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    return http.Response.make(400 if throttle else 500, xml, {"Content-Type": "text/xml"})

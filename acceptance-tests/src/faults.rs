@@ -1,5 +1,7 @@
 //! A mitmproxy reverse proxy in front of an emulator, running faults/aws_faults.py: answers
-//! what moto lacks (StartInstanceRefresh) and injects throttling. Stopped on drop.
+//! what moto lacks (StartInstanceRefresh) and injects faults: throttling of one action, a
+//! fraction of all requests failed before they reach moto, a fraction of answers lost after
+//! moto acted. Stopped on drop.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -15,15 +17,22 @@ pub struct FaultProxy {
     _dir: tempfile::TempDir,
 }
 
-/// What the proxy should throttle: the first `count` calls of the Query-protocol `action`.
+/// The faults the proxy injects; the default injects none.
 #[derive(Default, Clone)]
-pub struct Throttle {
-    pub action: String,
-    pub count: usize,
+pub struct Faults {
+    /// Throttle the first `throttle_count` calls of this Query-protocol action.
+    pub throttle_action: String,
+    pub throttle_count: usize,
+    /// Fail this fraction of all requests (throttling or 5xx) before they reach moto.
+    pub fail_fraction: f64,
+    /// Replace this fraction of moto's answers with a 500: the call happened, its answer is lost.
+    pub lose_fraction: f64,
+    /// Seed of the draws, so a failing run can be replayed.
+    pub seed: u64,
 }
 
 impl FaultProxy {
-    pub fn start(upstream_port: u16, throttle: Throttle) -> FaultProxy {
+    pub fn start(upstream_port: u16, faults: Faults) -> FaultProxy {
         let bin = workspace_root().join(".venv-faults/bin/mitmdump");
         assert!(bin.exists(), "{} missing: run scripts/setup", bin.display());
         let dir = tempfile::tempdir().expect("tempdir");
@@ -52,8 +61,11 @@ impl FaultProxy {
             // mitmproxy keeps its state in HOME; keep it out of the user's.
             .env("HOME", dir.path())
             .env("FAULTS_LOG", &log)
-            .env("FAULTS_THROTTLE_ACTION", &throttle.action)
-            .env("FAULTS_THROTTLE_COUNT", throttle.count.to_string())
+            .env("FAULTS_THROTTLE_ACTION", &faults.throttle_action)
+            .env("FAULTS_THROTTLE_COUNT", faults.throttle_count.to_string())
+            .env("FAULTS_FAIL_FRACTION", faults.fail_fraction.to_string())
+            .env("FAULTS_LOSE_FRACTION", faults.lose_fraction.to_string())
+            .env("FAULTS_SEED", faults.seed.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -136,3 +136,87 @@ pub fn attached_target_groups(aws: &Aws, rt: &tokio::runtime::Runtime, group: &s
         .filter_map(|t| t.load_balancer_target_group_arn().map(str::to_string))
         .collect()
 }
+
+/// Everything of every kind the AWS resources make, by kind, as moto lists it: buckets, IAM
+/// roles, users and instance profiles, security groups, launch templates, images owned by the
+/// account, load balancers, target groups and autoscaling groups. Compared before and after a
+/// run, it shows what a run left behind or made twice.
+pub fn inventory(aws: &Aws, rt: &tokio::runtime::Runtime) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+    let names = |items: Vec<Option<&str>>| -> Vec<String> {
+        let mut names: Vec<String> = items.into_iter().flatten().map(str::to_string).collect();
+        names.sort();
+        names
+    };
+    rt.block_on(async {
+        let buckets = aws.s3.list_buckets().send().await.unwrap();
+        let roles = aws.iam.list_roles().send().await.unwrap();
+        let users = aws.iam.list_users().send().await.unwrap();
+        let profiles = aws.iam.list_instance_profiles().send().await.unwrap();
+        let groups = aws.ec2.describe_security_groups().send().await.unwrap();
+        let templates = aws.ec2.describe_launch_templates().send().await.unwrap();
+        let images = aws.ec2.describe_images().owners("self").send().await.unwrap();
+        let balancers = aws.elbv2.describe_load_balancers().send().await.unwrap();
+        let targets = aws.elbv2.describe_target_groups().send().await.unwrap();
+        let scaling = aws.autoscaling.describe_auto_scaling_groups().send().await.unwrap();
+        std::collections::BTreeMap::from([
+            ("buckets", names(buckets.buckets().iter().map(|b| b.name()).collect())),
+            (
+                "roles",
+                names(roles.roles().iter().map(|r| Some(r.role_name())).collect()),
+            ),
+            (
+                "users",
+                names(users.users().iter().map(|u| Some(u.user_name())).collect()),
+            ),
+            (
+                "instance profiles",
+                names(
+                    profiles
+                        .instance_profiles()
+                        .iter()
+                        .map(|p| Some(p.instance_profile_name()))
+                        .collect(),
+                ),
+            ),
+            (
+                "security groups",
+                names(groups.security_groups().iter().map(|g| g.group_name()).collect()),
+            ),
+            (
+                "launch templates",
+                names(
+                    templates
+                        .launch_templates()
+                        .iter()
+                        .map(|t| t.launch_template_name())
+                        .collect(),
+                ),
+            ),
+            ("images", names(images.images().iter().map(|i| i.name()).collect())),
+            (
+                "load balancers",
+                names(
+                    balancers
+                        .load_balancers()
+                        .iter()
+                        .map(|l| l.load_balancer_name())
+                        .collect(),
+                ),
+            ),
+            (
+                "target groups",
+                names(targets.target_groups().iter().map(|t| t.target_group_name()).collect()),
+            ),
+            (
+                "autoscaling groups",
+                names(
+                    scaling
+                        .auto_scaling_groups()
+                        .iter()
+                        .map(|g| g.auto_scaling_group_name())
+                        .collect(),
+                ),
+            ),
+        ])
+    })
+}

@@ -7,7 +7,7 @@ use circleci_core::DEFAULT_NAMESPACE;
 use circleci_cty::{AttributePath, Value};
 use circleci_tfplugin::{Diagnostic, Diagnostics};
 
-use crate::error;
+use crate::{adopt, error};
 
 pub const NONE: &str = "none";
 pub const IRSA: &str = "irsa";
@@ -128,11 +128,28 @@ pub async fn create(
     tags: &std::collections::BTreeMap<String, String>,
 ) -> Result<Access, Diagnostic> {
     let result = create_inner(iam, kind, name, policy, irsa, tags).await;
-    if result.is_err() {
+    // Only what carries the owner tag is removed: never a role or user someone else made.
+    if result.is_err() && owned(iam, name).await {
         tracing::warn!(name, kind, "IAM set-up failed; removing what was made");
         let _ = delete(iam, name).await;
     }
     result
+}
+
+/// True when the role, else the user, called `name` exists with the owner tag.
+async fn owned(iam: &aws_sdk_iam::Client, name: &str) -> bool {
+    let tags: Vec<Tag> = match iam.get_role().role_name(name).send().await {
+        Ok(out) => out.role().map(|r| r.tags().to_vec()).unwrap_or_default(),
+        Err(_) => match iam.get_user().user_name(name).send().await {
+            Ok(out) => out.user().map(|u| u.tags().to_vec()).unwrap_or_default(),
+            Err(_) => return false,
+        },
+    };
+    is_owned(&tags)
+}
+
+fn is_owned(tags: &[Tag]) -> bool {
+    adopt::is_owned(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 async fn create_inner(
@@ -147,15 +164,38 @@ async fn create_inner(
         IRSA => {
             let irsa =
                 irsa.ok_or_else(|| Diagnostic::error("Missing OIDC provider for IRSA", "Set oidc_provider_arn."))?;
-            let role = iam
+            let created = iam
                 .create_role()
                 .role_name(name)
                 .assume_role_policy_document(trust_policy(&irsa))
                 .description("CircleCI Server access (managed by Terraform, terraform-provider-circleci)")
                 .set_tags(Some(iam_tags(tags)))
                 .send()
-                .await
-                .map_err(|e| error::api(&format!("create IAM role {name}"), e))?;
+                .await;
+            let role_arn = match created {
+                Ok(out) => out.role().map(|r| r.arn().to_string()),
+                Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+                    let found = iam
+                        .get_role()
+                        .role_name(name)
+                        .send()
+                        .await
+                        .map_err(|e| error::api(&format!("read IAM role {name}"), e))?;
+                    let role = found.role();
+                    let owned = role.is_some_and(|r| is_owned(r.tags()));
+                    // An earlier attempt's trust policy may differ from this one's.
+                    if owned {
+                        iam.update_assume_role_policy()
+                            .role_name(name)
+                            .policy_document(trust_policy(&irsa))
+                            .send()
+                            .await
+                            .map_err(|e| error::api(&format!("update the trust policy of IAM role {name}"), e))?;
+                    }
+                    adopt::adopt("IAM role", name, owned, role.map(|r| r.arn().to_string()))?
+                }
+                Err(e) => return Err(error::api(&format!("create IAM role {name}"), e)),
+            };
             iam.put_role_policy()
                 .role_name(name)
                 .policy_name(POLICY_NAME)
@@ -165,17 +205,31 @@ async fn create_inner(
                 .map_err(|e| error::api(&format!("attach policy to IAM role {name}"), e))?;
             Ok(Access {
                 kind: IRSA.into(),
-                role_arn: role.role().map(|r| r.arn().to_string()),
+                role_arn,
                 ..Default::default()
             })
         }
         IAM_USER => {
-            iam.create_user()
+            match iam
+                .create_user()
                 .user_name(name)
                 .set_tags(Some(iam_tags(tags)))
                 .send()
                 .await
-                .map_err(|e| error::api(&format!("create IAM user {name}"), e))?;
+            {
+                Ok(_) => {}
+                Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+                    let found = iam
+                        .get_user()
+                        .user_name(name)
+                        .send()
+                        .await
+                        .map_err(|e| error::api(&format!("read IAM user {name}"), e))?;
+                    let owned = found.user().is_some_and(|u| is_owned(u.tags()));
+                    adopt::adopt("IAM user", name, owned, ())?;
+                }
+                Err(e) => return Err(error::api(&format!("create IAM user {name}"), e)),
+            }
             iam.put_user_policy()
                 .user_name(name)
                 .policy_name(POLICY_NAME)
@@ -190,6 +244,25 @@ async fn create_inner(
                 .await
                 .map_err(|e| error::api(&format!("create an access key for IAM user {name}"), e))?;
             let key = key.access_key();
+            // Keys whose secret this run never saw (an earlier attempt's, or one whose answer
+            // was lost) are of no use to anyone: delete them.
+            let ours = key.map(|k| k.access_key_id().to_string()).unwrap_or_default();
+            let keys = iam
+                .list_access_keys()
+                .user_name(name)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("list access keys of IAM user {name}"), e))?;
+            for id in keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()) {
+                if id != ours {
+                    tracing::info!(name, id, "deleting an access key whose secret was lost");
+                    error::unless_gone(
+                        iam.delete_access_key().user_name(name).access_key_id(id).send().await,
+                        GONE,
+                        &format!("delete access key {id}"),
+                    )?;
+                }
+            }
             Ok(Access {
                 kind: IAM_USER.into(),
                 access_key_id: key.map(|k| k.access_key_id().to_string()),

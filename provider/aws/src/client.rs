@@ -45,10 +45,10 @@ pub fn provider_block() -> NestedBlock {
             Attribute::optional(
                 "max_attempts",
                 Type::Number,
-                "Attempts per API call, with backoff and jitter on throttling and 5xx.",
+                "Attempts per API call, with jittered exponential backoff (up to 20 s) on throttling, 5xx, timeouts and dropped connections. 25, as hashicorp/aws, rides out a bad minute.",
             )
-            .default(Value::int(5))
-            .validate(validators::int_between(1, 25)),
+            .default(Value::int(crate::retry::DEFAULT_MAX_ATTEMPTS as i64))
+            .validate(validators::int_between(1, 100)),
         )
         .attribute(
             Attribute::optional(
@@ -108,7 +108,10 @@ impl Aws {
         if let Some(url) = &endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let attempts = block.attr("max_attempts").as_i64().unwrap_or(5) as u32;
+        let attempts = block
+            .attr("max_attempts")
+            .as_i64()
+            .map_or(crate::retry::DEFAULT_MAX_ATTEMPTS, |n| n as u32);
         let retry = match block.attr("retry_mode").as_str() {
             Some("adaptive") => RetryConfig::adaptive(),
             _ => RetryConfig::standard(),
@@ -145,16 +148,35 @@ impl Aws {
             .at(&circleci_cty::AttributePath::root().attr("aws").attr("region"))
             .into());
         };
-        let default_tags = match block.attr("default_tags") {
-            Value::Map(m) => m
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect(),
-            _ => BTreeMap::new(),
-        };
+        // The owner tag rides with the default tags: on every object, never in a `tags` read.
+        let mut default_tags = BTreeMap::new();
+        if let Value::Map(m) = block.attr("default_tags") {
+            default_tags.extend(m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))));
+        }
+        default_tags.extend(crate::adopt::owner_tag());
+        // Every client shares one retry partition and logs its failed attempts.
+        let partition = crate::retry::partition();
         // Emulators answer on one host: S3 must use path-style addressing there.
         let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(endpoint_url.is_some())
+            .retry_partition(partition.clone())
+            .interceptor(crate::retry::LogFailedAttempts)
+            .build();
+        let ec2_config = aws_sdk_ec2::config::Builder::from(&sdk)
+            .retry_partition(partition.clone())
+            .interceptor(crate::retry::LogFailedAttempts)
+            .build();
+        let autoscaling_config = aws_sdk_autoscaling::config::Builder::from(&sdk)
+            .retry_partition(partition.clone())
+            .interceptor(crate::retry::LogFailedAttempts)
+            .build();
+        let elbv2_config = aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk)
+            .retry_partition(partition.clone())
+            .interceptor(crate::retry::LogFailedAttempts)
+            .build();
+        let iam_config = aws_sdk_iam::config::Builder::from(&sdk)
+            .retry_partition(partition)
+            .interceptor(crate::retry::LogFailedAttempts)
             .build();
         tracing::debug!(
             region,
@@ -166,15 +188,16 @@ impl Aws {
             region,
             default_tags,
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            ec2: aws_sdk_ec2::Client::new(&sdk),
-            autoscaling: aws_sdk_autoscaling::Client::new(&sdk),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&sdk),
-            iam: aws_sdk_iam::Client::new(&sdk),
+            ec2: aws_sdk_ec2::Client::from_conf(ec2_config),
+            autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling_config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2_config),
+            iam: aws_sdk_iam::Client::from_conf(iam_config),
             endpoint_url,
         })
     }
 
-    /// `default_tags` overlaid with a resource's own `tags`.
+    /// `default_tags` overlaid with a resource's own `tags`, and the owner tag, which nothing
+    /// overrides.
     pub fn tags(&self, own: &Value) -> BTreeMap<String, String> {
         let mut tags = self.default_tags.clone();
         if let Value::Map(m) = own {
@@ -184,6 +207,7 @@ impl Aws {
                 }
             }
         }
+        tags.extend(crate::adopt::owner_tag());
         tags
     }
 

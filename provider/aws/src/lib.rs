@@ -8,12 +8,15 @@
 //! service, honouring `endpoint_url` for emulators such as moto).
 
 pub mod access;
+pub mod adopt;
 mod client;
 pub mod error;
 pub mod load_balancer;
 pub mod nomad_client_group;
 pub mod object_storage;
+mod retry;
 mod security_group;
+mod tags;
 pub mod vm_service_access;
 pub mod vm_service_image;
 

@@ -20,7 +20,7 @@ use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure};
 use serde::{Deserialize, Serialize};
 
-use crate::{Aws, AwsData, error};
+use crate::{Aws, AwsData, adopt, error};
 
 pub struct LoadBalancer;
 
@@ -97,6 +97,23 @@ fn all_tags(aws: &Aws, spec: &Spec) -> BTreeMap<String, String> {
     tags
 }
 
+/// True when the load balancer or target group `arn` carries the owner tag.
+async fn owned(aws: &Aws, arn: &str) -> Result<bool, Diagnostic> {
+    let out = aws
+        .elbv2
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("read the tags of {arn}"), e))?;
+    Ok(adopt::is_owned(
+        out.tag_descriptions()
+            .iter()
+            .flat_map(|d| d.tags())
+            .filter_map(|t| Some((t.key()?, t.value()?))),
+    ))
+}
+
 fn target_group_name(lb: &str, port: i64) -> String {
     format!("{lb}-{port}")
 }
@@ -138,10 +155,11 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
         .ok_or_else(|| Diagnostic::error("Unknown role", model.spec.role.clone()))?;
     let internal = model.spec.internal.unwrap_or(role.internal);
     let tags = all_tags(aws, &model.spec);
-    let out = aws
+    let name = model.spec.name.clone();
+    let created = aws
         .elbv2
         .create_load_balancer()
-        .name(&model.spec.name)
+        .name(&name)
         .r#type(LoadBalancerTypeEnum::Network)
         .scheme(if internal {
             LoadBalancerSchemeEnum::Internal
@@ -151,12 +169,31 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
         .set_subnets(model.settings.subnet_ids.clone())
         .set_tags(Some(elb_tags(&tags)))
         .send()
-        .await
-        .map_err(|e| error::api(&format!("create load balancer {}", model.spec.name), e))?;
-    let lb = out
-        .load_balancers()
-        .first()
-        .ok_or_else(|| Diagnostic::error("AWS returned no load balancer", ""))?;
+        .await;
+    let lb = match created {
+        Ok(out) => out.load_balancers().first().cloned(),
+        Err(e) if error::has_code(&e, &["DuplicateLoadBalancerName"]) => {
+            let found = aws
+                .elbv2
+                .describe_load_balancers()
+                .names(&name)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("read load balancer {name}"), e))?
+                .load_balancers()
+                .first()
+                .cloned();
+            match found {
+                Some(lb) => {
+                    let owned = owned(aws, lb.load_balancer_arn().unwrap_or_default()).await?;
+                    Some(adopt::adopt("load balancer", &name, owned, lb)?)
+                }
+                None => None,
+            }
+        }
+        Err(e) => return Err(error::api(&format!("create load balancer {name}"), e).into()),
+    };
+    let lb = lb.ok_or_else(|| Diagnostic::error("AWS returned no load balancer", ""))?;
     let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
     tracing::info!(arn, role = role.name, internal, "load balancer created");
     model.spec.internal = Some(internal);
@@ -177,10 +214,11 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
                 .and_then(|m| m.get(&port.to_string()))
                 .copied()
                 .unwrap_or(port);
-            let tg = aws
+            let tg_name = target_group_name(&model.spec.name, port);
+            let created = aws
                 .elbv2
                 .create_target_group()
-                .name(target_group_name(&model.spec.name, port))
+                .name(&tg_name)
                 .protocol(ProtocolEnum::Tcp)
                 .port(node_port as i32)
                 .set_vpc_id(model.settings.vpc_id.clone())
@@ -191,20 +229,40 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
                 .unhealthy_threshold_count(3)
                 .set_tags(Some(elb_tags(&tags)))
                 .send()
-                .await
-                .map_err(|e| error::api(&format!("create the target group for port {port}"), e))?;
-            let tg_arn = tg
-                .target_groups()
-                .first()
-                .and_then(|t| t.target_group_arn())
-                .unwrap_or_default()
-                .to_string();
+                .await;
+            let tg_arn = match created {
+                Ok(out) => out
+                    .target_groups()
+                    .first()
+                    .and_then(|t| t.target_group_arn())
+                    .unwrap_or_default()
+                    .to_string(),
+                Err(e) if error::has_code(&e, &["DuplicateTargetGroupName"]) => {
+                    let found = aws
+                        .elbv2
+                        .describe_target_groups()
+                        .names(&tg_name)
+                        .send()
+                        .await
+                        .map_err(|e| error::api(&format!("read target group {tg_name}"), e))?;
+                    let arn = found
+                        .target_groups()
+                        .first()
+                        .and_then(|t| t.target_group_arn())
+                        .unwrap_or_default()
+                        .to_string();
+                    let owned = owned(aws, &arn).await?;
+                    adopt::adopt("target group", &tg_name, owned, arn)?
+                }
+                Err(e) => return Err(error::api(&format!("create the target group for port {port}"), e)),
+            };
             model
                 .settings
                 .target_group_arns
                 .get_or_insert_default()
                 .insert(port.to_string(), tg_arn.clone());
-            aws.elbv2
+            let listener = aws
+                .elbv2
                 .create_listener()
                 .load_balancer_arn(&arn)
                 .protocol(ProtocolEnum::Tcp)
@@ -216,8 +274,13 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
                         .build(),
                 )
                 .send()
-                .await
-                .map_err(|e| error::api(&format!("create the listener on port {port}"), e))?;
+                .await;
+            match listener {
+                // The listener an earlier attempt made on this (adopted) load balancer.
+                Err(e) if error::has_code(&e, &["DuplicateListener"]) => {}
+                Err(e) => return Err(error::api(&format!("create the listener on port {port}"), e)),
+                Ok(_) => {}
+            }
         }
         let arns: Vec<String> = model
             .settings

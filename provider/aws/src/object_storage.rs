@@ -28,7 +28,7 @@ use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Access};
-use crate::{Aws, AwsData, error};
+use crate::{Aws, AwsData, adopt, error};
 
 pub struct ObjectStorage;
 
@@ -289,6 +289,29 @@ fn tags_value(model: &Model) -> Value {
     circleci_core::tags::tag_value(model.spec.tags.clone())
 }
 
+/// True when the account's bucket `bucket` is one this provider made: it has the owner tag, or
+/// it has no tags and no objects at all (created, then the attempt died before tagging it; an
+/// empty bucket holds no one's data).
+async fn left_by_earlier_attempt(aws: &Aws, bucket: &str) -> Result<bool, Diagnostic> {
+    let tags = error::unless_gone(
+        aws.s3.get_bucket_tagging().bucket(bucket).send().await,
+        &["NoSuchTagSet"],
+        &format!("read the tags of bucket {bucket}"),
+    )?;
+    if let Some(tags) = tags {
+        return Ok(adopt::is_owned(tags.tag_set().iter().map(|t| (t.key(), t.value()))));
+    }
+    let versions = aws
+        .s3
+        .list_object_versions()
+        .bucket(bucket)
+        .max_keys(1)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("list the objects of bucket {bucket}"), e))?;
+    Ok(versions.versions().is_empty() && versions.delete_markers().is_empty())
+}
+
 /// Creates the bucket and its security baseline. Anything that fails after the bucket exists
 /// returns the state so far, so Terraform records (and on the next apply replaces) it.
 async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
@@ -301,16 +324,26 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
                 .build(),
         );
     }
-    request.send().await.map_err(|e| {
-        let taken = error::has_code(&e, &["BucketAlreadyExists", "BucketAlreadyOwnedByYou"]);
-        let mut d = error::api(&format!("create bucket {bucket}"), e);
-        if taken {
-            d.detail
-                .push_str(" Bucket names are global: choose another name, or import the existing bucket.");
-            d = d.at(&AttributePath::root().attr("name"));
+    match request.send().await {
+        Ok(_) => {}
+        // Ours already: an earlier attempt made it and its answer was lost, or the apply was
+        // killed before the state was saved.
+        Err(e)
+            if error::has_code(&e, &["BucketAlreadyOwnedByYou"]) && left_by_earlier_attempt(aws, &bucket).await? =>
+        {
+            tracing::info!(bucket, "adopting the bucket an earlier attempt made");
         }
-        d
-    })?;
+        Err(e) => {
+            let taken = error::has_code(&e, &["BucketAlreadyExists", "BucketAlreadyOwnedByYou"]);
+            let mut d = error::api(&format!("create bucket {bucket}"), e);
+            if taken {
+                d.detail
+                    .push_str(" Bucket names are global: choose another name, or import the existing bucket.");
+                d = d.at(&AttributePath::root().attr("name"));
+            }
+            return Err(d.into());
+        }
+    }
     tracing::info!(bucket, "bucket created");
     model.spec.id = Some(bucket.clone());
     model.spec.bucket = Some(bucket.clone());

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::tags::{own_tags, tag_value};
 use circleci_core::vm_service_access::Spec;
@@ -21,7 +21,8 @@ use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Access};
-use crate::{Aws, AwsData, error};
+use crate::tags::ec2_tags;
+use crate::{Aws, AwsData, error, security_group};
 
 pub struct VmServiceAccess;
 
@@ -215,12 +216,6 @@ fn split(permissions: Vec<IpPermission>) -> Vec<IpPermission> {
         .collect()
 }
 
-fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
 fn irsa(model: &Model) -> Option<access::Irsa<'_>> {
     Some(access::Irsa {
         oidc_provider_arn: model.settings.oidc_provider_arn.as_deref()?,
@@ -352,22 +347,14 @@ impl<D: AwsData> TypedCloudHalf<D> for VmServiceAccess {
 async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
     let name = model.spec.name.clone();
     let tags = group_tags(aws, &model.spec);
-    let out = aws
-        .ec2
-        .create_security_group()
-        .group_name(&name)
-        .description("VMs of the CircleCI Server VM service")
-        .set_vpc_id(model.settings.vpc_id.clone())
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::SecurityGroup)
-                .set_tags(Some(ec2_tags(&tags)))
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| error::api(&format!("create security group {name}"), e))?;
-    let group = out.group_id().unwrap_or_default().to_string();
+    let group = security_group::create_or_adopt(
+        aws,
+        &name,
+        "VMs of the CircleCI Server VM service",
+        model.settings.vpc_id.as_deref(),
+        &tags,
+    )
+    .await?;
     let policy = policy(aws.partition(), &group);
     model.spec.id = Some(group.clone());
     model.settings.security_group_id = Some(group.clone());

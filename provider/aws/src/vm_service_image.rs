@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ImageState, Tag};
+use aws_sdk_ec2::types::{Filter, ImageState, ResourceType, Tag, TagSpecification};
 use circleci_core::Cloud;
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::tags::own_tags;
@@ -20,7 +20,8 @@ use circleci_tfplugin::schema::{Attribute, Block, NestedBlock};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure};
 use serde::{Deserialize, Serialize};
 
-use crate::{Aws, AwsData, error};
+use crate::tags::{ec2_owned, ec2_tags};
+use crate::{Aws, AwsData, adopt, error};
 
 pub struct VmServiceImage;
 
@@ -114,12 +115,6 @@ fn image_tags(aws: &Aws, model: &Model, source: &str) -> BTreeMap<String, String
     tags
 }
 
-fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
 /// The newest AMI matching the filter.
 async fn resolve(aws: &Aws, filter: &SourceFilter) -> Result<String, Diagnostic> {
     let out = aws
@@ -177,7 +172,17 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
         .source_region
         .clone()
         .unwrap_or_else(|| aws.region.clone());
-    let out = aws
+    // One token per create, the same on every SDK retry of it: AWS answers a retried copy
+    // whose first answer was lost with the same image instead of copying twice.
+    let client_token = format!(
+        "circleci-{:x}-{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    );
+    let copied = aws
         .ec2
         .copy_image()
         .name(&name)
@@ -186,10 +191,34 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
         .encrypted(model.settings.encrypted.unwrap_or(true))
         .set_kms_key_id(model.settings.kms_key_id.clone())
         .description("CircleCI Server VM service image (managed by Terraform)")
+        .client_token(client_token)
+        // Tagged from birth, so a later run can tell the copy an interrupted apply left.
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Image)
+                .set_tags(Some(ec2_tags(&image_tags(aws, &model, &source))))
+                .build(),
+        )
         .send()
-        .await
-        .map_err(|e| error::api(&format!("copy image {source} from {source_region}"), e))?;
-    let id = out.image_id().unwrap_or_default().to_string();
+        .await;
+    let id = match copied {
+        Ok(out) => out.image_id().unwrap_or_default().to_string(),
+        Err(e) if error::has_code(&e, &["InvalidAMIName.Duplicate"]) => {
+            let found = aws
+                .ec2
+                .describe_images()
+                .owners("self")
+                .filters(Filter::builder().name("name").values(&name).build())
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("look up image {name}"), e))?;
+            let image = found.images().first();
+            let owned = image.is_some_and(|i| ec2_owned(i.tags()));
+            let id = image.and_then(|i| i.image_id()).unwrap_or_default().to_string();
+            adopt::adopt("image", &name, owned, id)?
+        }
+        Err(e) => return Err(error::api(&format!("copy image {source} from {source_region}"), e).into()),
+    };
     tracing::info!(id, source, "image copy started");
     model.spec.id = Some(id.clone());
     model.spec.image_id = Some(id.clone());

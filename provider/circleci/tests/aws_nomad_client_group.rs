@@ -6,7 +6,7 @@
 
 mod common;
 
-use acceptance_tests::faults::{FaultProxy, Throttle};
+use acceptance_tests::faults::{FaultProxy, Faults};
 use acceptance_tests::moto::Moto;
 use acceptance_tests::{for_each_terraform, provider_block};
 use base64::Engine;
@@ -31,7 +31,7 @@ fn config_with(provider: &str, net: &Network, image: &str, body: &str, aws_extra
 fn create_resize_roll_drift_import_destroy() {
     for_each_terraform(|tf| {
         let moto = Moto::start();
-        let proxy = FaultProxy::start(moto.port, Throttle::default());
+        let proxy = FaultProxy::start(moto.port, Faults::default());
         let rt = runtime();
         let aws = aws(&moto, &rt);
         let net = network(&aws, &rt);
@@ -321,9 +321,10 @@ fn throttling_is_retried_and_then_explained() {
     // Two throttles: the SDK's standard retries absorb them.
     let proxy = FaultProxy::start(
         moto.port,
-        Throttle {
-            action: "DescribeAutoScalingGroups".into(),
-            count: 2,
+        Faults {
+            throttle_action: "DescribeAutoScalingGroups".into(),
+            throttle_count: 2,
+            ..Faults::default()
         },
     );
     let mut wd = workdir(tf, &moto);
@@ -349,9 +350,10 @@ fn throttling_is_retried_and_then_explained() {
     // Throttling beyond max_attempts: the error says what happened and what to do.
     let proxy = FaultProxy::start(
         moto.port,
-        Throttle {
-            action: "DescribeAutoScalingGroups".into(),
-            count: 1000,
+        Faults {
+            throttle_action: "DescribeAutoScalingGroups".into(),
+            throttle_count: 1000,
+            ..Faults::default()
         },
     );
     let provider = |endpoint: &str| {

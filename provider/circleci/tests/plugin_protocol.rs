@@ -155,15 +155,17 @@ fn plaintext_when_tls_disabled_and_port_range_honoured() {
             newer.diagnostics
         );
 
-        // An unknown resource type is a gRPC error, not a crash.
-        let err = client
+        // An unknown resource type is a diagnostic naming it, not a crash.
+        let unknown = client
             .read_resource(pb::read_resource::Request {
                 type_name: "circleci_nope".into(),
                 ..Default::default()
             })
             .await
-            .unwrap_err();
-        assert_eq!(err.code(), tonic::Code::NotFound);
+            .expect("an answer")
+            .into_inner();
+        assert_eq!(unknown.diagnostics.len(), 1);
+        assert!(unknown.diagnostics[0].detail.contains("\"circleci_nope\""));
 
         plugin_client::controller_client(channel)
             .shutdown(Empty {})

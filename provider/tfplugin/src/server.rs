@@ -99,17 +99,29 @@ impl<P: Provider> ProviderService<P> {
         Context::new(data, self.stop.subscribe(), private)
     }
 
-    fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Status> {
+    /// The resource type `type_name`; an unknown one is answered with a diagnostic, as
+    /// terraform-plugin-go's servers do, not a transport error.
+    fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Vec<pb::Diagnostic>> {
         self.resources
             .get(type_name)
-            .ok_or_else(|| Status::not_found(format!("this provider has no resource type {type_name}")))
+            .ok_or_else(|| unknown_type("resource type", type_name))
     }
 
-    fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Data>, Status> {
+    fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Data>, Vec<pb::Diagnostic>> {
         self.data_sources
             .get(type_name)
-            .ok_or_else(|| Status::not_found(format!("this provider has no data source {type_name}")))
+            .ok_or_else(|| unknown_type("data source", type_name))
     }
+}
+
+fn unknown_type(kind: &str, type_name: &str) -> Vec<pb::Diagnostic> {
+    diags_to_proto(
+        &Diagnostic::error(
+            format!("Unknown {kind}"),
+            format!("This provider has no {kind} {type_name:?}: check the provider's version and its documentation."),
+        )
+        .into(),
+    )
 }
 
 fn capabilities() -> pb::ServerCapabilities {
@@ -320,7 +332,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::validate_resource_config::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ValidateResourceConfig", &request.type_name);
-        let entry = self.resource(&request.type_name)?;
+        let entry = match self.resource(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => return Ok(Response::new(pb::validate_resource_config::Response { diagnostics })),
+        };
         let mut diags = Diagnostics::default();
         match decode(request.config.as_ref(), &entry.ty) {
             Ok(config) => {
@@ -340,7 +355,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::validate_data_resource_config::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ValidateDataResourceConfig", &request.type_name);
-        let entry = self.data_source(&request.type_name)?;
+        let entry = match self.data_source(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => {
+                return Ok(Response::new(pb::validate_data_resource_config::Response {
+                    diagnostics,
+                }));
+            }
+        };
         let mut diags = Diagnostics::default();
         match decode(request.config.as_ref(), &entry.ty) {
             Ok(config) => {
@@ -360,7 +382,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::upgrade_resource_state::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("UpgradeResourceState", &request.type_name);
-        let entry = self.resource(&request.type_name)?;
+        let entry = match self.resource(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => {
+                return Ok(Response::new(pb::upgrade_resource_state::Response {
+                    diagnostics,
+                    ..Default::default()
+                }));
+            }
+        };
         let mut diags = Diagnostics::default();
         let raw = request.raw_state.unwrap_or_default();
         let upgraded = (|| {
@@ -443,7 +473,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     async fn read_resource(&self, request: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ReadResource", &request.type_name);
-        let entry = self.resource(&request.type_name)?;
+        let entry = match self.resource(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => {
+                return Ok(Response::new(pb::read_resource::Response {
+                    diagnostics,
+                    ..Default::default()
+                }));
+            }
+        };
         let mut diags = Diagnostics::default();
         let ctx = self
             .context(&request.private)
@@ -478,7 +516,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::plan_resource_change::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("PlanResourceChange", &request.type_name);
-        let entry = self.resource(&request.type_name)?;
+        let entry = match self.resource(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => {
+                return Ok(Response::new(pb::plan_resource_change::Response {
+                    diagnostics,
+                    ..Default::default()
+                }));
+            }
+        };
         let ctx = self.context(&request.prior_private);
         let decoded = (|| {
             Ok::<_, Diagnostic>((
@@ -549,7 +595,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::apply_resource_change::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ApplyResourceChange", &request.type_name);
-        let entry = self.resource(&request.type_name)?;
+        let entry = match self.resource(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => {
+                return Ok(Response::new(pb::apply_resource_change::Response {
+                    diagnostics,
+                    ..Default::default()
+                }));
+            }
+        };
         let ctx = self.context(&request.planned_private);
         let decoded = (|| {
             Ok::<_, Diagnostic>((
@@ -636,7 +690,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::import_resource_state::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ImportResourceState", &request.type_name);
-        let entry = self.resource(&request.type_name)?;
+        let entry = match self.resource(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => {
+                return Ok(Response::new(pb::import_resource_state::Response {
+                    diagnostics,
+                    ..Default::default()
+                }));
+            }
+        };
         let ctx = self.context(&[]);
         let mut diags = Diagnostics::default();
         let mut imported_resources = Vec::new();
@@ -678,7 +740,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::read_data_source::Response> {
         let request = request.into_inner();
         let _t = RpcTimer::start("ReadDataSource", &request.type_name);
-        let entry = self.data_source(&request.type_name)?;
+        let entry = match self.data_source(&request.type_name) {
+            Ok(entry) => entry,
+            Err(diagnostics) => {
+                return Ok(Response::new(pb::read_data_source::Response {
+                    diagnostics,
+                    ..Default::default()
+                }));
+            }
+        };
         let ctx = self.context(&[]);
         let mut diags = Diagnostics::default();
         let mut state = None;

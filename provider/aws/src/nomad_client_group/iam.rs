@@ -7,7 +7,7 @@ use circleci_tfplugin::Diagnostic;
 
 use super::Model;
 use crate::access::{self, Access};
-use crate::{Aws, error};
+use crate::{Aws, adopt, error};
 
 /// The least privilege nomad-autoscaler needs on this group.
 pub(super) fn autoscaler_policy(group_arn: &str) -> String {
@@ -69,7 +69,14 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
                 .send()
                 .await
                 .map_err(|e| error::api(&format!("read IAM role {name}"), e))?;
-            out.role().map(|r| r.arn().to_string()).unwrap_or_default()
+            let role = out.role();
+            let owned = role.is_some_and(|r| adopt::is_owned(r.tags().iter().map(|t| (t.key(), t.value()))));
+            adopt::adopt(
+                "IAM role",
+                name,
+                owned,
+                role.map(|r| r.arn().to_string()).unwrap_or_default(),
+            )?
         }
         Err(e) => return Err(error::api(&format!("create IAM role {name}"), e)),
     };

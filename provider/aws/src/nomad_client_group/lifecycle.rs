@@ -20,9 +20,10 @@ use super::iam::{
 };
 use super::security_group::{SSH_RERUN_PORTS, create_security_group};
 use super::template::{script_of, template_data};
-use super::{Model, OWNER_TAG, autoscaler_name, ec2_tags, group_tags, role_name};
+use super::{Model, OWNER_TAG, autoscaler_name, group_tags, role_name};
 use crate::access::{self, Access};
-use crate::{Aws, AwsData, error};
+use crate::tags::{ec2_owned, ec2_tags};
+use crate::{Aws, AwsData, adopt, error};
 
 fn asg_tags(name: &str, tags: &BTreeMap<String, String>) -> Vec<AsgTag> {
     tags.iter()
@@ -75,6 +76,15 @@ async fn create_template(
             )
         }),
         Err(e) if error::has_code(&e, &["InvalidLaunchTemplateName.AlreadyExistsException"]) => {
+            let found = aws
+                .ec2
+                .describe_launch_templates()
+                .launch_template_names(name)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("read launch template {name}"), e))?;
+            let owned = found.launch_templates().first().is_some_and(|t| ec2_owned(t.tags()));
+            adopt::adopt("launch template", name, owned, ())?;
             let out = aws
                 .ec2
                 .create_launch_template_version()
@@ -120,25 +130,54 @@ pub(super) async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure
     let min = model.spec.min_size.unwrap_or(1);
     let desired = model.spec.desired_size.unwrap_or(min);
     let subnets = model.settings.subnet_ids.clone().unwrap_or_default().join(",");
-    aws.autoscaling
+    let launch_template = LaunchTemplateSpecification::builder()
+        .launch_template_id(&template_id)
+        .version(version.to_string())
+        .build();
+    let max = model.spec.max_size.unwrap_or(4) as i32;
+    let created = aws
+        .autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(&name)
-        .launch_template(
-            LaunchTemplateSpecification::builder()
-                .launch_template_id(&template_id)
-                .version(version.to_string())
-                .build(),
-        )
+        .launch_template(launch_template.clone())
         .min_size(min as i32)
-        .max_size(model.spec.max_size.unwrap_or(4) as i32)
+        .max_size(max)
         .desired_capacity(desired as i32)
-        .vpc_zone_identifier(subnets)
+        .vpc_zone_identifier(&subnets)
         .health_check_type("EC2")
         .health_check_grace_period(300)
         .set_tags(Some(asg_tags(&name, &tags)))
         .send()
-        .await
-        .map_err(|e| partial(&model, error::api(&format!("create autoscaling group {name}"), e)))?;
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(e) if error::has_code(&e, &["AlreadyExists"]) => {
+            // An earlier attempt made it: adopt it if it is ours, and give it this attempt's
+            // template and sizes.
+            let found = describe(aws, &name).await.map_err(|d| partial(&model, d))?;
+            let owned = found
+                .as_ref()
+                .is_some_and(|g| adopt::is_owned(g.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))));
+            adopt::adopt("autoscaling group", &name, owned, ()).map_err(|d| partial(&model, d))?;
+            aws.autoscaling
+                .update_auto_scaling_group()
+                .auto_scaling_group_name(&name)
+                .launch_template(launch_template)
+                .min_size(min as i32)
+                .max_size(max)
+                .desired_capacity(desired as i32)
+                .vpc_zone_identifier(&subnets)
+                .send()
+                .await
+                .map_err(|e| partial(&model, error::api(&format!("update autoscaling group {name}"), e)))?;
+        }
+        Err(e) => {
+            return Err(partial(
+                &model,
+                error::api(&format!("create autoscaling group {name}"), e),
+            ));
+        }
+    }
     model.spec.id = Some(name.clone());
     model.spec.desired_size = Some(desired);
     let group_arn = describe(aws, &name)
@@ -497,7 +536,7 @@ pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, model: Model
                 .launch_template_id(template)
                 .send()
                 .await,
-            &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed"],
+            &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed", "InvalidLaunchTemplateName.NotFoundException"],
             &format!("delete launch template {template}"),
         )?;
     }

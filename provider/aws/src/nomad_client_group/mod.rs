@@ -18,7 +18,6 @@ mod template;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::Tag as Ec2Tag;
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::nomad_client_group::{Spec, template_inputs_changed};
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
@@ -192,12 +191,6 @@ pub(super) fn role_name(name: &str) -> String {
 
 pub(super) fn autoscaler_name(name: &str) -> String {
     access::entity_name("circleci-autoscaler", name)
-}
-
-pub(super) fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Ec2Tag> {
-    tags.iter()
-        .map(|(k, v)| Ec2Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 pub(super) fn group_tags(aws: &Aws, spec: &Spec) -> BTreeMap<String, String> {

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, TagSpecification};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange};
 
 use circleci_tfplugin::Diagnostic;
 
-use super::{Model, OWNER_TAG, ec2_tags};
+use super::{Model, OWNER_TAG};
 use crate::{Aws, error};
 
 pub(super) const SSH_RERUN_PORTS: (i32, i32) = (64535, 65535);
@@ -40,22 +40,8 @@ pub(super) async fn create_security_group(
         tracing::info!(name, existing, "adopting the security group an earlier run made");
         return Ok(existing);
     }
-    let out = aws
-        .ec2
-        .create_security_group()
-        .group_name(name)
-        .description("Nomad clients of CircleCI Server")
-        .vpc_id(&vpc)
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::SecurityGroup)
-                .set_tags(Some(ec2_tags(tags)))
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| error::api(&format!("create security group {name}"), e))?;
-    let id = out.group_id().unwrap_or_default().to_string();
+    let id =
+        crate::security_group::create_or_adopt(aws, name, "Nomad clients of CircleCI Server", Some(&vpc), tags).await?;
     let ssh = model.settings.allowed_ssh_cidrs.clone().unwrap_or_default();
     if !ssh.is_empty() {
         let ranges = ssh

@@ -13,7 +13,8 @@ use aws_sdk_ec2::types::{
 use base64::Engine;
 use circleci_tfplugin::Diagnostic;
 
-use super::{Model, ec2_tags};
+use super::Model;
+use crate::tags::ec2_tags;
 
 pub(super) fn template_data(
     model: &Model,

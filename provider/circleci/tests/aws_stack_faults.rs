@@ -1,0 +1,118 @@
+//! Every AWS resource together (examples/aws-nomad) behind the fault proxy: requests that fail
+//! before they reach AWS, and answers lost after AWS acted. The stack applies, plans empty and
+//! destroys, with nothing left and nothing made twice, checked through the AWS API.
+#![cfg(feature = "aws")]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use acceptance_tests::faults::{FaultProxy, Faults};
+use acceptance_tests::fixtures::{self, inventory};
+use acceptance_tests::moto::Moto;
+use acceptance_tests::{Terraform, for_each_terraform, workspace_root};
+
+/// Applies examples/aws-nomad through a proxy injecting `faults`, plans, destroys; returns how
+/// many faults the proxy injected.
+fn apply_plan_destroy(tf: &Terraform, mut faults: Faults) -> usize {
+    // FAULTS_SEED replays (or varies) the draws.
+    if let Some(seed) = std::env::var("FAULTS_SEED").ok().and_then(|s| s.parse().ok()) {
+        faults.seed = seed;
+    }
+    let moto = Moto::start();
+    let rt = common::runtime();
+    let aws = common::aws(&moto, &rt);
+    let net = fixtures::network(&aws, &rt);
+    fixtures::node_group(&aws, &rt, "eks-nodes", &net);
+    let image = fixtures::any_moto_image(&aws, &rt);
+    let source = fixtures::image(&aws, &rt, "vm-source");
+    let before = inventory(&aws, &rt);
+
+    let proxy = FaultProxy::start(moto.port, faults);
+    let subnets = format!("[{:?},{:?}]", net.subnet_ids[0], net.subnet_ids[1]);
+    let mut wd = common::workdir(tf, &moto)
+        .env("TF_VAR_aws_endpoint_url", &proxy.endpoint)
+        .env("TF_VAR_vpc_id", &net.vpc_id)
+        .env("TF_VAR_subnet_ids", &subnets)
+        .env("TF_VAR_node_group_names", "[\"eks-nodes\"]")
+        .env("TF_VAR_nomad_image_id", &image)
+        .env("TF_VAR_vm_source_image_id", &source)
+        .env("TF_LOG_PROVIDER", "info");
+    let config = std::fs::read_to_string(workspace_root().join("examples/aws-nomad/main.tf")).unwrap();
+    // Apply, then a plan that must be empty.
+    let apply = wd.step(&config);
+
+    let made = added(&before, &inventory(&aws, &rt));
+    for (kind, names) in &made {
+        let mut unique = names.clone();
+        unique.dedup();
+        assert_eq!(&unique, names, "{kind} made twice");
+    }
+    let made_count: usize = made.values().map(Vec::len).sum();
+    assert!(made_count >= 20, "the whole stack was made: {made:?}");
+
+    wd.destroy();
+    assert_eq!(
+        added(&before, &inventory(&aws, &rt)),
+        BTreeMap::new(),
+        "destroy left nothing"
+    );
+    let injected = proxy
+        .answers()
+        .iter()
+        .filter(|a| a.get("failed").is_some() || a.get("lost").is_some())
+        .count();
+    // The failed attempts the provider rode out are in its log (TF_LOG_PROVIDER=info).
+    assert!(apply.all().contains("AWS call attempt failed"), "retries are logged");
+    injected
+}
+
+/// What `after` holds beyond `before`, by kind (kinds with nothing new left out).
+fn added(
+    before: &BTreeMap<&'static str, Vec<String>>,
+    after: &BTreeMap<&'static str, Vec<String>>,
+) -> BTreeMap<&'static str, Vec<String>> {
+    let mut added = BTreeMap::new();
+    for (kind, names) in after {
+        let mut extra = names.clone();
+        for old in &before[kind] {
+            if let Some(i) = extra.iter().position(|n| n == old) {
+                extra.remove(i);
+            }
+        }
+        if !extra.is_empty() {
+            added.insert(*kind, extra);
+        }
+    }
+    added
+}
+
+#[test]
+fn a_fifth_of_requests_failing_with_throttling_or_5xx() {
+    for_each_terraform(|tf| {
+        let injected = apply_plan_destroy(
+            tf,
+            Faults {
+                fail_fraction: 0.2,
+                seed: 11,
+                ..Faults::default()
+            },
+        );
+        assert!(injected > 20, "the proxy failed {injected} requests");
+    });
+}
+
+#[test]
+fn one_answer_in_ten_lost_after_aws_acted() {
+    for_each_terraform(|tf| {
+        let injected = apply_plan_destroy(
+            tf,
+            Faults {
+                lose_fraction: 0.1,
+                seed: 7,
+                ..Faults::default()
+            },
+        );
+        assert!(injected > 10, "the proxy lost {injected} answers");
+    });
+}
