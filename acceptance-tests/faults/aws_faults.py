@@ -14,9 +14,13 @@
   again, and makes a second load balancer of the same name).
 - Answers CreateAutoScalingGroup for a name it saw created (and not deleted) with AWS's
   AlreadyExists (moto fails with a bodiless 500).
+- Gives CopyImage what AWS does and moto lacks: the request's TagSpecification tags on the new
+  image (sent to moto as CreateTags), and InvalidAMIName.Duplicate for a name still in use.
 - Turns moto's 500s for calls on what is already gone into AWS's errors: NoSuchEntity for
   RemoveRoleFromInstanceProfile of a role no longer in the profile, ValidationError for
   DeleteAutoScalingGroup of a missing group.
+- Answers the first FAULTS_IAM_PROPAGATION calls of CreateAutoScalingGroup with the error
+  Auto Scaling gives while a new instance profile has not propagated.
 Draws come from a generator seeded with FAULTS_SEED, so a failing run can be replayed.
 
 Every answer it makes itself is appended as one JSON line to FAULTS_LOG.
@@ -25,8 +29,10 @@ Every answer it makes itself is appended as one JSON line to FAULTS_LOG.
 import json
 import os
 import random
+import re
+import urllib.request
 import uuid
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from mitmproxy import http
 
@@ -36,7 +42,11 @@ THROTTLE_COUNT = int(os.environ.get("FAULTS_THROTTLE_COUNT", "0"))
 throttled = {}
 FAIL_FRACTION = float(os.environ.get("FAULTS_FAIL_FRACTION", "0"))
 LOSE_FRACTION = float(os.environ.get("FAULTS_LOSE_FRACTION", "0"))
+IAM_PROPAGATION = int(os.environ.get("FAULTS_IAM_PROPAGATION", "0"))
+propagation_errors = 0
 draws = random.Random(int(os.environ.get("FAULTS_SEED", "0")))
+# Images copied through the proxy and not deregistered: id -> name.
+images = {}
 # Autoscaling groups created through the proxy and not deleted.
 scaling_groups = set()
 # Idempotent creates: (action, key) -> the first answer.
@@ -86,6 +96,20 @@ def request(flow: http.HTTPFlow) -> None:
         flow.response = http.Response.make(200, first_answers[key], {"Content-Type": "text/xml"})
         flow.metadata["answered_by_proxy"] = True
         return
+    global propagation_errors
+    if action == "CreateAutoScalingGroup" and propagation_errors < IAM_PROPAGATION:
+        propagation_errors += 1
+        record({"action": action, "iam_propagation": propagation_errors})
+        flow.response = http.Response.make(
+            400,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+            "<Message>You must use a valid fully-formed launch template. Value (circleci-nomad) for parameter "
+            "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name</Message>"
+            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
+            {"Content-Type": "text/xml"},
+        )
+        flow.metadata["answered_by_proxy"] = True
+        return
     if action == "CreateAutoScalingGroup" and params.get("AutoScalingGroupName") in scaling_groups:
         record({"action": action, "already_exists": params["AutoScalingGroupName"]})
         flow.response = http.Response.make(
@@ -97,6 +121,19 @@ def request(flow: http.HTTPFlow) -> None:
         )
         flow.metadata["answered_by_proxy"] = True
         return
+    if action == "CopyImage" and params.get("Name") in images.values():
+        record({"action": action, "duplicate_name": params["Name"]})
+        flow.response = http.Response.make(
+            400,
+            "<Response><Errors><Error><Code>InvalidAMIName.Duplicate</Code>"
+            f"<Message>AMI name {params['Name']} is already in use by AMI ami-x</Message></Error></Errors>"
+            f"<RequestID>{uuid.uuid4()}</RequestID></Response>",
+            {"Content-Type": "text/xml"},
+        )
+        flow.metadata["answered_by_proxy"] = True
+        return
+    if action == "DeregisterImage":
+        images.pop(params.get("ImageId"), None)
     if action == "DeleteLoadBalancer" and params.get("Version") == "2015-12-01":
         arn = params.get("LoadBalancerArn", "")
         for k in [k for k, body in first_answers.items() if arn and arn in body]:
@@ -139,6 +176,11 @@ def response(flow: http.HTTPFlow) -> None:
             f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
             {"Content-Type": "text/xml"},
         )
+    if flow.response.status_code == 200 and params.get("Action") == "CopyImage":
+        match = re.search(r"<imageId>([^<]+)</imageId>", flow.response.get_text() or "", re.IGNORECASE)
+        if match:
+            images[match.group(1)] = params.get("Name")
+            tag_at_birth(flow, match.group(1), params)
     if flow.response.status_code == 200 and params.get("Action") == "CreateAutoScalingGroup":
         scaling_groups.add(params.get("AutoScalingGroupName"))
     if flow.response.status_code == 200 and params.get("Action") == "DeleteAutoScalingGroup":
@@ -151,6 +193,30 @@ def response(flow: http.HTTPFlow) -> None:
     if draws.random() < LOSE_FRACTION:
         record({"action": query_params(flow).get("Action") or operation(flow), "lost": flow.response.status_code})
         flow.response = error_response(flow, False)
+
+
+def tag_at_birth(flow, image_id, params):
+    """Puts a CopyImage request's TagSpecification tags on the new image, through moto's CreateTags."""
+    tags = {}
+    for key, value in params.items():
+        found = re.fullmatch(r"TagSpecification\.\d+\.Tag\.(\d+)\.(Key|Value)", key)
+        if found:
+            tags.setdefault(found.group(1), {})[found.group(2)] = value
+    if not tags:
+        return
+    form = {"Action": "CreateTags", "Version": "2016-11-15", "ResourceId.1": image_id}
+    for n, tag in enumerate(tags.values(), start=1):
+        form[f"Tag.{n}.Key"] = tag.get("Key", "")
+        form[f"Tag.{n}.Value"] = tag.get("Value", "")
+    request = urllib.request.Request(
+        f"http://{flow.request.host}:{flow.request.port}/",
+        data=urlencode(form).encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": flow.request.headers.get("Authorization", ""),
+        },
+    )
+    urllib.request.urlopen(request, timeout=10).read()
 
 
 def operation(flow):

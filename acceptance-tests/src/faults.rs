@@ -27,6 +27,9 @@ pub struct Faults {
     pub fail_fraction: f64,
     /// Replace this fraction of moto's answers with a 500: the call happened, its answer is lost.
     pub lose_fraction: f64,
+    /// Answer the first this many CreateAutoScalingGroup calls as Auto Scaling does while a
+    /// new instance profile has not propagated.
+    pub iam_propagation_errors: usize,
     /// Seed of the draws, so a failing run can be replayed.
     pub seed: u64,
 }
@@ -66,6 +69,7 @@ impl FaultProxy {
             .env("FAULTS_FAIL_FRACTION", faults.fail_fraction.to_string())
             .env("FAULTS_LOSE_FRACTION", faults.lose_fraction.to_string())
             .env("FAULTS_SEED", faults.seed.to_string())
+            .env("FAULTS_IAM_PROPAGATION", faults.iam_propagation_errors.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

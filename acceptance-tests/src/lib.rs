@@ -424,6 +424,17 @@ pub fn interrupt(child: &std::process::Child) {
     assert!(status.success(), "kill -INT failed");
 }
 
+/// A killed laptop: SIGKILL to every process of the group of a child started with
+/// [`Workdir::spawn`] (Terraform and its providers), then waits for the child.
+pub fn kill_group(child: &mut std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -KILL failed");
+    let _ = child.wait();
+}
+
 /// Runs `test` once per Terraform version, naming the version when it fails.
 pub fn for_each_terraform(test: impl Fn(&Terraform)) {
     for tf in terraforms() {

@@ -148,7 +148,8 @@ async fn owned(iam: &aws_sdk_iam::Client, name: &str) -> bool {
     is_owned(&tags)
 }
 
-fn is_owned(tags: &[Tag]) -> bool {
+/// True when IAM `tags` hold the owner tag.
+pub(crate) fn is_owned(tags: &[Tag]) -> bool {
     adopt::is_owned(tags.iter().map(|t| (t.key(), t.value())))
 }
 

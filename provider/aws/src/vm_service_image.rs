@@ -160,18 +160,25 @@ fn snapshots(image: &aws_sdk_ec2::types::Image) -> Vec<String> {
         .collect()
 }
 
-async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Result<Model, Failure> {
-    let source = match (&model.settings.source_image_id, &model.settings.source_image_filter) {
-        (Some(id), _) => id.clone(),
-        (None, Some(filter)) => resolve(aws, filter).await?,
-        (None, None) => return Err(Diagnostic::error("No source image", "Set aws.source_image_id.").into()),
-    };
-    let name = model.spec.name.clone();
-    let source_region = model
-        .settings
-        .source_region
-        .clone()
-        .unwrap_or_else(|| aws.region.clone());
+/// The account's image called `name`, and whether it has the owner tag.
+async fn find_image(aws: &Aws, name: &str) -> Result<Option<(String, bool)>, Diagnostic> {
+    let found = aws
+        .ec2
+        .describe_images()
+        .owners("self")
+        .filters(Filter::builder().name("name").values(name).build())
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("look up image {name}"), e))?;
+    Ok(found
+        .images()
+        .first()
+        .map(|i| (i.image_id().unwrap_or_default().to_string(), ec2_owned(i.tags()))))
+}
+
+/// Starts copying `source` into the image `model` describes; returns the new image's ID.
+async fn copy(aws: &Aws, model: &Model, source: &str, source_region: &str) -> Result<String, Diagnostic> {
+    let name = &model.spec.name;
     // One token per create, the same on every SDK retry of it: AWS answers a retried copy
     // whose first answer was lost with the same image instead of copying twice.
     let client_token = format!(
@@ -185,9 +192,9 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
     let copied = aws
         .ec2
         .copy_image()
-        .name(&name)
-        .source_image_id(&source)
-        .source_region(&source_region)
+        .name(name)
+        .source_image_id(source)
+        .source_region(source_region)
         .encrypted(model.settings.encrypted.unwrap_or(true))
         .set_kms_key_id(model.settings.kms_key_id.clone())
         .description("CircleCI Server VM service image (managed by Terraform)")
@@ -196,28 +203,42 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::Image)
-                .set_tags(Some(ec2_tags(&image_tags(aws, &model, &source))))
+                .set_tags(Some(ec2_tags(&image_tags(aws, model, source))))
                 .build(),
         )
         .send()
         .await;
-    let id = match copied {
-        Ok(out) => out.image_id().unwrap_or_default().to_string(),
-        Err(e) if error::has_code(&e, &["InvalidAMIName.Duplicate"]) => {
-            let found = aws
-                .ec2
-                .describe_images()
-                .owners("self")
-                .filters(Filter::builder().name("name").values(&name).build())
-                .send()
-                .await
-                .map_err(|e| error::api(&format!("look up image {name}"), e))?;
-            let image = found.images().first();
-            let owned = image.is_some_and(|i| ec2_owned(i.tags()));
-            let id = image.and_then(|i| i.image_id()).unwrap_or_default().to_string();
-            adopt::adopt("image", &name, owned, id)?
+    match copied {
+        Ok(out) => Ok(out.image_id().unwrap_or_default().to_string()),
+        // A copy that raced this one (another apply) took the name.
+        Err(e) if error::has_code(&e, &["InvalidAMIName.Duplicate"]) => match find_image(aws, name).await? {
+            Some((id, owned)) => adopt::adopt("image", name, owned, id),
+            None => Err(error::api(&format!("copy image {source} from {source_region}"), e)),
+        },
+        Err(e) => Err(error::api(&format!("copy image {source} from {source_region}"), e)),
+    }
+}
+
+async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Result<Model, Failure> {
+    let source = match (&model.settings.source_image_id, &model.settings.source_image_filter) {
+        (Some(id), _) => id.clone(),
+        (None, Some(filter)) => resolve(aws, filter).await?,
+        (None, None) => return Err(Diagnostic::error("No source image", "Set aws.source_image_id.").into()),
+    };
+    let name = model.spec.name.clone();
+    let source_region = model
+        .settings
+        .source_region
+        .clone()
+        .unwrap_or_else(|| aws.region.clone());
+    // An apply killed after the copy started left it: adopt it rather than copy again.
+    let id = match find_image(aws, &name).await? {
+        Some((id, true)) => {
+            tracing::info!(id, name, "adopting the image an interrupted apply copied");
+            id
         }
-        Err(e) => return Err(error::api(&format!("copy image {source} from {source_region}"), e).into()),
+        Some((_, false)) => return Err(adopt::not_ours("image", &name).into()),
+        None => copy(aws, &model, &source, &source_region).await?,
     };
     tracing::info!(id, source, "image copy started");
     model.spec.id = Some(id.clone());

@@ -88,7 +88,12 @@ fn create_update_drift_import_replace_destroy() {
         assert_eq!(lifecycle.rules()[0].expiration().unwrap().days(), Some(30));
         assert_eq!(
             tags(&aws, &rt, bucket),
-            vec![("managed_by".into(), "terraform".into()), ("team".into(), "ci".into())]
+            vec![
+                // The owner tag, by which a later run tells its own leftovers from others'.
+                ("circleci:managed-by".into(), "terraform-provider-circleci".into()),
+                ("managed_by".into(), "terraform".into()),
+                ("team".into(), "ci".into())
+            ]
         );
         let user = format!("circleci-storage-{bucket}");
         let keys = rt.block_on(aws.iam.list_access_keys().user_name(&user).send()).unwrap();
@@ -131,7 +136,7 @@ fn create_update_drift_import_replace_destroy() {
             .block_on(aws.s3.get_bucket_versioning().bucket(bucket).send())
             .unwrap();
         assert_eq!(versioning.status().map(|s| s.as_str()), Some("Suspended"));
-        assert_eq!(tags(&aws, &rt, bucket)[1], ("team".into(), "platform".into()));
+        assert_eq!(tags(&aws, &rt, bucket)[2], ("team".into(), "platform".into()));
 
         // Access moves to IRSA: the user goes, a role trusting the namespace's accounts comes.
         let irsa = format!(

@@ -1,6 +1,7 @@
 //! Every AWS resource together (examples/aws-nomad) behind the fault proxy: requests that fail
-//! before they reach AWS, and answers lost after AWS acted. The stack applies, plans empty and
-//! destroys, with nothing left and nothing made twice, checked through the AWS API.
+//! before they reach AWS, answers lost after AWS acted, and applies killed half-way. The stack
+//! applies, plans empty and destroys, with nothing left and nothing made twice, checked through
+//! the AWS API.
 #![cfg(feature = "aws")]
 
 mod common;
@@ -10,11 +11,14 @@ use std::collections::BTreeMap;
 use acceptance_tests::faults::{FaultProxy, Faults};
 use acceptance_tests::fixtures::{self, inventory};
 use acceptance_tests::moto::Moto;
-use acceptance_tests::{Terraform, for_each_terraform, workspace_root};
+use std::time::Duration;
+
+use acceptance_tests::{Terraform, for_each_terraform, kill_group, workspace_root};
 
 /// Applies examples/aws-nomad through a proxy injecting `faults`, plans, destroys; returns how
-/// many faults the proxy injected.
-fn apply_plan_destroy(tf: &Terraform, mut faults: Faults) -> usize {
+/// many faults the proxy injected. With `kill_after`, applies are first killed (SIGKILL to
+/// Terraform and the provider) after each of those times.
+fn apply_plan_destroy(tf: &Terraform, mut faults: Faults, kill_after: &[Duration]) -> usize {
     // FAULTS_SEED replays (or varies) the draws.
     if let Some(seed) = std::env::var("FAULTS_SEED").ok().and_then(|s| s.parse().ok()) {
         faults.seed = seed;
@@ -37,10 +41,41 @@ fn apply_plan_destroy(tf: &Terraform, mut faults: Faults) -> usize {
         .env("TF_VAR_node_group_names", "[\"eks-nodes\"]")
         .env("TF_VAR_nomad_image_id", &image)
         .env("TF_VAR_vm_source_image_id", &source)
-        .env("TF_LOG_PROVIDER", "info");
+        // Trace: the most the provider (and the SDK under it) ever logs, checked for secrets.
+        .env("TF_LOG_PROVIDER", "trace");
     let config = std::fs::read_to_string(workspace_root().join("examples/aws-nomad/main.tf")).unwrap();
+    wd.write(&config);
+    wd.init();
+    for delay in kill_after {
+        let mut apply = wd.spawn(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+        std::thread::sleep(*delay);
+        kill_group(&mut apply);
+        let state = wd.run(&["state", "list"]).stdout;
+        eprintln!(
+            "killed after {delay:?}: {} resources in the state, in AWS: {:?}",
+            state.lines().count(),
+            added(&before, &inventory(&aws, &rt))
+        );
+    }
     // Apply, then a plan that must be empty.
     let apply = wd.step(&config);
+
+    // The secrets the stack made (access keys, the Nomad client key) are in the state and
+    // nowhere in the log, though the SDK logged every call that returned them.
+    for (address, secret) in [
+        ("circleci_object_storage.this", "/aws/secret_access_key"),
+        ("circleci_vm_service_access.this", "/aws/secret_access_key"),
+        ("circleci_nomad_tls.this", "/client_key_pem"),
+    ] {
+        let value = wd
+            .resource(address)
+            .pointer(secret)
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let value = value.unwrap_or_else(|| panic!("{address} has {secret}"));
+        let needle = &value[value.len() / 2..value.len() / 2 + 16];
+        assert!(!apply.all().contains(needle), "{address} {secret} leaked into the log");
+    }
 
     let made = added(&before, &inventory(&aws, &rt));
     for (kind, names) in &made {
@@ -60,10 +95,13 @@ fn apply_plan_destroy(tf: &Terraform, mut faults: Faults) -> usize {
     let injected = proxy
         .answers()
         .iter()
-        .filter(|a| a.get("failed").is_some() || a.get("lost").is_some())
+        .filter(|a| a.get("failed").is_some() || a.get("lost").is_some() || a.get("iam_propagation").is_some())
         .count();
     // The failed attempts the provider rode out are in its log (TF_LOG_PROVIDER=info).
-    assert!(apply.all().contains("AWS call attempt failed"), "retries are logged");
+    assert!(
+        injected == 0 || apply.all().contains("AWS call attempt failed"),
+        "retries are logged"
+    );
     injected
 }
 
@@ -97,6 +135,7 @@ fn a_fifth_of_requests_failing_with_throttling_or_5xx() {
                 seed: 11,
                 ..Faults::default()
             },
+            &[],
         );
         assert!(injected > 20, "the proxy failed {injected} requests");
     });
@@ -112,7 +151,33 @@ fn one_answer_in_ten_lost_after_aws_acted() {
                 seed: 7,
                 ..Faults::default()
             },
+            &[],
         );
         assert!(injected > 10, "the proxy lost {injected} answers");
+    });
+}
+
+#[test]
+fn a_new_instance_profile_not_yet_usable_is_waited_for() {
+    for_each_terraform(|tf| {
+        let injected = apply_plan_destroy(
+            tf,
+            Faults {
+                iam_propagation_errors: 3,
+                ..Faults::default()
+            },
+            &[],
+        );
+        assert_eq!(injected, 3, "Auto Scaling refused the new instance profile three times");
+    });
+}
+
+#[test]
+fn applies_killed_half_way_converge_on_the_next_apply() {
+    for_each_terraform(|tf| {
+        // Points in a first apply's life; with Terraform 1.0.3 here the second kill found objects
+        // in AWS and none in the state (printed with --nocapture), which the next apply adopted.
+        let kills = [700, 1200, 2500].map(Duration::from_millis);
+        apply_plan_destroy(tf, Faults::default(), &kills);
     });
 }

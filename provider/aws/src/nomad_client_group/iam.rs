@@ -70,7 +70,7 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
                 .await
                 .map_err(|e| error::api(&format!("read IAM role {name}"), e))?;
             let role = out.role();
-            let owned = role.is_some_and(|r| adopt::is_owned(r.tags().iter().map(|t| (t.key(), t.value()))));
+            let owned = role.is_some_and(|r| access::is_owned(r.tags()));
             adopt::adopt(
                 "IAM role",
                 name,

@@ -9,6 +9,8 @@ use aws_sdk_autoscaling::types::{
     AutoScalingGroup, LaunchTemplateSpecification, RefreshPreferences, RefreshStrategy, Tag as AsgTag,
 };
 use aws_sdk_ec2::types::{ResourceType, TagSpecification};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use base64::Engine;
 use circleci_core::nomad_client_group::read_startup_script;
 use circleci_core::tags::own_tags;
@@ -105,7 +107,17 @@ async fn create_template(
     template.ok_or_else(|| Diagnostic::error("AWS returned no launch template", ""))
 }
 
-pub(super) async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
+/// How long a new instance profile may stay unusable before its error is final (as
+/// hashicorp/aws's IAM propagation timeout).
+const IAM_PROPAGATION: Duration = Duration::from_secs(120);
+
+/// Auto Scaling's answer while a new instance profile has not propagated yet.
+fn instance_profile_not_yet_usable<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    error::has_code(err, &["ValidationError"])
+        && matches!(err, SdkError::ServiceError(e) if e.err().message().is_some_and(|m| m.to_ascii_lowercase().contains("instance profile")))
+}
+
+pub(super) async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Result<Model, Failure> {
     let name = model.spec.name.clone();
     let tags = group_tags(aws, &model.spec);
     let script = script_of(&model)?;
@@ -135,7 +147,7 @@ pub(super) async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure
         .version(version.to_string())
         .build();
     let max = model.spec.max_size.unwrap_or(4) as i32;
-    let created = aws
+    let request = aws
         .autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(&name)
@@ -146,9 +158,30 @@ pub(super) async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure
         .vpc_zone_identifier(&subnets)
         .health_check_type("EC2")
         .health_check_grace_period(300)
-        .set_tags(Some(asg_tags(&name, &tags)))
-        .send()
-        .await;
+        .set_tags(Some(asg_tags(&name, &tags)));
+    // A new instance profile takes a while to be usable by Auto Scaling (IAM is eventually
+    // consistent): wait it out for a bounded time, within the resource's timeout.
+    let started = std::time::Instant::now();
+    let created = ctx
+        .wait_with_backoff(
+            &format!("instance profile {} to be usable by Auto Scaling", role_name(&name)),
+            Duration::from_secs(2),
+            Duration::from_secs(10),
+            || async {
+                match request.clone().send().await {
+                    Err(e) if instance_profile_not_yet_usable(&e) && started.elapsed() < IAM_PROPAGATION => {
+                        tracing::info!(
+                            name,
+                            "the new instance profile is not usable yet (IAM propagation); retrying"
+                        );
+                        Ok(None)
+                    }
+                    answer => Ok(Some(answer)),
+                }
+            },
+        )
+        .await
+        .map_err(|d| partial(&model, d))?;
     match created {
         Ok(_) => {}
         Err(e) if error::has_code(&e, &["AlreadyExists"]) => {
@@ -536,7 +569,11 @@ pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, model: Model
                 .launch_template_id(template)
                 .send()
                 .await,
-            &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed", "InvalidLaunchTemplateName.NotFoundException"],
+            &[
+                "InvalidLaunchTemplateId.NotFound",
+                "InvalidLaunchTemplateId.Malformed",
+                "InvalidLaunchTemplateName.NotFoundException",
+            ],
             &format!("delete launch template {template}"),
         )?;
     }

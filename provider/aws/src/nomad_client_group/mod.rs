@@ -280,7 +280,7 @@ impl<D: AwsData> TypedCloudHalf<D> for NomadClientGroup {
     }
 
     async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
-        lifecycle::create(ctx.data()?.aws()?, planned).await
+        lifecycle::create(ctx, ctx.data()?.aws()?, planned).await
     }
 
     async fn read(&self, ctx: &Context<D>, state: Model) -> Result<Option<Model>, Diagnostic> {
