@@ -17,6 +17,8 @@ pub mod fixtures;
 pub mod moto;
 pub mod plugin_client;
 pub mod serve;
+#[cfg(feature = "aws")]
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -15,10 +15,20 @@ use std::time::Duration;
 
 use acceptance_tests::{Terraform, for_each_terraform, kill_group, workspace_root};
 
-/// Applies examples/aws-nomad through a proxy injecting `faults`, plans, destroys; returns how
-/// many faults the proxy injected. With `kill_after`, applies are first killed (SIGKILL to
-/// Terraform and the provider) after each of those times.
-fn apply_plan_destroy(tf: &Terraform, mut faults: Faults, kill_after: &[Duration]) -> usize {
+/// examples/aws-nomad in a work directory, its fixtures made in a fresh moto behind a proxy
+/// injecting `faults`.
+struct Stack {
+    _moto: Moto,
+    rt: tokio::runtime::Runtime,
+    aws: circleci_aws::Aws,
+    /// What moto held before the stack: the fixtures.
+    before: BTreeMap<&'static str, Vec<String>>,
+    proxy: FaultProxy,
+    wd: acceptance_tests::Workdir,
+    config: String,
+}
+
+fn stack(tf: &Terraform, mut faults: Faults) -> Stack {
     // FAULTS_SEED replays (or varies) the draws.
     if let Some(seed) = std::env::var("FAULTS_SEED").ok().and_then(|s| s.parse().ok()) {
         faults.seed = seed;
@@ -46,6 +56,31 @@ fn apply_plan_destroy(tf: &Terraform, mut faults: Faults, kill_after: &[Duration
     let config = std::fs::read_to_string(workspace_root().join("examples/aws-nomad/main.tf")).unwrap();
     wd.write(&config);
     wd.init();
+    Stack {
+        _moto: moto,
+        rt,
+        aws,
+        before,
+        proxy,
+        wd,
+        config,
+    }
+}
+
+/// Applies examples/aws-nomad through a proxy injecting `faults`, plans, destroys; returns how
+/// many faults the proxy injected. With `kill_after`, applies are first killed (SIGKILL to
+/// Terraform and the provider) after each of those times.
+fn apply_plan_destroy(tf: &Terraform, faults: Faults, kill_after: &[Duration]) -> usize {
+    // Every field bound by name: a field left to `..` would be dropped (moto stopped) here.
+    let Stack {
+        _moto: _moto_running,
+        rt,
+        aws,
+        before,
+        proxy,
+        mut wd,
+        config,
+    } = stack(tf, faults);
     for delay in kill_after {
         let mut apply = wd.spawn(&["apply", "-auto-approve", "-no-color", "-input=false"]);
         std::thread::sleep(*delay);
@@ -180,4 +215,64 @@ fn applies_killed_half_way_converge_on_the_next_apply() {
         let kills = [700, 1200, 2500].map(Duration::from_millis);
         apply_plan_destroy(tf, Faults::default(), &kills);
     });
+}
+
+#[test]
+fn the_sweeper_deletes_what_a_lost_state_left_and_nothing_else() {
+    use acceptance_tests::sweep::{Filter, sweep};
+    let tf = &acceptance_tests::terraforms()[0];
+    let Stack {
+        _moto: _moto_running,
+        rt,
+        aws,
+        before,
+        proxy: _proxy_running,
+        mut wd,
+        config,
+    } = stack(tf, Faults::default());
+    wd.step(&config);
+    // A test run cut off before its destroy: the state is gone, its objects are not.
+    std::fs::remove_file(wd.path().join("terraform.tfstate")).unwrap();
+    let left = added(&before, &inventory(&aws, &rt));
+    // Someone else's bucket with the same prefix, which the sweeper must not touch.
+    rt.block_on(
+        aws.s3
+            .create_bucket()
+            .bucket("circleci-someone-elses")
+            .create_bucket_configuration(
+                circleci_aws::sdk::s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(common::REGION.into())
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+
+    let mut filter = Filter {
+        prefix: "circleci-".into(),
+        older_than: Duration::from_secs(3600),
+        dry_run: false,
+    };
+    assert_eq!(rt.block_on(sweep(&aws, &filter)), vec![], "nothing is an hour old yet");
+    filter.older_than = Duration::ZERO;
+    filter.dry_run = true;
+    let listed = rt.block_on(sweep(&aws, &filter));
+    let mut everything = left.clone();
+    let buckets = everything.entry("buckets").or_default();
+    buckets.push("circleci-someone-elses".to_string());
+    buckets.sort();
+    assert_eq!(
+        added(&before, &inventory(&aws, &rt)),
+        everything,
+        "a dry run deletes nothing"
+    );
+    filter.dry_run = false;
+    let swept = rt.block_on(sweep(&aws, &filter));
+    assert_eq!(swept, listed, "the dry run listed what the sweep deleted");
+    assert!(swept.iter().all(|s| s.left_because.is_none()), "{swept:?}");
+    assert_eq!(
+        added(&before, &inventory(&aws, &rt)),
+        BTreeMap::from([("buckets", vec!["circleci-someone-elses".to_string()])]),
+        "everything the stack made is gone, the other bucket is not"
+    );
 }

@@ -209,7 +209,6 @@ async fn send(
                 current_state: a,
                 private: call.private,
                 provider_meta: b,
-                ..Default::default()
             })
             .await
             .map(drop),
@@ -221,7 +220,6 @@ async fn send(
                 config: c,
                 prior_private: call.private,
                 provider_meta: d,
-                ..Default::default()
             })
             .await
             .map(drop),
@@ -240,7 +238,6 @@ async fn send(
             .import_resource_state(pb::import_resource_state::Request {
                 type_name: t,
                 id: call.id,
-                ..Default::default()
             })
             .await
             .map(drop),
@@ -249,7 +246,6 @@ async fn send(
                 type_name: t,
                 config: a,
                 provider_meta: b,
-                ..Default::default()
             })
             .await
             .map(drop),
@@ -280,7 +276,6 @@ async fn send(
                 // Only values that cannot configure a working provider: a fuzzed endpoint
                 // must never send traffic anywhere.
                 config: a.filter(|v| v.msgpack.first() != Some(&0xdf) && v.json.first() != Some(&b'{')),
-                ..Default::default()
             })
             .await
             .map(drop),
