@@ -43,237 +43,263 @@ fn owned<'a>(mut tags: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>)
     tags.any(|(k, v)| k == Some(OWNER_TAG_KEY) && v == Some(OWNER_TAG_VALUE))
 }
 
-fn outcome<T, E: std::error::Error>(result: Result<T, E>) -> Option<String> {
-    result
-        .err()
-        .map(|e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string())
+/// One object to sweep.
+enum Target {
+    AutoscalingGroup,
+    LoadBalancer(String),
+    TargetGroup(String),
+    LaunchTemplate,
+    Role,
+    User,
+    Image(Box<ec2::types::Image>),
+    SecurityGroup(String),
+    Bucket,
 }
 
-/// Sweeps every kind the provider makes, dependents first; returns what it found.
-pub async fn sweep(aws: &Aws, filter: &Filter) -> Vec<Swept> {
-    let mut swept = Vec::new();
-    let mut record = |kind: &'static str, name: &str, left_because: Option<String>| {
-        swept.push(Swept {
-            kind,
-            name: name.to_string(),
-            left_because,
-        })
-    };
-    let candidate = |name: &str| name.starts_with(&filter.prefix);
+impl Target {
+    fn kind(&self) -> &'static str {
+        match self {
+            Target::AutoscalingGroup => "autoscaling group",
+            Target::LoadBalancer(_) => "load balancer",
+            Target::TargetGroup(_) => "target group",
+            Target::LaunchTemplate => "launch template",
+            Target::Role => "IAM role",
+            Target::User => "IAM user",
+            Target::Image(_) => "image",
+            Target::SecurityGroup(_) => "security group",
+            Target::Bucket => "bucket",
+        }
+    }
+}
 
-    // Autoscaling groups (their instances go with them).
-    if let Ok(out) = aws.autoscaling.describe_auto_scaling_groups().send().await {
-        for group in out.auto_scaling_groups() {
-            let name = group.auto_scaling_group_name().unwrap_or_default();
-            let tags = group.tags().iter().map(|t| (t.key(), t.value()));
-            if candidate(name) && owned(tags) && filter.old_enough(group.created_time().map(|t| t.secs())) {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    let request = aws
-                        .autoscaling
-                        .delete_auto_scaling_group()
-                        .auto_scaling_group_name(name);
-                    outcome(request.force_delete(true).send().await)
-                };
-                record("autoscaling group", name, result);
-            }
+fn text(e: impl std::error::Error) -> String {
+    aws_smithy_types::error::display::DisplayErrorContext(e).to_string()
+}
+
+fn owned_by_tag_filter() -> ec2::types::Filter {
+    ec2::types::Filter::builder()
+        .name(format!("tag:{OWNER_TAG_KEY}"))
+        .values(OWNER_TAG_VALUE)
+        .build()
+}
+
+/// Sweeps every kind the provider makes, dependents first; returns what it found and what
+/// became of each. A listing that fails (e.g. AccessDenied) is an error: a sweep must not
+/// silently skip a kind.
+pub async fn sweep(aws: &Aws, filter: &Filter) -> Result<Vec<Swept>, String> {
+    let mut swept = Vec::new();
+    for (name, target) in find(aws, filter).await? {
+        let left_because = if filter.dry_run {
+            None
+        } else {
+            delete(aws, &name, &target).await.err()
+        };
+        swept.push(Swept {
+            kind: target.kind(),
+            name,
+            left_because,
+        });
+    }
+    Ok(swept)
+}
+
+/// What to sweep, by name, in deletion order.
+async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, String> {
+    let candidate = |name: &str| name.starts_with(&filter.prefix);
+    let mut found = Vec::new();
+
+    let out = aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .send()
+        .await
+        .map_err(text)?;
+    for group in out.auto_scaling_groups() {
+        let name = group.auto_scaling_group_name().unwrap_or_default();
+        let tags = group.tags().iter().map(|t| (t.key(), t.value()));
+        if candidate(name) && owned(tags) && filter.old_enough(group.created_time().map(|t| t.secs())) {
+            found.push((name.to_string(), Target::AutoscalingGroup));
         }
     }
-    // Load balancers (their listeners go with them), then target groups.
-    if let Ok(out) = aws.elbv2.describe_load_balancers().send().await {
-        for lb in out.load_balancers() {
-            let (name, arn) = (
-                lb.load_balancer_name().unwrap_or_default(),
-                lb.load_balancer_arn().unwrap_or_default(),
-            );
-            if candidate(name) && elb_owned(aws, arn).await && filter.old_enough(lb.created_time().map(|t| t.secs())) {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    outcome(aws.elbv2.delete_load_balancer().load_balancer_arn(arn).send().await)
-                };
-                record("load balancer", name, result);
-            }
+    let out = aws.elbv2.describe_load_balancers().send().await.map_err(text)?;
+    for lb in out.load_balancers() {
+        let (name, arn) = (
+            lb.load_balancer_name().unwrap_or_default(),
+            lb.load_balancer_arn().unwrap_or_default(),
+        );
+        if candidate(name) && elb_owned(aws, arn).await? && filter.old_enough(lb.created_time().map(|t| t.secs())) {
+            found.push((name.to_string(), Target::LoadBalancer(arn.to_string())));
         }
     }
-    if let Ok(out) = aws.elbv2.describe_target_groups().send().await {
+    // No creation time: only when no test can be running (older_than 0).
+    if filter.older_than.is_zero() {
+        let out = aws.elbv2.describe_target_groups().send().await.map_err(text)?;
         for tg in out.target_groups() {
             let (name, arn) = (
                 tg.target_group_name().unwrap_or_default(),
                 tg.target_group_arn().unwrap_or_default(),
             );
-            if filter.older_than.is_zero() && candidate(name) && elb_owned(aws, arn).await {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    outcome(aws.elbv2.delete_target_group().target_group_arn(arn).send().await)
-                };
-                record("target group", name, result);
+            if candidate(name) && elb_owned(aws, arn).await? {
+                found.push((name.to_string(), Target::TargetGroup(arn.to_string())));
             }
         }
     }
-    // Launch templates.
-    if let Ok(out) = aws.ec2.describe_launch_templates().send().await {
-        for lt in out.launch_templates() {
-            let name = lt.launch_template_name().unwrap_or_default();
-            let tags = lt.tags().iter().map(|t| (t.key(), t.value()));
-            if candidate(name) && owned(tags) && filter.old_enough(lt.create_time().map(|t| t.secs())) {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    outcome(aws.ec2.delete_launch_template().launch_template_name(name).send().await)
-                };
-                record("launch template", name, result);
-            }
+    let out = aws.ec2.describe_launch_templates().send().await.map_err(text)?;
+    for lt in out.launch_templates() {
+        let name = lt.launch_template_name().unwrap_or_default();
+        let tags = lt.tags().iter().map(|t| (t.key(), t.value()));
+        if candidate(name) && owned(tags) && filter.old_enough(lt.create_time().map(|t| t.secs())) {
+            found.push((name.to_string(), Target::LaunchTemplate));
         }
     }
-    // IAM roles (with their policies and instance profiles), then users (with keys and policies).
-    if let Ok(out) = aws.iam.list_roles().send().await {
-        for role in out.roles().iter().filter(|r| candidate(r.role_name())) {
-            let name = role.role_name();
-            let Ok(full) = aws.iam.get_role().role_name(name).send().await else {
-                continue;
-            };
-            let tags = full.role().map(|r| r.tags().to_vec()).unwrap_or_default();
-            if owned(tags.iter().map(|t| (Some(t.key()), Some(t.value()))))
-                && filter.old_enough(Some(role.create_date().secs()))
-            {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    delete_role(aws, name).await.err()
-                };
-                record("IAM role", name, result);
-            }
+    let out = aws.iam.list_roles().send().await.map_err(text)?;
+    for role in out.roles().iter().filter(|r| candidate(r.role_name())) {
+        let name = role.role_name();
+        let full = aws.iam.get_role().role_name(name).send().await.map_err(text)?;
+        let tags = full.role().map(|r| r.tags().to_vec()).unwrap_or_default();
+        if owned(tags.iter().map(|t| (Some(t.key()), Some(t.value()))))
+            && filter.old_enough(Some(role.create_date().secs()))
+        {
+            found.push((name.to_string(), Target::Role));
         }
     }
-    if let Ok(out) = aws.iam.list_users().send().await {
-        for user in out.users().iter().filter(|u| candidate(u.user_name())) {
-            let name = user.user_name();
-            let Ok(full) = aws.iam.get_user().user_name(name).send().await else {
-                continue;
-            };
-            let tags = full.user().map(|u| u.tags().to_vec()).unwrap_or_default();
-            if owned(tags.iter().map(|t| (Some(t.key()), Some(t.value()))))
-                && filter.old_enough(Some(user.create_date().secs()))
-            {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    delete_user(aws, name).await.err()
-                };
-                record("IAM user", name, result);
-            }
+    let out = aws.iam.list_users().send().await.map_err(text)?;
+    for user in out.users().iter().filter(|u| candidate(u.user_name())) {
+        let name = user.user_name();
+        let full = aws.iam.get_user().user_name(name).send().await.map_err(text)?;
+        let tags = full.user().map(|u| u.tags().to_vec()).unwrap_or_default();
+        if owned(tags.iter().map(|t| (Some(t.key()), Some(t.value()))))
+            && filter.old_enough(Some(user.create_date().secs()))
+        {
+            found.push((name.to_string(), Target::User));
         }
     }
-    // Images (with their snapshots).
-    let images = aws
+    let out = aws
         .ec2
         .describe_images()
         .owners("self")
-        .filters(
-            ec2::types::Filter::builder()
-                .name(format!("tag:{OWNER_TAG_KEY}"))
-                .values(OWNER_TAG_VALUE)
-                .build(),
-        )
+        .filters(owned_by_tag_filter())
         .send()
-        .await;
-    if let Ok(out) = images {
-        for image in out.images() {
-            let name = image.name().unwrap_or_default();
-            let created = image
-                .creation_date()
-                .and_then(|d| {
-                    aws_smithy_types::DateTime::from_str(d, aws_smithy_types::date_time::Format::DateTime).ok()
-                })
-                .map(|t| t.secs());
-            if candidate(name) && filter.old_enough(created) {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    delete_image(aws, image).await.err()
-                };
-                record("image", name, result);
-            }
+        .await
+        .map_err(text)?;
+    for image in out.images() {
+        let name = image.name().unwrap_or_default();
+        let created = image
+            .creation_date()
+            .and_then(|d| aws_smithy_types::DateTime::from_str(d, aws_smithy_types::date_time::Format::DateTime).ok())
+            .map(|t| t.secs());
+        if candidate(name) && filter.old_enough(created) {
+            found.push((name.to_string(), Target::Image(Box::new(image.clone()))));
         }
     }
-    // Security groups, once what used them is gone.
-    let groups = aws
-        .ec2
-        .describe_security_groups()
-        .filters(
-            ec2::types::Filter::builder()
-                .name(format!("tag:{OWNER_TAG_KEY}"))
-                .values(OWNER_TAG_VALUE)
-                .build(),
-        )
-        .send()
-        .await;
-    if let Ok(out) = groups {
+    if filter.older_than.is_zero() {
+        let out = aws
+            .ec2
+            .describe_security_groups()
+            .filters(owned_by_tag_filter())
+            .send()
+            .await
+            .map_err(text)?;
         for group in out.security_groups() {
             let name = group.group_name().unwrap_or_default();
-            if filter.older_than.is_zero() && candidate(name) {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    outcome(
-                        aws.ec2
-                            .delete_security_group()
-                            .set_group_id(group.group_id().map(str::to_string))
-                            .send()
-                            .await,
-                    )
-                };
-                record("security group", name, result);
+            if candidate(name) {
+                let id = group.group_id().unwrap_or_default().to_string();
+                found.push((name.to_string(), Target::SecurityGroup(id)));
             }
         }
     }
-    // Buckets, emptied first.
-    if let Ok(out) = aws.s3.list_buckets().send().await {
-        for bucket in out.buckets() {
-            let name = bucket.name().unwrap_or_default();
-            if !candidate(name) || !filter.old_enough(bucket.creation_date().map(|t| t.secs())) {
-                continue;
-            }
-            let Ok(tags) = aws.s3.get_bucket_tagging().bucket(name).send().await else {
-                continue;
-            };
-            if owned(tags.tag_set().iter().map(|t| (Some(t.key()), Some(t.value())))) {
-                let result = if filter.dry_run {
-                    None
-                } else {
-                    delete_bucket(aws, name).await.err()
-                };
-                record("bucket", name, result);
-            }
+    let out = aws.s3.list_buckets().send().await.map_err(text)?;
+    for bucket in out.buckets() {
+        let name = bucket.name().unwrap_or_default();
+        if !candidate(name) || !filter.old_enough(bucket.creation_date().map(|t| t.secs())) {
+            continue;
+        }
+        // An untagged bucket answers NoSuchTagSet: not ours.
+        if let Ok(tags) = aws.s3.get_bucket_tagging().bucket(name).send().await
+            && owned(tags.tag_set().iter().map(|t| (Some(t.key()), Some(t.value()))))
+        {
+            found.push((name.to_string(), Target::Bucket));
         }
     }
-    swept
+    Ok(found)
 }
 
-async fn elb_owned(aws: &Aws, arn: &str) -> bool {
-    match aws.elbv2.describe_tags().resource_arns(arn).send().await {
-        Ok(out) => owned(
-            out.tag_descriptions()
-                .iter()
-                .flat_map(|d| d.tags())
-                .map(|t| (t.key(), t.value())),
-        ),
-        Err(_) => false,
+/// Deletes one object and what only it holds (policies, keys, snapshots, objects).
+async fn delete(aws: &Aws, name: &str, target: &Target) -> Result<(), String> {
+    match target {
+        Target::AutoscalingGroup => aws
+            .autoscaling
+            .delete_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .force_delete(true)
+            .send()
+            .await
+            .map(drop)
+            .map_err(text),
+        // Listeners go with their load balancer.
+        Target::LoadBalancer(arn) => aws
+            .elbv2
+            .delete_load_balancer()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(text),
+        Target::TargetGroup(arn) => aws
+            .elbv2
+            .delete_target_group()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map(drop)
+            .map_err(text),
+        Target::LaunchTemplate => aws
+            .ec2
+            .delete_launch_template()
+            .launch_template_name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(text),
+        Target::Role => delete_role(aws, name).await,
+        Target::User => delete_user(aws, name).await,
+        Target::Image(image) => delete_image(aws, image).await,
+        Target::SecurityGroup(id) => aws
+            .ec2
+            .delete_security_group()
+            .group_id(id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(text),
+        Target::Bucket => delete_bucket(aws, name).await,
     }
+}
+
+async fn elb_owned(aws: &Aws, arn: &str) -> Result<bool, String> {
+    let out = aws
+        .elbv2
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .map_err(text)?;
+    Ok(owned(
+        out.tag_descriptions()
+            .iter()
+            .flat_map(|d| d.tags())
+            .map(|t| (t.key(), t.value())),
+    ))
 }
 
 async fn delete_role(aws: &Aws, name: &str) -> Result<(), String> {
     let iam = &aws.iam;
-    let err = |e: &dyn std::fmt::Display| e.to_string();
     let profiles = iam
         .list_instance_profiles_for_role()
         .role_name(name)
         .send()
         .await
-        .map_err(|e| err(&e))?;
+        .map_err(text)?;
     for profile in profiles.instance_profiles() {
         let profile = profile.instance_profile_name();
         iam.remove_role_from_instance_profile()
@@ -281,88 +307,67 @@ async fn delete_role(aws: &Aws, name: &str) -> Result<(), String> {
             .role_name(name)
             .send()
             .await
-            .map_err(|e| err(&e))?;
+            .map_err(text)?;
         iam.delete_instance_profile()
             .instance_profile_name(profile)
             .send()
             .await
-            .map_err(|e| err(&e))?;
+            .map_err(text)?;
     }
-    let inline = iam
-        .list_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| err(&e))?;
+    let inline = iam.list_role_policies().role_name(name).send().await.map_err(text)?;
     for policy in inline.policy_names() {
         iam.delete_role_policy()
             .role_name(name)
             .policy_name(policy)
             .send()
             .await
-            .map_err(|e| err(&e))?;
+            .map_err(text)?;
     }
     let attached = iam
         .list_attached_role_policies()
         .role_name(name)
         .send()
         .await
-        .map_err(|e| err(&e))?;
+        .map_err(text)?;
     for policy in attached.attached_policies().iter().filter_map(|p| p.policy_arn()) {
         iam.detach_role_policy()
             .role_name(name)
             .policy_arn(policy)
             .send()
             .await
-            .map_err(|e| err(&e))?;
+            .map_err(text)?;
     }
-    iam.delete_role().role_name(name).send().await.map_err(|e| err(&e))?;
+    iam.delete_role().role_name(name).send().await.map_err(text)?;
     Ok(())
 }
 
 async fn delete_user(aws: &Aws, name: &str) -> Result<(), String> {
     let iam = &aws.iam;
-    let err = |e: &dyn std::fmt::Display| e.to_string();
-    let keys = iam
-        .list_access_keys()
-        .user_name(name)
-        .send()
-        .await
-        .map_err(|e| err(&e))?;
+    let keys = iam.list_access_keys().user_name(name).send().await.map_err(text)?;
     for key in keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()) {
         iam.delete_access_key()
             .user_name(name)
             .access_key_id(key)
             .send()
             .await
-            .map_err(|e| err(&e))?;
+            .map_err(text)?;
     }
-    let inline = iam
-        .list_user_policies()
-        .user_name(name)
-        .send()
-        .await
-        .map_err(|e| err(&e))?;
+    let inline = iam.list_user_policies().user_name(name).send().await.map_err(text)?;
     for policy in inline.policy_names() {
         iam.delete_user_policy()
             .user_name(name)
             .policy_name(policy)
             .send()
             .await
-            .map_err(|e| err(&e))?;
+            .map_err(text)?;
     }
-    iam.delete_user().user_name(name).send().await.map_err(|e| err(&e))?;
+    iam.delete_user().user_name(name).send().await.map_err(text)?;
     Ok(())
 }
 
 async fn delete_image(aws: &Aws, image: &ec2::types::Image) -> Result<(), String> {
     let id = image.image_id().unwrap_or_default();
-    aws.ec2
-        .deregister_image()
-        .image_id(id)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    aws.ec2.deregister_image().image_id(id).send().await.map_err(text)?;
     for snapshot in image
         .block_device_mappings()
         .iter()
@@ -373,20 +378,14 @@ async fn delete_image(aws: &Aws, image: &ec2::types::Image) -> Result<(), String
             .snapshot_id(snapshot)
             .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(text)?;
     }
     Ok(())
 }
 
 async fn delete_bucket(aws: &Aws, name: &str) -> Result<(), String> {
     loop {
-        let page = aws
-            .s3
-            .list_object_versions()
-            .bucket(name)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let page = aws.s3.list_object_versions().bucket(name).send().await.map_err(text)?;
         let objects: Vec<_> = page
             .versions()
             .iter()
@@ -406,20 +405,15 @@ async fn delete_bucket(aws: &Aws, name: &str) -> Result<(), String> {
         let delete = circleci_aws::sdk::s3::types::Delete::builder()
             .set_objects(Some(objects))
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(text)?;
         aws.s3
             .delete_objects()
             .bucket(name)
             .delete(delete)
             .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(text)?;
     }
-    aws.s3
-        .delete_bucket()
-        .bucket(name)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    aws.s3.delete_bucket().bucket(name).send().await.map_err(text)?;
     Ok(())
 }

@@ -253,10 +253,14 @@ fn the_sweeper_deletes_what_a_lost_state_left_and_nothing_else() {
         older_than: Duration::from_secs(3600),
         dry_run: false,
     };
-    assert_eq!(rt.block_on(sweep(&aws, &filter)), vec![], "nothing is an hour old yet");
+    assert_eq!(
+        rt.block_on(sweep(&aws, &filter)).unwrap(),
+        vec![],
+        "nothing is an hour old yet"
+    );
     filter.older_than = Duration::ZERO;
     filter.dry_run = true;
-    let listed = rt.block_on(sweep(&aws, &filter));
+    let listed = rt.block_on(sweep(&aws, &filter)).unwrap();
     let mut everything = left.clone();
     let buckets = everything.entry("buckets").or_default();
     buckets.push("circleci-someone-elses".to_string());
@@ -267,7 +271,7 @@ fn the_sweeper_deletes_what_a_lost_state_left_and_nothing_else() {
         "a dry run deletes nothing"
     );
     filter.dry_run = false;
-    let swept = rt.block_on(sweep(&aws, &filter));
+    let swept = rt.block_on(sweep(&aws, &filter)).unwrap();
     assert_eq!(swept, listed, "the dry run listed what the sweep deleted");
     assert!(swept.iter().all(|s| s.left_because.is_none()), "{swept:?}");
     assert_eq!(
