@@ -44,7 +44,7 @@ fn owned<'a>(mut tags: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>)
 }
 
 /// One object to sweep.
-enum Target {
+enum Object {
     AutoscalingGroup,
     LoadBalancer(String),
     TargetGroup(String),
@@ -56,18 +56,18 @@ enum Target {
     Bucket,
 }
 
-impl Target {
+impl Object {
     fn kind(&self) -> &'static str {
         match self {
-            Target::AutoscalingGroup => "autoscaling group",
-            Target::LoadBalancer(_) => "load balancer",
-            Target::TargetGroup(_) => "target group",
-            Target::LaunchTemplate => "launch template",
-            Target::Role => "IAM role",
-            Target::User => "IAM user",
-            Target::Image(_) => "image",
-            Target::SecurityGroup(_) => "security group",
-            Target::Bucket => "bucket",
+            Object::AutoscalingGroup => "autoscaling group",
+            Object::LoadBalancer(_) => "load balancer",
+            Object::TargetGroup(_) => "target group",
+            Object::LaunchTemplate => "launch template",
+            Object::Role => "IAM role",
+            Object::User => "IAM user",
+            Object::Image(_) => "image",
+            Object::SecurityGroup(_) => "security group",
+            Object::Bucket => "bucket",
         }
     }
 }
@@ -104,7 +104,7 @@ pub async fn sweep(aws: &Aws, filter: &Filter) -> Result<Vec<Swept>, String> {
 }
 
 /// What to sweep, by name, in deletion order.
-async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, String> {
+async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Object)>, String> {
     let candidate = |name: &str| name.starts_with(&filter.prefix);
     let mut found = Vec::new();
 
@@ -118,7 +118,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
         let name = group.auto_scaling_group_name().unwrap_or_default();
         let tags = group.tags().iter().map(|t| (t.key(), t.value()));
         if candidate(name) && owned(tags) && filter.old_enough(group.created_time().map(|t| t.secs())) {
-            found.push((name.to_string(), Target::AutoscalingGroup));
+            found.push((name.to_string(), Object::AutoscalingGroup));
         }
     }
     let out = aws.elbv2.describe_load_balancers().send().await.map_err(text)?;
@@ -128,7 +128,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
             lb.load_balancer_arn().unwrap_or_default(),
         );
         if candidate(name) && elb_owned(aws, arn).await? && filter.old_enough(lb.created_time().map(|t| t.secs())) {
-            found.push((name.to_string(), Target::LoadBalancer(arn.to_string())));
+            found.push((name.to_string(), Object::LoadBalancer(arn.to_string())));
         }
     }
     // No creation time: only when no test can be running (older_than 0).
@@ -140,7 +140,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
                 tg.target_group_arn().unwrap_or_default(),
             );
             if candidate(name) && elb_owned(aws, arn).await? {
-                found.push((name.to_string(), Target::TargetGroup(arn.to_string())));
+                found.push((name.to_string(), Object::TargetGroup(arn.to_string())));
             }
         }
     }
@@ -149,7 +149,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
         let name = lt.launch_template_name().unwrap_or_default();
         let tags = lt.tags().iter().map(|t| (t.key(), t.value()));
         if candidate(name) && owned(tags) && filter.old_enough(lt.create_time().map(|t| t.secs())) {
-            found.push((name.to_string(), Target::LaunchTemplate));
+            found.push((name.to_string(), Object::LaunchTemplate));
         }
     }
     let out = aws.iam.list_roles().send().await.map_err(text)?;
@@ -160,7 +160,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
         if owned(tags.iter().map(|t| (Some(t.key()), Some(t.value()))))
             && filter.old_enough(Some(role.create_date().secs()))
         {
-            found.push((name.to_string(), Target::Role));
+            found.push((name.to_string(), Object::Role));
         }
     }
     let out = aws.iam.list_users().send().await.map_err(text)?;
@@ -171,7 +171,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
         if owned(tags.iter().map(|t| (Some(t.key()), Some(t.value()))))
             && filter.old_enough(Some(user.create_date().secs()))
         {
-            found.push((name.to_string(), Target::User));
+            found.push((name.to_string(), Object::User));
         }
     }
     let out = aws
@@ -189,7 +189,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
             .and_then(|d| aws_smithy_types::DateTime::from_str(d, aws_smithy_types::date_time::Format::DateTime).ok())
             .map(|t| t.secs());
         if candidate(name) && filter.old_enough(created) {
-            found.push((name.to_string(), Target::Image(Box::new(image.clone()))));
+            found.push((name.to_string(), Object::Image(Box::new(image.clone()))));
         }
     }
     if filter.older_than.is_zero() {
@@ -204,7 +204,7 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
             let name = group.group_name().unwrap_or_default();
             if candidate(name) {
                 let id = group.group_id().unwrap_or_default().to_string();
-                found.push((name.to_string(), Target::SecurityGroup(id)));
+                found.push((name.to_string(), Object::SecurityGroup(id)));
             }
         }
     }
@@ -218,16 +218,16 @@ async fn find(aws: &Aws, filter: &Filter) -> Result<Vec<(String, Target)>, Strin
         if let Ok(tags) = aws.s3.get_bucket_tagging().bucket(name).send().await
             && owned(tags.tag_set().iter().map(|t| (Some(t.key()), Some(t.value()))))
         {
-            found.push((name.to_string(), Target::Bucket));
+            found.push((name.to_string(), Object::Bucket));
         }
     }
     Ok(found)
 }
 
 /// Deletes one object and what only it holds (policies, keys, snapshots, objects).
-async fn delete(aws: &Aws, name: &str, target: &Target) -> Result<(), String> {
+async fn delete(aws: &Aws, name: &str, target: &Object) -> Result<(), String> {
     match target {
-        Target::AutoscalingGroup => aws
+        Object::AutoscalingGroup => aws
             .autoscaling
             .delete_auto_scaling_group()
             .auto_scaling_group_name(name)
@@ -237,7 +237,7 @@ async fn delete(aws: &Aws, name: &str, target: &Target) -> Result<(), String> {
             .map(drop)
             .map_err(text),
         // Listeners go with their load balancer.
-        Target::LoadBalancer(arn) => aws
+        Object::LoadBalancer(arn) => aws
             .elbv2
             .delete_load_balancer()
             .load_balancer_arn(arn)
@@ -245,7 +245,7 @@ async fn delete(aws: &Aws, name: &str, target: &Target) -> Result<(), String> {
             .await
             .map(drop)
             .map_err(text),
-        Target::TargetGroup(arn) => aws
+        Object::TargetGroup(arn) => aws
             .elbv2
             .delete_target_group()
             .target_group_arn(arn)
@@ -253,7 +253,7 @@ async fn delete(aws: &Aws, name: &str, target: &Target) -> Result<(), String> {
             .await
             .map(drop)
             .map_err(text),
-        Target::LaunchTemplate => aws
+        Object::LaunchTemplate => aws
             .ec2
             .delete_launch_template()
             .launch_template_name(name)
@@ -261,10 +261,10 @@ async fn delete(aws: &Aws, name: &str, target: &Target) -> Result<(), String> {
             .await
             .map(drop)
             .map_err(text),
-        Target::Role => delete_role(aws, name).await,
-        Target::User => delete_user(aws, name).await,
-        Target::Image(image) => delete_image(aws, image).await,
-        Target::SecurityGroup(id) => aws
+        Object::Role => delete_role(aws, name).await,
+        Object::User => delete_user(aws, name).await,
+        Object::Image(image) => delete_image(aws, image).await,
+        Object::SecurityGroup(id) => aws
             .ec2
             .delete_security_group()
             .group_id(id)
@@ -272,7 +272,7 @@ async fn delete(aws: &Aws, name: &str, target: &Target) -> Result<(), String> {
             .await
             .map(drop)
             .map_err(text),
-        Target::Bucket => delete_bucket(aws, name).await,
+        Object::Bucket => delete_bucket(aws, name).await,
     }
 }
 

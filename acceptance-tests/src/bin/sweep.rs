@@ -68,14 +68,18 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let swept = runtime.block_on(sweep(
-        &aws,
-        &Filter {
-            prefix,
-            older_than,
-            dry_run,
-        },
-    ));
+    let filter = Filter {
+        prefix,
+        older_than,
+        dry_run,
+    };
+    let swept = match runtime.block_on(sweep(&aws, &filter)) {
+        Ok(swept) => swept,
+        Err(e) => {
+            eprintln!("could not list what to sweep: {e}");
+            std::process::exit(1);
+        }
+    };
     let mut left = 0;
     for object in &swept {
         match &object.left_because {
