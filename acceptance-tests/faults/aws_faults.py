@@ -21,14 +21,16 @@
   DeleteAutoScalingGroup of a missing group.
 - Answers the first FAULTS_IAM_PROPAGATION calls of CreateAutoScalingGroup with the error
   Auto Scaling gives while a new instance profile has not propagated.
-Draws come from a generator seeded with FAULTS_SEED, so a failing run can be replayed.
+Each draw is a hash of FAULTS_SEED, the call (action, or S3 method and path) and how many times
+that call was seen, so the same calls meet the same faults whatever order Terraform's parallel
+walk sends them in, and a failing run can be replayed.
 
 Every answer it makes itself is appended as one JSON line to FAULTS_LOG.
 """
 
+import hashlib
 import json
 import os
-import random
 import re
 import urllib.request
 import uuid
@@ -44,7 +46,15 @@ FAIL_FRACTION = float(os.environ.get("FAULTS_FAIL_FRACTION", "0"))
 LOSE_FRACTION = float(os.environ.get("FAULTS_LOSE_FRACTION", "0"))
 IAM_PROPAGATION = int(os.environ.get("FAULTS_IAM_PROPAGATION", "0"))
 propagation_errors = 0
-draws = random.Random(int(os.environ.get("FAULTS_SEED", "0")))
+SEED = os.environ.get("FAULTS_SEED", "0")
+seen = {}
+
+
+def draw(kind, call):
+    """A number in [0, 1) fixed by the seed, the kind of fault, the call and its occurrence."""
+    seen[(kind, call)] = seen.get((kind, call), 0) + 1
+    digest = hashlib.sha256(f"{SEED}:{kind}:{call}:{seen[(kind, call)]}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 # Images copied through the proxy and not deregistered: id -> name.
 images = {}
 # Autoscaling groups created through the proxy and not deleted.
@@ -149,8 +159,8 @@ def request(flow: http.HTTPFlow) -> None:
         flow.response = http.Response.make(400, body, {"Content-Type": "text/xml"})
         flow.metadata["answered_by_proxy"] = True
         return
-    if FAIL_FRACTION and draws.random() < FAIL_FRACTION:
-        throttle = draws.random() < 0.5
+    if FAIL_FRACTION and draw("fail", action or operation(flow)) < FAIL_FRACTION:
+        throttle = draw("throttle", action or operation(flow)) < 0.5
         record({"action": action or operation(flow), "failed": "throttled" if throttle else "5xx"})
         flow.response = error_response(flow, throttle)
         flow.metadata["answered_by_proxy"] = True
@@ -190,7 +200,7 @@ def response(flow: http.HTTPFlow) -> None:
         first_answers[key] = flow.response.get_text()
     if not LOSE_FRACTION:
         return
-    if draws.random() < LOSE_FRACTION:
+    if draw("lose", params.get("Action") or operation(flow)) < LOSE_FRACTION:
         record({"action": query_params(flow).get("Action") or operation(flow), "lost": flow.response.status_code})
         flow.response = error_response(flow, False)
 
