@@ -110,36 +110,26 @@ def request(flow: http.HTTPFlow) -> None:
     if action == "CreateAutoScalingGroup" and propagation_errors < IAM_PROPAGATION:
         propagation_errors += 1
         record({"action": action, "iam_propagation": propagation_errors})
-        flow.response = http.Response.make(
+        flow.response = query_error(
             400,
-            "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
-            "<Message>You must use a valid fully-formed launch template. Value (circleci-nomad) for parameter "
-            "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name</Message>"
-            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
-            {"Content-Type": "text/xml"},
+            "ValidationError",
+            "You must use a valid fully-formed launch template. Value (circleci-nomad) for parameter "
+            "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
         )
         flow.metadata["answered_by_proxy"] = True
         return
     if action == "CreateAutoScalingGroup" and params.get("AutoScalingGroupName") in scaling_groups:
         record({"action": action, "already_exists": params["AutoScalingGroupName"]})
-        flow.response = http.Response.make(
+        flow.response = query_error(
             400,
-            "<ErrorResponse><Error><Type>Sender</Type><Code>AlreadyExists</Code>"
-            f"<Message>AutoScalingGroup by this name already exists - A group with the name {params['AutoScalingGroupName']} already exists</Message>"
-            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
-            {"Content-Type": "text/xml"},
+            "AlreadyExists",
+            f"AutoScalingGroup by this name already exists - A group with the name {params['AutoScalingGroupName']} already exists",
         )
         flow.metadata["answered_by_proxy"] = True
         return
     if action == "CopyImage" and params.get("Name") in images.values():
         record({"action": action, "duplicate_name": params["Name"]})
-        flow.response = http.Response.make(
-            400,
-            "<Response><Errors><Error><Code>InvalidAMIName.Duplicate</Code>"
-            f"<Message>AMI name {params['Name']} is already in use by AMI ami-x</Message></Error></Errors>"
-            f"<RequestID>{uuid.uuid4()}</RequestID></Response>",
-            {"Content-Type": "text/xml"},
-        )
+        flow.response = ec2_error(400, "InvalidAMIName.Duplicate", f"AMI name {params['Name']} is already in use by AMI ami-x")
         flow.metadata["answered_by_proxy"] = True
         return
     if action == "DeregisterImage":
@@ -171,20 +161,14 @@ def response(flow: http.HTTPFlow) -> None:
         return
     params = query_params(flow)
     if params.get("Action") == "RemoveRoleFromInstanceProfile" and flow.response.status_code == 500:
-        flow.response = http.Response.make(
+        flow.response = query_error(
             404,
-            "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
-            f"<Message>Role {params.get('RoleName')} is not in instance profile {params.get('InstanceProfileName')}.</Message>"
-            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
-            {"Content-Type": "text/xml"},
+            "NoSuchEntity",
+            f"Role {params.get('RoleName')} is not in instance profile {params.get('InstanceProfileName')}.",
         )
     if params.get("Action") == "DeleteAutoScalingGroup" and flow.response.status_code == 500:
-        flow.response = http.Response.make(
-            400,
-            "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
-            f"<Message>AutoScalingGroup name not found - no such group: {params.get('AutoScalingGroupName')}</Message>"
-            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>",
-            {"Content-Type": "text/xml"},
+        flow.response = query_error(
+            400, "ValidationError", f"AutoScalingGroup name not found - no such group: {params.get('AutoScalingGroupName')}"
         )
     if flow.response.status_code == 200 and params.get("Action") == "CopyImage":
         match = re.search(r"<imageId>([^<]+)</imageId>", flow.response.get_text() or "", re.IGNORECASE)
@@ -234,21 +218,36 @@ def operation(flow):
     return f"{flow.request.method} {flow.request.path.split('?')[0]}"
 
 
+def query_error(status, code, message, kind="Sender"):
+    """An error in the Query protocol's shape (IAM, Auto Scaling, ELBv2)."""
+    xml = (
+        f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    )
+    return http.Response.make(status, xml, {"Content-Type": "text/xml"})
+
+
+def ec2_error(status, code, message):
+    """An error in EC2's own shape."""
+    xml = (
+        f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+        f"<RequestID>{uuid.uuid4()}</RequestID></Response>"
+    )
+    return http.Response.make(status, xml, {"Content-Type": "text/xml"})
+
+
 def error_response(flow, throttle):
     """AWS's error for throttling (400, or S3's 503 SlowDown) or an internal error (500/503),
     in the protocol the request spoke."""
-    request_id = str(uuid.uuid4())
     body = flow.request.get_text(strict=False) or ""
     if "Action=" not in body:
         code, message = ("SlowDown", "Please reduce your request rate.") if throttle else ("InternalError", "We encountered an internal error. Please try again.")
-        xml = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+        xml = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{uuid.uuid4()}</RequestId></Error>"
         return http.Response.make(503 if throttle else 500, xml, {"Content-Type": "application/xml"})
     if "Version=2016-11-15" in body:
-        # EC2 speaks its own error shape.
-        code, message = ("RequestLimitExceeded", "Request limit exceeded.") if throttle else ("InternalError", "An internal error has occurred.")
-        xml = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
-        return http.Response.make(503 if throttle else 500, xml, {"Content-Type": "text/xml"})
-    code, message = ("Throttling", "Rate exceeded") if throttle else ("InternalFailure", "The request processing has failed because of an unknown error.")
-    kind = "Sender" if throttle else "Receiver"
-    xml = f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-    return http.Response.make(400 if throttle else 500, xml, {"Content-Type": "text/xml"})
+        if throttle:
+            return ec2_error(503, "RequestLimitExceeded", "Request limit exceeded.")
+        return ec2_error(500, "InternalError", "An internal error has occurred.")
+    if throttle:
+        return query_error(400, "Throttling", "Rate exceeded")
+    return query_error(500, "InternalFailure", "The request processing has failed because of an unknown error.", "Receiver")
