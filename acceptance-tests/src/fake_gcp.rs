@@ -4,8 +4,10 @@
 //! (`{"error": {"code", "message", "status", "errors": [{"domain", "reason", "message"}]}}`)
 //! with 404 notFound, 409 alreadyExists, 412 conditionNotMet on a stale label fingerprint and
 //! 400 invalid on bad names; long-running operations that go PENDING, RUNNING, DONE across
-//! polls of `global/operations/{name}` and can end in an error; list pagination with
-//! `maxResults` / `nextPageToken`.
+//! polls of `global/operations/{name}` (or on their own after 2 s, polled or not, as Google's
+//! run whether anyone waits) and can end in an error; list pagination with
+//! `maxResults` / `nextPageToken`; `requestId` on changes (a repeat answers the first
+//! request's operation and does not act again).
 //!
 //! Served so far: images (insert, get, getFromFamily, list, delete, setLabels); instance
 //! templates, health checks and firewalls (global), managed instance groups and autoscalers
@@ -27,10 +29,14 @@ use serde_json::{Value as Json, json};
 
 /// Polls an operation answers before it is DONE: one PENDING, one RUNNING.
 const POLLS_UNTIL_DONE: u32 = 2;
+/// As at Google, an operation also finishes on its own, polled or not (a client that died
+/// mid-wait must find the image READY later): after this long.
+const OPERATION_TIME: std::time::Duration = std::time::Duration::from_secs(2);
 
 struct PendingOperation {
     operation: Json,
     polls: u32,
+    started: std::time::Instant,
     /// Applied when the operation finishes: what the API call does to the resource.
     effect: Effect,
     /// Set when the operation is to end in this error (reason, message).
@@ -67,6 +73,9 @@ struct Store {
     fail_next: Option<(usize, String, String)>,
     requests: usize,
     base: String,
+    /// The operation most recently started, and the one each `requestId` started.
+    last_operation: Option<(String, String, String)>,
+    request_ids: BTreeMap<String, (String, String, String)>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -221,11 +230,13 @@ impl Store {
             }
             None => None,
         };
+        self.last_operation = Some((project.into(), scope.into(), name.clone()));
         self.operations.insert(
             (project.into(), scope.into(), name),
             PendingOperation {
                 operation: operation.clone(),
                 polls: 0,
+                started: std::time::Instant::now(),
                 effect,
                 failure,
             },
@@ -247,6 +258,25 @@ impl Store {
             pending.operation["progress"] = 50.into();
             return ok(pending.operation.clone());
         }
+        ok(self.finish(&key))
+    }
+
+    /// Finishes every operation that has run for [`OPERATION_TIME`], polled or not.
+    fn finish_due(&mut self) {
+        let due: Vec<_> = self
+            .operations
+            .iter()
+            .filter(|(_, p)| p.operation["status"] != "DONE" && p.started.elapsed() >= OPERATION_TIME)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in due {
+            self.finish(&key);
+        }
+    }
+
+    /// Marks the operation DONE and does what it does (or, when it fails, undoes its insert).
+    fn finish(&mut self, key: &(String, String, String)) -> Json {
+        let pending = self.operations.get_mut(key).expect("a known operation");
         pending.operation["status"] = "DONE".into();
         pending.operation["progress"] = 100.into();
         let effect = std::mem::replace(&mut pending.effect, Effect::None);
@@ -269,7 +299,7 @@ impl Store {
                 }
                 _ => {}
             }
-            return ok(operation);
+            return operation;
         }
         let operation = pending.operation.clone();
         match effect {
@@ -287,7 +317,7 @@ impl Store {
             }
             Effect::Inserted { .. } | Effect::None => {}
         }
-        ok(operation)
+        operation
     }
 }
 
@@ -381,6 +411,7 @@ async fn handle(State(store): State<Shared>, request: Request) -> Response {
     let body: Bytes = axum::body::to_bytes(body, 16 << 20).await.unwrap_or_default();
     let mut store = store.lock().unwrap();
     store.requests += 1;
+    store.finish_due();
     let body: Json = if body.is_empty() {
         Json::Null
     } else {
@@ -395,7 +426,42 @@ async fn handle(State(store): State<Shared>, request: Request) -> Response {
             }
         }
     };
-    route(&mut store, &parts.method, &parts.uri, body)
+    // Compute's `requestId`: a repeat of a request is answered with the first one's operation
+    // (as it is now) instead of acting twice.
+    let request_id = query(&parts.uri, "requestId").filter(|_| parts.method != Method::GET);
+    if let Some(id) = &request_id {
+        if !valid_request_id(id) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                &format!(
+                    "Invalid value for field 'requestId': '{id}'. The request ID must be a valid UUID with the exception that zero UUID is not supported."
+                ),
+            );
+        }
+        if let Some(key) = store.request_ids.get(id).cloned()
+            && let Some(pending) = store.operations.get(&key)
+        {
+            return ok(pending.operation.clone());
+        }
+    }
+    let before = store.last_operation.clone();
+    let response = route(&mut store, &parts.method, &parts.uri, body);
+    if let Some(id) = request_id
+        && store.last_operation != before
+        && let Some(key) = store.last_operation.clone()
+    {
+        store.request_ids.insert(id, key);
+    }
+    response
+}
+
+/// A UUID in its 8-4-4-4-12 hex form, not all zeros.
+fn valid_request_id(id: &str) -> bool {
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+        && id.chars().any(|c| c != '0' && c != '-')
 }
 
 fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, body: Json) -> Response {

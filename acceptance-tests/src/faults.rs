@@ -1,7 +1,9 @@
-//! A mitmproxy reverse proxy in front of an emulator, running faults/aws_faults.py: answers
-//! what moto lacks (StartInstanceRefresh) and injects faults: throttling of one action, a
-//! fraction of all requests failed before they reach moto, a fraction of answers lost after
-//! moto acted. Stopped on drop.
+//! A mitmproxy reverse proxy in front of an emulator. In front of moto it runs
+//! faults/aws_faults.py: answers what moto lacks (StartInstanceRefresh) and injects faults:
+//! throttling of one action, a fraction of all requests failed before they reach moto, a
+//! fraction of answers lost after moto acted. In front of the fake GCP or the fake Kubernetes
+//! API server it runs faults/http_faults.py: the same failed and lost fractions, in the API's
+//! own error shape. Stopped on drop.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -17,10 +19,20 @@ pub struct FaultProxy {
     _dir: tempfile::TempDir,
 }
 
+/// What the proxy stands in front of: which addon runs, and in which API's error shapes.
+#[derive(Default, Clone, Copy, Debug, PartialEq)]
+pub enum Upstream {
+    #[default]
+    Moto,
+    Google,
+    Kubernetes,
+}
+
 /// The faults the proxy injects; the default injects none.
 #[derive(Default, Clone)]
 pub struct Faults {
-    /// Throttle the first `throttle_count` calls of this Query-protocol action.
+    pub upstream: Upstream,
+    /// Throttle the first `throttle_count` calls of this Query-protocol action (moto only).
     pub throttle_action: String,
     pub throttle_count: usize,
     /// Fail this fraction of all requests (throttling or 5xx) before they reach moto.
@@ -56,7 +68,11 @@ impl FaultProxy {
             .args([
                 "-s",
                 workspace_root()
-                    .join("acceptance-tests/faults/aws_faults.py")
+                    .join("acceptance-tests/faults")
+                    .join(match faults.upstream {
+                        Upstream::Moto => "aws_faults.py",
+                        Upstream::Google | Upstream::Kubernetes => "http_faults.py",
+                    })
                     .to_str()
                     .unwrap(),
                 "-q",
@@ -64,6 +80,14 @@ impl FaultProxy {
             // mitmproxy keeps its state in HOME; keep it out of the user's.
             .env("HOME", dir.path())
             .env("FAULTS_LOG", &log)
+            .env(
+                "FAULTS_DIALECT",
+                if faults.upstream == Upstream::Kubernetes {
+                    "kubernetes"
+                } else {
+                    "google"
+                },
+            )
             .env("FAULTS_THROTTLE_ACTION", &faults.throttle_action)
             .env("FAULTS_THROTTLE_COUNT", faults.throttle_count.to_string())
             .env("FAULTS_FAIL_FRACTION", faults.fail_fraction.to_string())

@@ -303,3 +303,73 @@ fn compute_references_and_regional_operations() {
         404
     );
 }
+
+/// Compute's `requestId`: a repeated change answers the first request's operation and does not
+/// act again; a malformed id is refused (400 invalid), and a new id acts (409 when it exists).
+#[test]
+fn request_ids_make_changes_safe_to_repeat() {
+    let fake = FakeGcp::start();
+    let firewalls = "/compute/v1/projects/p/global/firewalls";
+    let rule = json!({ "name": "fw", "network": "global/networks/default", "sourceRanges": ["10.0.0.0/8"], "allowed": [{ "IPProtocol": "tcp", "ports": ["22"] }] });
+    let id = "6f1c2a4e-8b1d-4c3e-9a5f-0d2b7e6c1a90";
+    let (code, first) = call(&fake, "POST", &format!("{firewalls}?requestId={id}"), &rule);
+    assert_eq!(code, 200, "{first}");
+    let (code, again) = call(&fake, "POST", &format!("{firewalls}?requestId={id}"), &rule);
+    assert_eq!(code, 200, "a repeat is not an error: {again}");
+    assert_eq!(again["name"], first["name"], "the first request's operation");
+    finish(&fake, &first);
+    assert_eq!(fake.names("p", "global/firewalls"), vec!["fw".to_string()]);
+
+    let (code, body) = call(&fake, "POST", &format!("{firewalls}?requestId=not-a-uuid"), &rule);
+    assert_eq!(
+        (code, body["error"]["errors"][0]["reason"].as_str()),
+        (400, Some("invalid"))
+    );
+    let zero = "00000000-0000-0000-0000-000000000000";
+    let (code, _) = call(&fake, "POST", &format!("{firewalls}?requestId={zero}"), &rule);
+    assert_eq!(code, 400, "the zero UUID is refused");
+
+    let other = "0a9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c";
+    let (code, body) = call(&fake, "POST", &format!("{firewalls}?requestId={other}"), &rule);
+    assert_eq!(
+        (code, body["error"]["errors"][0]["reason"].as_str()),
+        (409, Some("alreadyExists"))
+    );
+
+    let deletion = "1b2c3d4e-5f60-4172-8394-a5b6c7d8e9f0";
+    let (code, first) = call(
+        &fake,
+        "DELETE",
+        &format!("{firewalls}/fw?requestId={deletion}"),
+        &Value::Null,
+    );
+    assert_eq!(code, 200, "{first}");
+    finish(&fake, &first);
+    let (code, again) = call(
+        &fake,
+        "DELETE",
+        &format!("{firewalls}/fw?requestId={deletion}"),
+        &Value::Null,
+    );
+    assert_eq!(
+        (code, &again["name"]),
+        (200, &first["name"]),
+        "a repeated delete answers the done operation"
+    );
+}
+
+/// Operations run whether anyone polls them: an image whose maker died mid-wait is READY later.
+#[test]
+fn operations_finish_unpolled() {
+    let fake = FakeGcp::start();
+    fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
+    let image =
+        json!({ "name": "orphan", "sourceImage": "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v1" });
+    let (code, operation) = call(&fake, "POST", IMAGES, &image);
+    assert_eq!(code, 200, "{operation}");
+    let (_, pending) = call(&fake, "GET", &format!("{IMAGES}/orphan"), &Value::Null);
+    assert_ne!(pending["status"], "READY", "not at once");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let (_, ready) = call(&fake, "GET", &format!("{IMAGES}/orphan"), &Value::Null);
+    assert_eq!(ready["status"], "READY", "{ready}");
+}

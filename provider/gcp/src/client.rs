@@ -9,7 +9,9 @@ use circleci_tfplugin::{Diagnostic, Diagnostics, validators};
 use google_cloud_auth::credentials::Credentials;
 use google_cloud_gax::client_builder::ClientBuilder;
 use google_cloud_gax::exponential_backoff::ExponentialBackoffBuilder;
-use google_cloud_gax::retry_policy::{Aip194Strict, RetryPolicyExt};
+use google_cloud_gax::retry_policy::RetryPolicyExt;
+
+use crate::retry::TransientErrors;
 
 /// What the provider's data must offer for the GCP resources to work.
 pub trait GcpData: Send + Sync + 'static {
@@ -74,10 +76,10 @@ pub fn provider_block() -> NestedBlock {
             Attribute::optional(
                 "max_attempts",
                 Type::Number,
-                "Attempts per API call, with exponential backoff on errors Google marks retryable (429, 503, ...).",
+                "Attempts per API call, with jittered exponential backoff (200 ms up to 20 s) on rate limits (429), 5xx, timeouts and connection errors; every call that changes something carries a request id, so a repeat never acts twice.",
             )
-            .default(Value::int(5))
-            .validate(validators::int_between(1, 25)),
+            .default(Value::int(25))
+            .validate(validators::int_between(1, 100)),
         )
         .block(NestedBlock::single("endpoints", endpoints)),
     )
@@ -156,7 +158,16 @@ impl ClientOptions {
     fn apply<F>(&self, builder: ClientBuilder<F, Credentials>) -> ClientBuilder<F, Credentials> {
         let builder = builder
             .with_credentials(self.credentials.clone())
-            .with_retry_policy(Aip194Strict.with_attempt_limit(self.attempts))
+            .with_retry_policy(TransientErrors.with_attempt_limit(self.attempts))
+            .with_backoff_policy(
+                ExponentialBackoffBuilder::new()
+                    .with_initial_delay(Duration::from_millis(200))
+                    .with_maximum_delay(Duration::from_secs(20))
+                    .build()
+                    .expect("valid backoff"),
+            )
+            // Polls are not counted: the resource's timeout bounds the wait (operation.rs).
+            .with_polling_error_policy(TransientErrors)
             .with_polling_backoff_policy(
                 ExponentialBackoffBuilder::new()
                     .with_initial_delay(Duration::from_millis(500))
@@ -187,7 +198,7 @@ impl Gcp {
             .into());
         };
         let credentials = credentials(block)?;
-        let attempts = block.attr("max_attempts").as_i64().unwrap_or(5).max(1) as u32;
+        let attempts = block.attr("max_attempts").as_i64().unwrap_or(25).max(1) as u32;
         let compute_endpoint = text(block.attr("endpoints"), "compute");
         let options = ClientOptions {
             credentials,

@@ -15,6 +15,7 @@ pub mod error;
 pub mod labels;
 pub mod nomad_client_group;
 mod operation;
+pub mod retry;
 pub mod vm_service_image;
 
 pub use client::{Gcp, GcpData, provider_block};

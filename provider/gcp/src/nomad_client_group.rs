@@ -37,6 +37,7 @@ use google_cloud_compute_v1::model::{
 use serde::{Deserialize, Serialize};
 
 use crate::labels::{self, MANAGED_BY};
+use crate::retry::request_id;
 use crate::vm_service_image::valid_name;
 use crate::{Gcp, GcpData, error, operation};
 
@@ -333,6 +334,7 @@ async fn ensure_health_check<D>(ctx: &Context<D>, gcp: &Gcp, group: &str) -> Res
             .insert()
             .set_project(&gcp.project)
             .set_body(check)
+            .set_request_id(request_id())
             .poller();
         operation::wait(ctx, &format!("make health check {name}"), poller).await?;
     }
@@ -365,7 +367,13 @@ async fn ensure_firewall<D>(ctx: &Context<D>, gcp: &Gcp, model: &Model) -> Resul
         rule.source_ranges = HEALTH_CHECK_RANGES.iter().map(|r| r.to_string()).collect();
         rule.target_tags = vec![group.clone()];
         rule.allowed = vec![allowed];
-        let poller = gcp.firewalls.insert().set_project(&gcp.project).set_body(rule).poller();
+        let poller = gcp
+            .firewalls
+            .insert()
+            .set_project(&gcp.project)
+            .set_body(rule)
+            .set_request_id(request_id())
+            .poller();
         operation::wait(ctx, &format!("make firewall rule {name}"), poller).await?;
     }
     Ok(name)
@@ -401,6 +409,7 @@ async fn ensure_template<D>(ctx: &Context<D>, gcp: &Gcp, model: &Model) -> Resul
             .insert()
             .set_project(&gcp.project)
             .set_body(template)
+            .set_request_id(request_id())
             .poller();
         operation::wait(ctx, &format!("make instance template {name}"), poller).await?;
     }
@@ -507,6 +516,7 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
                     .set_project(&gcp.project)
                     .set_region(&region)
                     .set_body(group)
+                    .set_request_id(request_id())
                     .poller();
                 operation::wait(ctx, &format!("make managed instance group {name}"), poller).await?;
             }
@@ -535,6 +545,7 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
                     .set_project(&gcp.project)
                     .set_region(&region)
                     .set_body(autoscaler_body(&model, &group_link))
+                    .set_request_id(request_id())
                     .poller();
                 operation::wait(ctx, &format!("make autoscaler {name}"), poller).await?;
             }
@@ -683,6 +694,7 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
                 .set_region(&region)
                 .set_instance_group_manager(&name)
                 .set_body(change)
+                .set_request_id(request_id())
                 .poller();
             operation::wait(ctx, &format!("roll {name} onto template {}", last(&template)), poller).await?;
             tracing::info!(group = name, template = last(&template), "rolling update started");
@@ -698,6 +710,7 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
                 .set_region(&region)
                 .set_instance_group_manager(&name)
                 .set_size(size as i32)
+                .set_request_id(request_id())
                 .poller();
             operation::wait(ctx, &format!("resize {name} to {size}"), poller).await?;
         }
@@ -714,6 +727,7 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
                 .set_region(&region)
                 .set_autoscaler(&name)
                 .set_body(autoscaler_body(&planned, &group_link))
+                .set_request_id(request_id())
                 .poller();
             operation::wait(ctx, &format!("update autoscaler {name}"), poller).await?;
         }
@@ -749,6 +763,7 @@ async fn delete_global<D>(ctx: &Context<D>, gcp: &Gcp, part: GlobalPart, name: &
                 .delete()
                 .set_project(project)
                 .set_instance_template(name)
+                .set_request_id(request_id())
                 .poller();
             operation::delete_unless_gone(ctx, &format!("delete instance template {name}"), poller).await
         }
@@ -758,11 +773,18 @@ async fn delete_global<D>(ctx: &Context<D>, gcp: &Gcp, part: GlobalPart, name: &
                 .delete()
                 .set_project(project)
                 .set_health_check(name)
+                .set_request_id(request_id())
                 .poller();
             operation::delete_unless_gone(ctx, &format!("delete health check {name}"), poller).await
         }
         GlobalPart::Firewall => {
-            let poller = gcp.firewalls.delete().set_project(project).set_firewall(name).poller();
+            let poller = gcp
+                .firewalls
+                .delete()
+                .set_project(project)
+                .set_firewall(name)
+                .set_request_id(request_id())
+                .poller();
             operation::delete_unless_gone(ctx, &format!("delete firewall rule {name}"), poller).await
         }
     }
@@ -783,6 +805,7 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .set_project(&gcp.project)
         .set_region(&region)
         .set_autoscaler(&name)
+        .set_request_id(request_id())
         .poller();
     operation::delete_unless_gone(ctx, &format!("delete autoscaler {name}"), poller).await?;
     let group = get_group(gcp, &region, &name).await?;
@@ -800,6 +823,7 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
             .set_project(&gcp.project)
             .set_region(&region)
             .set_instance_group_manager(&name)
+            .set_request_id(request_id())
             .poller();
         operation::wait(ctx, &format!("delete managed instance group {name}"), poller).await?;
     }

@@ -26,6 +26,7 @@ use google_cloud_lro::Poller;
 use serde::{Deserialize, Serialize};
 
 use crate::labels::{self, MANAGED_BY};
+use crate::retry::request_id;
 use crate::{Gcp, GcpData, error, operation};
 
 pub struct VmServiceImage;
@@ -176,7 +177,13 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
                 Some(family) => image.set_family(family),
                 None => image,
             };
-            let poller = gcp.images.insert().set_project(&gcp.project).set_body(image).poller();
+            let poller = gcp
+                .images
+                .insert()
+                .set_project(&gcp.project)
+                .set_body(image)
+                .set_request_id(request_id())
+                .poller();
             if let Err(d) =
                 operation::wait(ctx, &format!("make image {} from {source}", path(gcp, &name)), poller).await
             {
@@ -226,6 +233,8 @@ async fn set_labels(gcp: &Gcp, name: &str, labels: &BTreeMap<String, String>) ->
             .set_project(&gcp.project)
             .set_resource(name)
             .set_body(body)
+            // setLabels takes no request id: a repeat after a lost answer meets a stale
+            // fingerprint (412), and the labels read again are then already right.
             .poller()
             .until_done()
             .await;
@@ -272,7 +281,13 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
 
 async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result<(), Failure> {
     let name = model.spec.name.clone();
-    let poller = gcp.images.delete().set_project(&gcp.project).set_image(&name).poller();
+    let poller = gcp
+        .images
+        .delete()
+        .set_project(&gcp.project)
+        .set_image(&name)
+        .set_request_id(request_id())
+        .poller();
     Ok(operation::delete_unless_gone(ctx, &format!("delete image {}", path(gcp, &name)), poller).await?)
 }
 
