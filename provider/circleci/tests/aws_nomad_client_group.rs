@@ -10,7 +10,7 @@ use acceptance_tests::faults::{FaultProxy, Faults};
 use acceptance_tests::moto::Moto;
 use acceptance_tests::{for_each_terraform, provider_block};
 use base64::Engine;
-use common::{Network, REGION, any_moto_image, aws, network, provider_config, runtime, workdir};
+use common::{Network, REGION, amazon_image, aws, network, provider_config, runtime, workdir};
 
 /// A config with its own `circleci_nomad_tls`; `aws_extra` goes into the group's aws block.
 fn config(endpoint: &str, net: &Network, image: &str, body: &str, aws_extra: &str) -> String {
@@ -35,7 +35,7 @@ fn create_resize_roll_drift_import_destroy() {
         let rt = runtime();
         let aws = aws(&moto, &rt);
         let net = network(&aws, &rt);
-        let image = any_moto_image(&aws, &rt);
+        let image = amazon_image(&aws, &rt);
         let mut wd = workdir(tf, &moto);
         let extra = "    allowed_ssh_cidrs = [\"203.0.113.0/24\"]\n    autoscaler_access = \"iam_user\"";
 
@@ -309,13 +309,55 @@ fn create_resize_roll_drift_import_destroy() {
     });
 }
 
+/// An instance profile of the user's that happens to have the group's name is neither adopted
+/// nor deleted: the apply names it, and destroying what was made leaves it.
+#[test]
+fn an_instance_profile_not_made_by_the_provider_is_refused_and_left() {
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let rt = runtime();
+        let aws = aws(&moto, &rt);
+        let net = network(&aws, &rt);
+        let image = amazon_image(&aws, &rt);
+        let profile = "circleci-nomad-ci-nomad";
+        rt.block_on(aws.iam.create_instance_profile().instance_profile_name(profile).send())
+            .unwrap();
+        let mut wd = workdir(tf, &moto);
+        wd.step_expect_error(
+            &config(&moto.endpoint, &net, &image, "  min_size = 0\n  max_size = 1", ""),
+            "IAM instance profile circleci-nomad-ci-nomad already exists",
+        );
+        // What the failed apply made stays in the state (not forgotten at the next refresh).
+        let state = wd.run(&["state", "list"]).stdout;
+        assert!(state.contains("circleci_nomad_client_group.this"), "{state}");
+        wd.destroy();
+        assert!(
+            rt.block_on(aws.iam.get_instance_profile().instance_profile_name(profile).send())
+                .is_ok(),
+            "the user's instance profile is left"
+        );
+        assert!(
+            rt.block_on(aws.iam.get_role().role_name(profile).send()).is_err(),
+            "the role the failed apply made is destroyed"
+        );
+        let groups = rt.block_on(aws.ec2.describe_security_groups().send()).unwrap();
+        assert!(
+            groups
+                .security_groups()
+                .iter()
+                .all(|g| g.group_name() == Some("default")),
+            "and its security group"
+        );
+    });
+}
+
 #[test]
 fn throttling_is_retried_and_then_explained() {
     let moto = Moto::start();
     let rt = runtime();
     let aws = aws(&moto, &rt);
     let net = network(&aws, &rt);
-    let image = any_moto_image(&aws, &rt);
+    let image = amazon_image(&aws, &rt);
     let tf = &acceptance_tests::terraforms()[0];
 
     // Two throttles: the SDK's standard retries absorb them.

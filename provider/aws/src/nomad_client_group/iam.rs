@@ -56,7 +56,7 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
         .create_role()
         .role_name(name)
         .assume_role_policy_document(trust)
-        .set_tags(Some(iam_tags))
+        .set_tags(Some(iam_tags.clone()))
         .send()
         .await
     {
@@ -84,11 +84,23 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
         .iam
         .create_instance_profile()
         .instance_profile_name(name)
+        .set_tags(Some(iam_tags))
         .send()
         .await
     {
         Ok(_) => {}
-        Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {}
+        // Ours (an earlier attempt made it: lost answer, killed apply) or someone else's.
+        Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+            let out = aws
+                .iam
+                .get_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .map_err(|e| error::api(&format!("read instance profile {name}"), e))?;
+            let owned = out.instance_profile().is_some_and(|p| access::is_owned(p.tags()));
+            adopt::adopt("IAM instance profile", name, owned, ())?;
+        }
         Err(e) => return Err(error::api(&format!("create instance profile {name}"), e)),
     }
     match aws
@@ -106,31 +118,60 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
     Ok(arn)
 }
 
+/// Deletes the clients' role and instance profile, each only when this provider made it (it
+/// carries the owner tag): a same-named one of the user's, met by a create that then failed,
+/// stays (our role is only taken out of their profile).
 pub(super) async fn delete_role(aws: &Aws, name: &str) -> Result<(), Diagnostic> {
-    error::unless_gone(
-        aws.iam
-            .remove_role_from_instance_profile()
-            .instance_profile_name(name)
-            .role_name(name)
-            .send()
-            .await,
+    let role = error::unless_gone(
+        aws.iam.get_role().role_name(name).send().await,
         access::GONE,
-        &format!("remove role {name} from its instance profile"),
+        &format!("read IAM role {name}"),
     )?;
-    error::unless_gone(
-        aws.iam
-            .delete_instance_profile()
-            .instance_profile_name(name)
-            .send()
-            .await,
+    let role_owned = role
+        .as_ref()
+        .and_then(|out| out.role())
+        .is_some_and(|r| access::is_owned(r.tags()));
+    let profile = error::unless_gone(
+        aws.iam.get_instance_profile().instance_profile_name(name).send().await,
         access::GONE,
-        &format!("delete instance profile {name}"),
+        &format!("read instance profile {name}"),
     )?;
-    error::unless_gone(
-        aws.iam.delete_role().role_name(name).send().await,
-        access::GONE,
-        &format!("delete IAM role {name}"),
-    )?;
+    if let Some(profile) = profile.as_ref().and_then(|out| out.instance_profile()) {
+        if role_owned && profile.roles().iter().any(|r| r.role_name() == name) {
+            error::unless_gone(
+                aws.iam
+                    .remove_role_from_instance_profile()
+                    .instance_profile_name(name)
+                    .role_name(name)
+                    .send()
+                    .await,
+                access::GONE,
+                &format!("remove role {name} from its instance profile"),
+            )?;
+        }
+        if access::is_owned(profile.tags()) {
+            error::unless_gone(
+                aws.iam
+                    .delete_instance_profile()
+                    .instance_profile_name(name)
+                    .send()
+                    .await,
+                access::GONE,
+                &format!("delete instance profile {name}"),
+            )?;
+        } else {
+            tracing::info!(name, "instance profile left: this provider did not make it");
+        }
+    }
+    if role_owned {
+        error::unless_gone(
+            aws.iam.delete_role().role_name(name).send().await,
+            access::GONE,
+            &format!("delete IAM role {name}"),
+        )?;
+    } else if role.is_some() {
+        tracing::info!(name, "IAM role left: this provider did not make it");
+    }
     Ok(())
 }
 

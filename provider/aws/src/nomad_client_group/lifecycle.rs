@@ -300,9 +300,37 @@ async fn read_template(aws: &Aws, group: &AutoScalingGroup, model: &mut Model) -
 
 /// Reads the group back into `model`: sizes, tags, the template it runs, its security group,
 /// role and autoscaler access. `None` when the group is gone.
+/// True when the security group or the IAM role of a half-made group still exists.
+async fn parts_left(aws: &Aws, model: &Model, name: &str) -> Result<bool, Diagnostic> {
+    if let Some(group) = &model.settings.security_group_id {
+        let found = error::unless_gone(
+            aws.ec2.describe_security_groups().group_ids(group).send().await,
+            &["InvalidGroup.NotFound"],
+            &format!("read security group {group}"),
+        )?;
+        if found.is_some_and(|out| !out.security_groups().is_empty()) {
+            return Ok(true);
+        }
+    }
+    let role = role_name(name);
+    let found = error::unless_gone(
+        aws.iam.get_role().role_name(&role).send().await,
+        access::GONE,
+        &format!("read IAM role {role}"),
+    )?;
+    Ok(found.is_some_and(|out| out.role().is_some_and(|r| access::is_owned(r.tags()))))
+}
+
 pub(super) async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let name = model.spec.id.clone().unwrap_or_else(|| model.spec.name.clone());
     let Some(group) = describe(aws, &name).await? else {
+        // A create that stopped before the group (its ARN never recorded) left parts it recorded
+        // in the state: keep the resource, so that the replacing apply or destroy removes them
+        // instead of Terraform forgetting them. A group deleted behind Terraform's back is gone
+        // (recreated; the create adopts the parts).
+        if model.settings.autoscaling_group_arn.is_none() && parts_left(aws, &model, &name).await? {
+            return Ok(Some(model));
+        }
         return Ok(None);
     };
     if group.status().is_some_and(|s| s.starts_with("Delete")) {
@@ -545,17 +573,20 @@ pub(super) async fn update(aws: &Aws, prior: Model, mut state: Model) -> Result<
 
 pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, model: Model) -> Result<(), Failure> {
     let name = model.spec.id.clone().unwrap_or_else(|| model.spec.name.clone());
-    // ValidationError: the group is already gone.
-    error::unless_gone(
-        aws.autoscaling
-            .delete_auto_scaling_group()
-            .auto_scaling_group_name(&name)
-            .force_delete(true)
-            .send()
-            .await,
-        &["ValidationError"],
-        &format!("delete autoscaling group {name}"),
-    )?;
+    // A create that stopped half-way may not have made the group: look before deleting.
+    if describe(aws, &name).await?.is_some() {
+        // ValidationError: the group went meanwhile.
+        error::unless_gone(
+            aws.autoscaling
+                .delete_auto_scaling_group()
+                .auto_scaling_group_name(&name)
+                .force_delete(true)
+                .send()
+                .await,
+            &["ValidationError"],
+            &format!("delete autoscaling group {name}"),
+        )?;
+    }
     ctx.wait_for(
         &format!("autoscaling group {name}'s instances to terminate"),
         Duration::from_secs(10),
