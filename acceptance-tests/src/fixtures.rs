@@ -13,9 +13,18 @@ pub fn clients(moto: &crate::moto::Moto, runtime: &tokio::runtime::Runtime) -> A
         // SAFETY: every caller sets the same constant values.
         unsafe { std::env::set_var(k, v) };
     }
+    clients_at(Some(&moto.endpoint), REGION, runtime)
+}
+
+/// AWS clients built the same way the provider builds them; `endpoint: None` is the real AWS
+/// of the standard credential chain (real-cloud runs, `TF_ACC_AWS=1`).
+pub fn clients_at(endpoint: Option<&str>, region: &str, runtime: &tokio::runtime::Runtime) -> Aws {
     let block = circleci_cty::Value::object([
-        ("region", circleci_cty::Value::from(REGION)),
-        ("endpoint_url", circleci_cty::Value::from(moto.endpoint.as_str())),
+        ("region", circleci_cty::Value::from(region)),
+        (
+            "endpoint_url",
+            endpoint.map_or(circleci_cty::Value::Null, circleci_cty::Value::from),
+        ),
         ("max_attempts", circleci_cty::Value::int(3)),
         ("retry_mode", circleci_cty::Value::from("standard")),
         ("profile", circleci_cty::Value::Null),
@@ -36,7 +45,15 @@ pub fn network(aws: &Aws, rt: &tokio::runtime::Runtime) -> Network {
         .block_on(aws.ec2.create_vpc().cidr_block("10.0.0.0/16").send())
         .unwrap();
     let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
-    let subnet_ids = ["a", "b"]
+    // The region's zones as AWS lists them, so the fixture works in any region.
+    let zones = rt.block_on(aws.ec2.describe_availability_zones().send()).unwrap();
+    let zones: Vec<String> = zones
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.zone_name().map(str::to_string))
+        .take(2)
+        .collect();
+    let subnet_ids = zones
         .iter()
         .enumerate()
         .map(|(i, zone)| {
@@ -46,7 +63,7 @@ pub fn network(aws: &Aws, rt: &tokio::runtime::Runtime) -> Network {
                         .create_subnet()
                         .vpc_id(&vpc_id)
                         .cidr_block(format!("10.0.{i}.0/24"))
-                        .availability_zone(format!("{REGION}{zone}"))
+                        .availability_zone(zone)
                         .send(),
                 )
                 .unwrap();
@@ -62,7 +79,7 @@ pub fn image(aws: &Aws, rt: &tokio::runtime::Runtime, name: &str) -> String {
         .block_on(
             aws.ec2
                 .run_instances()
-                .image_id(any_moto_image(aws, rt))
+                .image_id(amazon_image(aws, rt))
                 .min_count(1)
                 .max_count(1)
                 .send(),
@@ -77,8 +94,24 @@ pub fn image(aws: &Aws, rt: &tokio::runtime::Runtime, name: &str) -> String {
     out.image_id().unwrap().to_string()
 }
 
-/// One of the AMIs moto ships.
-pub fn any_moto_image(aws: &Aws, rt: &tokio::runtime::Runtime) -> String {
+/// An Amazon-owned AMI: the newest Amazon Linux 2023 where AWS has it (a real account), else
+/// any of the AMIs moto ships.
+pub fn amazon_image(aws: &Aws, rt: &tokio::runtime::Runtime) -> String {
+    let al2023 = ec2::types::Filter::builder()
+        .name("name")
+        .values("al2023-ami-2023.*-x86_64")
+        .build();
+    let out = rt
+        .block_on(aws.ec2.describe_images().owners("amazon").filters(al2023).send())
+        .unwrap();
+    let newest = out
+        .images()
+        .iter()
+        .filter(|i| i.image_id().is_some())
+        .max_by_key(|i| i.creation_date().unwrap_or_default().to_string());
+    if let Some(image) = newest {
+        return image.image_id().unwrap().to_string();
+    }
     let out = rt.block_on(aws.ec2.describe_images().owners("amazon").send()).unwrap();
     out.images()
         .iter()
@@ -89,7 +122,7 @@ pub fn any_moto_image(aws: &Aws, rt: &tokio::runtime::Runtime) -> String {
 
 /// An autoscaling group standing in for a cluster node group (no instances).
 pub fn node_group(aws: &Aws, rt: &tokio::runtime::Runtime, name: &str, network: &Network) {
-    let image = any_moto_image(aws, rt);
+    let image = amazon_image(aws, rt);
     rt.block_on(
         aws.ec2
             .create_launch_template()

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod moto;
 pub mod plugin_client;
+pub mod real_cloud;
 pub mod serve;
 #[cfg(feature = "aws")]
 pub mod sweep;

@@ -5,7 +5,7 @@
 //! they are swept only with `--older-than 0` (when no test is running); one still in use is
 //! reported and left for the next sweep.
 //! As terraform-provider-aws's sweepers, it is run by hand or on a schedule in a sandbox account:
-//! `cargo run -p acceptance-tests --bin sweep -- --prefix tf-acc- --older-than 2h`.
+//! `cargo run -p acceptance-tests --bin sweep -- --prefix tfacc- --older-than 2h`.
 
 use std::time::{Duration, SystemTime};
 

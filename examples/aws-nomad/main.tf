@@ -29,6 +29,12 @@ variable "name" {
   default     = "circleci"
 }
 
+variable "tags" {
+  description = "Tags on every AWS object (the provider adds its owner tag)."
+  type        = map(string)
+  default     = { project = "circleci-server" }
+}
+
 variable "vpc_id" {
   type = string
 }
@@ -74,7 +80,7 @@ provider "circleci" {
   aws {
     region       = var.region
     endpoint_url = var.aws_endpoint_url
-    default_tags = { project = "circleci-server" }
+    default_tags = var.tags
   }
 }
 

@@ -25,6 +25,18 @@ variable "region" {
   default     = "us-east1"
 }
 
+variable "name" {
+  description = "Prefix of every name."
+  type        = string
+  default     = "circleci"
+}
+
+variable "labels" {
+  description = "Labels on every GCP object."
+  type        = map(string)
+  default     = { app = "circleci-server" }
+}
+
 variable "network" {
   description = "VPC network of the Nomad clients (a name or a shared-VPC self link)."
   type        = string
@@ -65,7 +77,7 @@ provider "circleci" {
     project        = var.project
     region         = var.region
     anonymous      = var.anonymous
-    default_labels = { app = "circleci-server" }
+    default_labels = var.labels
     endpoints {
       compute = var.compute_endpoint
     }
@@ -77,7 +89,7 @@ resource "circleci_nomad_tls" "this" {
 }
 
 resource "circleci_vm_service_image" "linux" {
-  name = "circleci-vm-linux"
+  name = "${var.name}-vm-linux"
   gcp {
     source_image = var.ubuntu_image
     family       = "circleci-vm"
@@ -85,7 +97,7 @@ resource "circleci_vm_service_image" "linux" {
 }
 
 resource "circleci_nomad_client_group" "this" {
-  name                 = "circleci-nomad"
+  name                 = "${var.name}-nomad"
   nomad_server_address = var.nomad_server_address
   tls = {
     ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem

@@ -57,7 +57,7 @@ fn aws_inputs() -> (acceptance_tests::moto::Moto, Vec<(String, String)>) {
     let aws = fixtures::clients(&moto, &runtime);
     let network = fixtures::network(&aws, &runtime);
     fixtures::node_group(&aws, &runtime, "eks-nodes", &network);
-    let image = fixtures::any_moto_image(&aws, &runtime);
+    let image = fixtures::amazon_image(&aws, &runtime);
     let source = fixtures::image(&aws, &runtime, "circleci-vm-source");
     let list = |items: &[String]| {
         format!(

@@ -2,7 +2,7 @@
 //! whose names start with `--prefix`, older than `--older-than`. Credentials and region come from
 //! the standard AWS chain (AWS_ENDPOINT_URL points it at an emulator). Prints one line per object.
 //!
-//! `cargo run -p acceptance-tests --bin sweep -- --prefix tf-acc- --older-than 2h [--dry-run]`
+//! `cargo run -p acceptance-tests --bin sweep -- --prefix tfacc- --older-than 2h [--dry-run]`
 
 use std::time::Duration;
 

@@ -38,7 +38,7 @@ fn stack(tf: &Terraform, mut faults: Faults) -> Stack {
     let aws = common::aws(&moto, &rt);
     let net = fixtures::network(&aws, &rt);
     fixtures::node_group(&aws, &rt, "eks-nodes", &net);
-    let image = fixtures::any_moto_image(&aws, &rt);
+    let image = fixtures::amazon_image(&aws, &rt);
     let source = fixtures::image(&aws, &rt, "vm-source");
     let before = inventory(&aws, &rt);
 

@@ -11,7 +11,7 @@ use circleci_aws::Aws;
 
 #[allow(unused_imports)]
 pub use acceptance_tests::fixtures::{
-    Network, REGION, any_moto_image, attached_target_groups, image, network, node_group,
+    Network, REGION, amazon_image, attached_target_groups, image, network, node_group,
 };
 pub const OIDC: &str = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE";
 
