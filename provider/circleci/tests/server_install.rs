@@ -248,6 +248,51 @@ fn destroy_keeps_data_unless_told_and_never_a_namespace_it_did_not_make() {
     });
 }
 
+/// The install holds when the API server misbehaves: behind the fault proxy a fifth of the
+/// requests fail (429 with Retry-After, or 503) and one answer in ten is lost after the server
+/// acted. It installs, plans empty and is removed with nothing left but the user's namespace.
+#[test]
+fn install_and_removal_ride_out_throttling_503s_and_lost_answers() {
+    use acceptance_tests::faults::{FaultProxy, Faults, Upstream};
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        fake.create_namespace("circleci-server");
+        let port = fake.url.rsplit(':').next().unwrap().parse().unwrap();
+        let proxy = FaultProxy::start(
+            port,
+            Faults {
+                upstream: Upstream::Kubernetes,
+                fail_fraction: 0.2,
+                lose_fraction: 0.1,
+                seed: std::env::var("FAULTS_SEED")
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(2),
+                ..Faults::default()
+            },
+        );
+        let k8s = format!(
+            "  kubernetes {{\n    host     = \"{}\"\n    token    = \"fake-token\"\n    insecure = true\n  }}\n",
+            proxy.endpoint
+        );
+        let mut wd = Workdir::new(tf, common::provider());
+        wd.step(&config(&k8s, "  delete_data = true", ""));
+        assert!(
+            fake.names("deployments", "circleci-server")
+                .contains(&"api-service".to_string())
+        );
+        wd.destroy();
+        assert_eq!(fake.object_count(), 1, "nothing but the user's namespace is left");
+        let answers = proxy.answers();
+        let failed = answers.iter().filter(|a| a.get("failed").is_some()).count();
+        let lost = answers.iter().filter(|a| a.get("lost").is_some()).count();
+        assert!(
+            failed >= 5 && lost >= 2,
+            "the proxy failed {failed} requests and lost {lost} answers"
+        );
+    });
+}
+
 /// The values CircleCI's reference says to generate are generated in its tools' forms, kept
 /// across plans, sensitive, and kept beside the install: import reads them back (empty plan
 /// after), and a new install in a namespace whose data was kept adopts them.
