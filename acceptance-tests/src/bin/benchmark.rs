@@ -7,7 +7,8 @@
 //!
 //! With `--aws`, it also applies, plans and destroys the same bucket + Nomad client group +
 //! NLB set against moto with this provider and, where a mirror holds it, with hashicorp/aws
-//! (the equivalent resources), printing wall times and AWS API request counts side by side.
+//! (the equivalent resources), with each Terraform version, and again behind the fault proxy
+//! failing a fifth of all requests, printing wall times and AWS API request counts side by side.
 //!
 //! With `--gcp`, it applies, plans and destroys examples/gcp-nomad against the fake Compute
 //! Engine API with each Terraform version, printing wall times and API request counts.
@@ -345,6 +346,7 @@ fn measure_terraform(
 mod aws_comparison {
     use std::path::Path;
 
+    use acceptance_tests::faults::{FaultProxy, Faults};
     use acceptance_tests::fixtures;
     use acceptance_tests::moto::Moto;
 
@@ -364,7 +366,7 @@ mod aws_comparison {
         Inputs {
             vpc: net.vpc_id,
             subnets: net.subnet_ids,
-            image: fixtures::any_moto_image(&aws, &rt),
+            image: fixtures::amazon_image(&aws, &rt),
         }
     }
 
@@ -529,18 +531,33 @@ resource "aws_lb_listener" "this" {{
         )
     }
 
-    /// apply, plan (after apply) and destroy, each timed and counted, on a fresh moto.
-    pub fn run(tf: &Path, cli_config: &Path, ours_side: bool) -> super::Phases {
+    /// apply, plan (after apply) and destroy, each timed and counted, on a fresh moto; with
+    /// `fail_fraction`, behind the fault proxy failing that fraction of all requests
+    /// (throttling or 5xx) before they reach moto. Also answers how many the proxy failed.
+    pub fn run(tf: &Path, cli_config: &Path, ours_side: bool, fail_fraction: f64) -> (super::Phases, usize) {
         let moto = Moto::start();
         let i = inputs(&moto);
+        let proxy = (fail_fraction > 0.0).then(|| {
+            FaultProxy::start(
+                moto.port,
+                Faults {
+                    fail_fraction,
+                    seed: 1,
+                    ..Faults::default()
+                },
+            )
+        });
+        let endpoint = proxy.as_ref().map_or(&moto.endpoint, |p| &p.endpoint);
         let dir = tempfile::tempdir().unwrap();
         let config = if ours_side {
-            ours(&moto.endpoint, &i)
+            ours(endpoint, &i)
         } else {
-            peer(&moto.endpoint, &i)
+            peer(endpoint, &i)
         };
         std::fs::write(dir.path().join("main.tf"), config).unwrap();
-        super::phases(tf, dir.path(), cli_config, &[], || moto.request_count())
+        let phases = super::phases(tf, dir.path(), cli_config, &[], || moto.request_count());
+        let failed = proxy.map_or(0, |p| p.answers().iter().filter(|a| a.get("failed").is_some()).count());
+        (phases, failed)
     }
 }
 
@@ -617,6 +634,31 @@ fn gcp_stack(tf: &Path, cli_config: &Path) -> Phases {
     phases(tf, dir.path(), cli_config, &vars, || fake.request_count())
 }
 
+/// The binary as built and as shipped (debug info split out with `strip --strip-debug`, as
+/// scripts/dist does).
+fn print_binary_size(provider: &Path) {
+    let mb = |path: &Path| {
+        std::fs::metadata(path)
+            .map(|m| m.len() as f64 / 1_048_576.0)
+            .unwrap_or(0.0)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let stripped = dir.path().join("stripped");
+    let status = Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(provider)
+        .status();
+    let shipped = match status {
+        Ok(s) if s.success() => format!("{:.1} MB", mb(&stripped)),
+        _ => "not taken (no `strip` on this machine)".into(),
+    };
+    println!("\n| binary | as built | shipped (debug info split out) |");
+    println!("|---|---|---|");
+    println!("| {} | {:.1} MB | {shipped} |", provider.display(), mb(provider));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -676,23 +718,40 @@ fn main() {
         }
     }
 
+    print_binary_size(&provider);
+
     let mirror_dir = tempfile::tempdir().unwrap();
     let cli_config = write_mirror(&provider, mirror_dir.path());
 
     #[cfg(feature = "aws")]
     if args.iter().any(|a| a == "--aws") {
-        let tf = &terraforms()[0];
         println!(
-            "\n# AWS against moto, Terraform {}: bucket (+ encryption, versioning, public access block, TLS policy) + Nomad client group (launch template + ASG) + NLB (target group + listener)",
-            tf.version
+            "\n# AWS against moto: bucket (+ encryption, versioning, public access block, TLS policy) + Nomad client group (launch template + ASG) + NLB (target group + listener); \"20% failing\": behind the fault proxy failing a fifth of all requests (throttling or 5xx) before they reach moto"
         );
-        println!("\n| provider | apply | plan | destroy | API requests (apply / plan / destroy) |");
-        println!("|---|---|---|---|---|");
-        let ours = aws_comparison::run(&tf.path, &cli_config, true);
-        println!("{}", ours.row("circleci (this)"));
-        if hashicorp_mirror().is_some() {
-            let peer = aws_comparison::run(&tf.path, &cli_config, false);
-            println!("{}", peer.row("hashicorp/aws"));
+        println!(
+            "\n| Terraform | provider | apply | plan | destroy | AWS API requests reaching moto (apply / plan / destroy) |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for tf in terraforms() {
+            for fail_fraction in [0.0, 0.2] {
+                let sides: &[(bool, &str)] = if hashicorp_mirror().is_some() {
+                    &[(true, "circleci (this)"), (false, "hashicorp/aws")]
+                } else {
+                    &[(true, "circleci (this)")]
+                };
+                for (ours_side, name) in sides {
+                    let (phases, failed) = aws_comparison::run(&tf.path, &cli_config, *ours_side, fail_fraction);
+                    let name = if fail_fraction > 0.0 {
+                        format!("{name}, 20% failing ({failed} failed)")
+                    } else {
+                        name.to_string()
+                    };
+                    println!("| {} {}", tf.version, phases.row(&name));
+                }
+            }
+        }
+        if hashicorp_mirror().is_none() {
+            println!("(hashicorp/aws rows not taken: no filesystem mirror holding it on this machine)");
         }
     }
     if args.iter().any(|a| a == "--gcp") {
