@@ -634,8 +634,8 @@ fn gcp_stack(tf: &Path, cli_config: &Path) -> Phases {
     phases(tf, dir.path(), cli_config, &vars, || fake.request_count())
 }
 
-/// The binary as built and as shipped (debug info split out with `strip --strip-debug`, as
-/// scripts/dist does).
+/// The binary as built and as shipped (debug info split out with `strip --strip-debug
+/// --strip-unneeded`, as scripts/dist does).
 fn print_binary_size(provider: &Path) {
     let mb = |path: &Path| {
         std::fs::metadata(path)
@@ -645,8 +645,7 @@ fn print_binary_size(provider: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let stripped = dir.path().join("stripped");
     let status = Command::new("strip")
-        .arg("--strip-debug")
-        .arg("-o")
+        .args(["--strip-debug", "--strip-unneeded", "-o"])
         .arg(&stripped)
         .arg(provider)
         .status();
