@@ -163,6 +163,26 @@ impl FakeGcp {
             .collect()
     }
 
+    /// Every object of the kinds the GCP resources make (images, instance templates, health
+    /// checks, firewall rules, and in `region` groups and autoscalers), by collection.
+    pub fn inventory(&self, project: &str, region: &str) -> BTreeMap<String, Vec<String>> {
+        let regional = |kind: &str| format!("regions/{region}/{kind}");
+        [
+            "global/images".to_string(),
+            "global/instanceTemplates".into(),
+            "global/healthChecks".into(),
+            "global/firewalls".into(),
+            regional("instanceGroupManagers"),
+            regional("autoscalers"),
+        ]
+        .into_iter()
+        .map(|collection| {
+            let names = self.names(project, &collection);
+            (collection, names)
+        })
+        .collect()
+    }
+
     /// Changes a resource behind the provider's back (drift), as the console would.
     pub fn edit(&self, project: &str, collection: &str, name: &str, edit: impl FnOnce(&mut Json)) {
         let mut store = self.store.lock().unwrap();

@@ -363,6 +363,23 @@ impl Workdir {
         self.run(&["import", "-no-color", "-input=false", address, id])
     }
 
+    /// Starts an apply and SIGKILLs it (Terraform and the provider) after each of `delays`, as
+    /// a killed laptop or CI runner would; logs the state's size and `what_exists` after each.
+    pub fn kill_applies_after(&mut self, delays: &[std::time::Duration], what_exists: impl Fn() -> String) {
+        self.init();
+        for delay in delays {
+            let mut apply = self.spawn(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+            std::thread::sleep(*delay);
+            kill_group(&mut apply);
+            let state = self.run(&["state", "list"]).stdout;
+            eprintln!(
+                "killed after {delay:?}: {} resources in the state; {}",
+                state.lines().count(),
+                what_exists()
+            );
+        }
+    }
+
     pub fn destroy(&self) -> Run {
         self.must(&["destroy", "-auto-approve", "-no-color", "-input=false"])
     }

@@ -13,7 +13,7 @@ use acceptance_tests::fixtures::{self, inventory};
 use acceptance_tests::moto::Moto;
 use std::time::Duration;
 
-use acceptance_tests::{Terraform, for_each_terraform, kill_group, workspace_root};
+use acceptance_tests::{Terraform, for_each_terraform, workspace_root};
 
 /// examples/aws-nomad in a work directory, its fixtures made in a fresh moto behind a proxy
 /// injecting `faults`.
@@ -81,17 +81,9 @@ fn apply_plan_destroy(tf: &Terraform, faults: Faults, kill_after: &[Duration]) -
         mut wd,
         config,
     } = stack(tf, faults);
-    for delay in kill_after {
-        let mut apply = wd.spawn(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-        std::thread::sleep(*delay);
-        kill_group(&mut apply);
-        let state = wd.run(&["state", "list"]).stdout;
-        eprintln!(
-            "killed after {delay:?}: {} resources in the state, in AWS: {:?}",
-            state.lines().count(),
-            added(&before, &inventory(&aws, &rt))
-        );
-    }
+    wd.kill_applies_after(kill_after, || {
+        format!("in AWS: {:?}", added(&before, &inventory(&aws, &rt)))
+    });
     // Apply, then a plan that must be empty.
     let apply = wd.step(&config);
 

@@ -117,15 +117,7 @@ fn gcp_nomad_example() {
             "projects/sandbox-project/global/images/circleci-vm-linux"
         );
         wd.destroy();
-        for collection in [
-            "global/images",
-            "global/instanceTemplates",
-            "global/healthChecks",
-            "global/firewalls",
-            "regions/us-east1/instanceGroupManagers",
-            "regions/us-east1/autoscalers",
-        ] {
-            let left = fake.names("sandbox-project", collection);
+        for (collection, left) in fake.inventory("sandbox-project", "us-east1") {
             assert!(left.is_empty(), "destroy left {collection}: {left:?}");
         }
     });

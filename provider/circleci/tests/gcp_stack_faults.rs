@@ -11,21 +11,13 @@ use std::time::Duration;
 
 use acceptance_tests::fake_gcp::FakeGcp;
 use acceptance_tests::faults::{FaultProxy, Faults, Upstream};
-use acceptance_tests::{Terraform, Workdir, for_each_terraform, kill_group, workspace_root};
+use acceptance_tests::{Terraform, Workdir, for_each_terraform, workspace_root};
 
 const PROJECT: &str = "sandbox-project";
-const COLLECTIONS: [&str; 6] = [
-    "global/images",
-    "global/instanceTemplates",
-    "global/healthChecks",
-    "global/firewalls",
-    "regions/us-east1/instanceGroupManagers",
-    "regions/us-east1/autoscalers",
-];
 
 /// Everything in the project, by collection.
-fn inventory(fake: &FakeGcp) -> BTreeMap<&'static str, Vec<String>> {
-    COLLECTIONS.iter().map(|c| (*c, fake.names(PROJECT, c))).collect()
+fn inventory(fake: &FakeGcp) -> BTreeMap<String, Vec<String>> {
+    fake.inventory(PROJECT, "us-east1")
 }
 
 /// Applies examples/gcp-nomad through a proxy injecting `faults` (after killing an apply after
@@ -52,17 +44,7 @@ fn apply_plan_destroy(tf: &Terraform, mut faults: Faults, kill_after: &[Duration
     let config = std::fs::read_to_string(workspace_root().join("examples/gcp-nomad/main.tf")).unwrap();
     wd.write(&config);
     wd.init();
-    for delay in kill_after {
-        let mut apply = wd.spawn(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-        std::thread::sleep(*delay);
-        kill_group(&mut apply);
-        let state = wd.run(&["state", "list"]).stdout;
-        eprintln!(
-            "killed after {delay:?}: {} resources in the state, in the fake: {:?}",
-            state.lines().count(),
-            inventory(&fake)
-        );
-    }
+    wd.kill_applies_after(kill_after, || format!("in the fake: {:?}", inventory(&fake)));
     let apply = wd.step(&config);
     let made = inventory(&fake);
     // One image, template, health check, firewall rule, group and autoscaler: none twice.
