@@ -576,6 +576,62 @@ fn claim_volumes(store: &mut Store, namespace: &str, set: &str) {
     }
 }
 
+/// The API server's node port rules for a NodePort Service: a given port must be in
+/// 30000-32767 and not held by another Service (422 Invalid, as the real one answers); a
+/// port left out keeps the one it had, or gets the lowest free one.
+fn node_ports(store: &Store, key: &(String, String, String, String), applied: &mut Json) -> Result<(), Response> {
+    if applied["spec"]["type"] != "NodePort" {
+        return Ok(());
+    }
+    let taken: BTreeSet<i64> = store
+        .objects
+        .iter()
+        .filter(|(k, _)| k.1 == "services" && *k != key)
+        .flat_map(|(_, o)| o.json["spec"]["ports"].as_array().cloned().unwrap_or_default())
+        .filter_map(|p| p["nodePort"].as_i64())
+        .collect();
+    let live = store.objects.get(key).map(|o| o.json.clone()).unwrap_or(Json::Null);
+    let name = applied["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let mut used: BTreeSet<i64> = BTreeSet::new();
+    let Some(ports) = applied["spec"]["ports"].as_array_mut() else {
+        return Ok(());
+    };
+    for (index, port) in ports.iter_mut().enumerate() {
+        let invalid = |value: i64, why: &str| {
+            status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid",
+                format!("Service \"{name}\" is invalid: spec.ports[{index}].nodePort: Invalid value: {value}: {why}"),
+            )
+        };
+        let node_port = match port["nodePort"].as_i64() {
+            Some(given) => {
+                if !(30000..=32767).contains(&given) {
+                    return Err(invalid(given, "provided port is not in the valid range. The range of valid ports is 30000-32767"));
+                }
+                if taken.contains(&given) || used.contains(&given) {
+                    return Err(invalid(given, "provided port is already allocated"));
+                }
+                given
+            }
+            None => {
+                let kept = live["spec"]["ports"]
+                    .as_array()
+                    .and_then(|l| l.iter().find(|p| p["port"] == port["port"]))
+                    .and_then(|p| p["nodePort"].as_i64());
+                kept.unwrap_or_else(|| {
+                    (30000..=32767)
+                        .find(|p| !taken.contains(p) && !used.contains(p))
+                        .unwrap_or(0)
+                })
+            }
+        };
+        used.insert(node_port);
+        port["nodePort"] = node_port.into();
+    }
+    Ok(())
+}
+
 fn stamp(object: &mut Json, resource_version: u64, namespace: &str) {
     let meta = &mut object["metadata"];
     meta["resourceVersion"] = resource_version.to_string().into();
@@ -602,6 +658,12 @@ fn server_side_apply(
             "BadRequest",
             format!("apply of {kind} got kind {} {}", applied["apiVersion"], applied["kind"]),
         );
+    }
+    let mut applied = applied;
+    if kind == "Service"
+        && let Err(response) = node_ports(store, &key, &mut applied)
+    {
+        return response;
     }
     let mut applied_fields = BTreeSet::new();
     leaves(&applied, "", &mut applied_fields);

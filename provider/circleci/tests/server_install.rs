@@ -432,6 +432,26 @@ fn bad_input_names_the_attribute() {
                 r"(?s)Invalid load balancer mode",
             ),
             (
+                config(&k8s, "  node_ports = { nomad = { \"4647\" = 4647 } }", ""),
+                r"(?s)Node port out of range.*4647 is outside",
+            ),
+            (
+                config(&k8s, "  node_ports = { frontend = { \"80\" = 30080 } }", ""),
+                r"(?s)No node port for the frontend load balancer.*port\(s\) 443",
+            ),
+            (
+                config(
+                    &k8s,
+                    "  node_ports = { nomad = { \"4647\" = 30647 }, vm_service = { \"3000\" = 30647 } }",
+                    "",
+                ),
+                r"(?s)Node port used twice",
+            ),
+            (
+                config(&k8s, "  load_balancer_hostnames = { api = \"api.example.com\" }", ""),
+                r"(?s)Hostname for a role that is not node_port",
+            ),
+            (
                 config(&k8s, "  signing_keyset = \"c2VjcmV0LWtleQ==\"", ""),
                 r"(?s)Invalid signing_keyset.*generate signing -a stdout",
             ),
@@ -453,6 +473,54 @@ fn bad_input_names_the_attribute() {
         }
     });
     assert_eq!(fake.object_count(), 0, "nothing reached the cluster");
+}
+
+/// The wiring with `circleci_load_balancer`: the node ports given are the Services' node
+/// ports, and the hostnames given are the addresses reported (and the Nomad endpoint); a new
+/// hostname is a change of the install that the next apply makes.
+#[test]
+fn node_port_roles_take_the_given_node_ports_and_hostnames() {
+    for_each_terraform(|tf| {
+        let fake = FakeKube::start();
+        let mut wd = Workdir::new(tf, common::provider());
+        let k8s = fake_block(&fake);
+        let wiring = |hostname: &str| {
+            format!(
+                "  node_ports = {{\n    nomad    = {{ \"4647\" = 30647 }}\n    frontend = {{ \"80\" = 30080, \"443\" = 30443 }}\n  }}\n\
+                 load_balancer_hostnames = {{ nomad = \"{hostname}\" }}"
+            )
+        };
+        let extra = "output \"nomad\" { value = circleci_server.this.nomad_server_endpoint }\n";
+        wd.step(&config(&k8s, &wiring("nomad-lb.example.com"), extra));
+        let service = |name: &str| fake.get("services", "circleci-server", name).unwrap();
+        let node_ports = |name: &str| -> Vec<i64> {
+            service(name)["spec"]["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["nodePort"].as_i64().unwrap())
+                .collect()
+        };
+        assert_eq!(node_ports("circleci-nomad-lb"), [30647]);
+        assert_eq!(node_ports("circleci-frontend-lb"), [30080, 30443]);
+        assert_eq!(service("circleci-api-lb")["spec"]["type"], "LoadBalancer");
+        let output = |wd: &Workdir, name: &str| -> serde_json::Value {
+            serde_json::from_str(&wd.must(&["output", "-json", name]).stdout).unwrap()
+        };
+        assert_eq!(output(&wd, "nomad"), "nomad-lb.example.com:4647");
+        let addresses = output(&wd, "load_balancers");
+        assert_eq!(addresses["nomad"], "nomad-lb.example.com");
+        assert_eq!(addresses["frontend"], "node-port:circleci-frontend-lb", "no hostname given for it");
+
+        wd.step(&config(&k8s, &wiring("nomad.internal.example.com"), extra));
+        assert_eq!(output(&wd, "nomad"), "nomad.internal.example.com:4647");
+        assert_eq!(
+            service("circleci-nomad-lb")["metadata"]["annotations"]["circleci.com/load-balancer-hostname"],
+            "nomad.internal.example.com"
+        );
+        wd.destroy();
+        assert!(fake.names("services", "circleci-server").is_empty());
+    });
 }
 
 /// Ctrl-C while the install waits for a service that never becomes ready: Terraform asks the

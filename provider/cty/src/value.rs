@@ -192,6 +192,15 @@ impl Value {
         }
     }
 
+    /// The element `key` of a map value; `Null` for anything else or a missing key.
+    pub fn key(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        match self {
+            Value::Map(m) => m.get(key).unwrap_or(&NULL),
+            _ => &NULL,
+        }
+    }
+
     pub fn attr_mut(&mut self, name: &str) -> Option<&mut Value> {
         match self {
             Value::Object(m) => m.get_mut(name),

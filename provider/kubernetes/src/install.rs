@@ -257,9 +257,16 @@ fn fill(state: &mut Value, spec: &ServerSpec, observed: &Observed, hash: &str) {
         Value::from(if observed.in_sync { hash } else { "drifted" }),
     );
     state.set_attr("service_status", Value::Map(observed.status.clone()));
-    state.set_attr("load_balancer_addresses", Value::Map(observed.addresses.clone()));
-    let nomad = observed
-        .addresses
+    // A node_port role has no address of its own: the load balancer in front is where
+    // clients go, when its hostname is given.
+    let mut addresses = observed.addresses.clone();
+    for (role, hostname) in spec.load_balancer_hostnames.iter().flatten() {
+        if circleci_server::render::load_balancer_mode(spec, role) == "node_port" {
+            addresses.insert(role.clone(), Value::from(hostname.as_str()));
+        }
+    }
+    state.set_attr("load_balancer_addresses", Value::Map(addresses.clone()));
+    let nomad = addresses
         .get("nomad")
         .and_then(|v| v.as_str())
         .map(|a| format!("{a}:4647"));

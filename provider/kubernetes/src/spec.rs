@@ -5,8 +5,10 @@ use circleci_core::DEFAULT_NAMESPACE;
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_server::generated::{Form, GENERATED, looks_like_keyset};
 use circleci_server::render::ServerSpec;
+use circleci_server::services::LOAD_BALANCERS;
 use circleci_tfplugin::schema::{Attribute, Block, NestedBlock};
 use circleci_tfplugin::{Diagnostics, validators};
+use std::collections::BTreeMap;
 
 /// An external data store: the install runs its own when the block is left out.
 fn external_store(name: &str, what: &str) -> NestedBlock {
@@ -193,9 +195,23 @@ pub fn spec_attributes(block: Block) -> Block {
                 "load_balancers",
                 Type::map(Type::String),
                 "Mode per load balancer (`frontend`, `api`, `nomad`, `output_processor`, `vm_service`): `external`, `internal` \
-                 or `node_port` (for `circleci_load_balancer`). Defaults: the first two external, the rest internal.",
+                 or `node_port` (for `circleci_load_balancer`). Defaults: the first two external, the rest internal; \
+                 a role in `node_ports` defaults to `node_port`.",
             ),
         )
+        .attribute(Attribute::optional(
+            "node_ports",
+            Type::map(Type::map(Type::Number)),
+            "Node port per role and port for the `node_port` roles, e.g. `{ nomad = { \"4647\" = 30647 } }` \
+             (30000-32767, each used once). Give each `circleci_load_balancer` its role's map as `aws.node_ports`, \
+             so both agree without either waiting for the other.",
+        ))
+        .attribute(Attribute::optional(
+            "load_balancer_hostnames",
+            Type::map(Type::String),
+            "Where clients reach each `node_port` role: `circleci_load_balancer.ROLE.hostname`. Reported in \
+             `load_balancer_addresses` (and `nomad_server_endpoint`) in place of the bare node port.",
+        ))
 }
 
 /// The values CircleCI's reference says to generate ([`GENERATED`]): optional sensitive
@@ -347,9 +363,7 @@ pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
     }
     if let Value::Map(modes) = config.attr("load_balancers") {
         for (role, mode) in modes {
-            let known_role = circleci_server::services::LOAD_BALANCERS
-                .iter()
-                .any(|(r, ..)| r == role);
+            let known_role = LOAD_BALANCERS.iter().any(|(r, ..)| r == role);
             let known_mode = mode
                 .as_str()
                 .is_none_or(|m| ["external", "internal", "node_port"].contains(&m));
@@ -360,6 +374,115 @@ pub fn validate_spec(config: &Value, diags: &mut Diagnostics) {
                     "Keys are frontend, api, nomad, output_processor, vm_service; values external, internal or node_port.",
                 );
             }
+        }
+    }
+    validate_node_ports(config, diags);
+}
+
+/// The role's mode as configured, when known: `load_balancers`, else `node_port` when it has
+/// node ports, else the role's default.
+fn configured_mode(config: &Value, role: &str, default_internal: bool) -> Option<String> {
+    let modes = config.attr("load_balancers");
+    if !modes.is_wholly_known() {
+        return None;
+    }
+    if let Some(mode) = modes.key(role).as_str() {
+        return Some(mode.to_string());
+    }
+    let node_ports = config.attr("node_ports");
+    if !node_ports.is_wholly_known() {
+        return None;
+    }
+    Some(if !node_ports.key(role).is_null() {
+        "node_port".into()
+    } else if default_internal {
+        "internal".into()
+    } else {
+        "external".into()
+    })
+}
+
+/// `node_ports` covers every port of each `node_port` role, within the cluster's range and
+/// each once; `load_balancer_hostnames` only names `node_port` roles.
+fn validate_node_ports(config: &Value, diags: &mut Diagnostics) {
+    let root = AttributePath::root();
+    let node_ports = config.attr("node_ports");
+    let mut seen: BTreeMap<i64, String> = BTreeMap::new();
+    if let Value::Map(roles) = node_ports {
+        for (role, ports) in roles {
+            let path = root.attr("node_ports").key(role.clone());
+            let Some((_, _, role_ports, _)) = LOAD_BALANCERS.iter().find(|(r, ..)| r == role) else {
+                diags.attribute_error(
+                    &path,
+                    "Unknown load balancer role",
+                    format!("{role:?} is not a role: use frontend, api, nomad, output_processor or vm_service."),
+                );
+                continue;
+            };
+            let Value::Map(ports) = ports else { continue };
+            for (port, node_port) in ports {
+                if !role_ports.iter().any(|p| p.to_string() == *port) {
+                    diags.attribute_error(
+                        &path.key(port.clone()),
+                        "Not a port of this role",
+                        format!("The {role} load balancer serves ports {role_ports:?}, not {port}."),
+                    );
+                }
+                let Some(node_port) = node_port.as_i64() else { continue };
+                if !(30000..=32767).contains(&node_port) {
+                    diags.attribute_error(
+                        &path.key(port.clone()),
+                        "Node port out of range",
+                        format!("{node_port} is outside Kubernetes' node port range 30000-32767."),
+                    );
+                } else if let Some(other) = seen.insert(node_port, format!("{role}:{port}")) {
+                    diags.attribute_error(
+                        &path.key(port.clone()),
+                        "Node port used twice",
+                        format!("{node_port} is also the node port of {other}; each port needs its own."),
+                    );
+                }
+            }
+        }
+    }
+    for (role, _, role_ports, internal) in LOAD_BALANCERS {
+        let Some(mode) = configured_mode(config, role, *internal) else {
+            continue;
+        };
+        let given = node_ports.key(role);
+        if mode == "node_port" && node_ports.is_wholly_known() {
+            let missing: Vec<String> = role_ports
+                .iter()
+                .map(|p| p.to_string())
+                .filter(|p| given.key(p).is_null())
+                .collect();
+            if !missing.is_empty() {
+                diags.attribute_error(
+                    &root.attr("node_ports"),
+                    format!("No node port for the {role} load balancer"),
+                    format!(
+                        "{role} is in node_port mode: set node_ports[\"{role}\"] for port(s) {} so the load balancer \
+                         in front of it knows where to send traffic.",
+                        missing.join(", ")
+                    ),
+                );
+            }
+        } else if mode != "node_port" && !given.is_null() {
+            diags.attribute_error(
+                &root.attr("node_ports").key(role.to_string()),
+                "Node ports for a role that is not node_port",
+                format!("load_balancers sets {role} to {mode}: drop its node ports, or make it node_port."),
+            );
+        }
+        if mode != "node_port" && !config.attr("load_balancer_hostnames").key(role).is_null() {
+            diags.attribute_error(
+                &root.attr("load_balancer_hostnames").key(role.to_string()),
+                "Hostname for a role that is not node_port",
+                format!(
+                    "The {role} load balancer is a Kubernetes LoadBalancer service ({mode}) whose address the cluster \
+                     reports: drop this hostname, or make the role node_port."
+                ),
+            );
         }
     }
 }

@@ -139,6 +139,12 @@ pub struct ServerSpec {
     pub internal_passwords: Option<BTreeMap<String, String>>,
     /// Mode per load balancer role: `external`, `internal` or `node_port`.
     pub load_balancers: Option<BTreeMap<String, String>>,
+    /// Node port per role and port (`{"nomad": {"4647": 30647}}`): the same map the
+    /// `circleci_load_balancer`s in front of those roles take, so both agree without a cycle.
+    /// A role listed here is in `node_port` mode unless `load_balancers` says otherwise.
+    pub node_ports: Option<BTreeMap<String, BTreeMap<String, i64>>>,
+    /// Where clients reach each `node_port` role: the hostname of the load balancer in front.
+    pub load_balancer_hostnames: Option<BTreeMap<String, String>>,
 }
 
 fn labels(spec: &ServerSpec, component: &str) -> Json {
@@ -372,12 +378,19 @@ pub fn load_balancer_mode(spec: &ServerSpec, role: &str) -> String {
         .and_then(|m| m.get(role))
         .cloned()
         .unwrap_or_else(|| {
-            if default_internal {
+            if node_ports(spec, role).is_some() {
+                "node_port".into()
+            } else if default_internal {
                 "internal".into()
             } else {
                 "external".into()
             }
         })
+}
+
+/// The node ports given for a role, by port.
+pub fn node_ports<'a>(spec: &'a ServerSpec, role: &str) -> Option<&'a BTreeMap<String, i64>> {
+    spec.node_ports.as_ref().and_then(|m| m.get(role))
 }
 
 pub fn load_balancer_name(role: &str) -> String {
@@ -414,10 +427,29 @@ fn load_balancer(spec: &ServerSpec, role: &str, target: &str, ports: &[u16]) -> 
             }
         }
     }
+    if let Some(hostname) = spec
+        .load_balancer_hostnames
+        .as_ref()
+        .and_then(|h| h.get(role))
+        .filter(|_| kind == "NodePort")
+    {
+        // Records in the cluster where the load balancer in front is reached (and makes a new
+        // hostname a change of the install, so its reported address follows).
+        annotations.insert("circleci.com/load-balancer-hostname".into(), hostname.clone().into());
+    }
     let target_port = crate::services::find(target).map(|s| s.port).unwrap_or(80);
+    let given = node_ports(spec, role).filter(|_| kind == "NodePort");
     let ports: Vec<Json> = ports
         .iter()
-        .map(|p| json!({ "name": format!("p{p}"), "port": p, "targetPort": if *p == 443 || *p == 80 { target_port } else { *p } }))
+        .map(|p| {
+            let mut port = json!({ "name": format!("p{p}"), "port": p, "targetPort": if *p == 443 || *p == 80 { target_port } else { *p } });
+            // Without one the cluster picks a node port, which a load balancer made beside
+            // the install cannot know in advance.
+            if let Some(node_port) = given.and_then(|g| g.get(&p.to_string())) {
+                port["nodePort"] = (*node_port).into();
+            }
+            port
+        })
         .collect();
     let name = load_balancer_name(role);
     let mut meta = metadata(spec, &name, target);
@@ -632,6 +664,29 @@ mod tests {
                 .iter()
                 .all(|o| o["metadata"]["labels"]["app.kubernetes.io/managed-by"] == FIELD_MANAGER)
         );
+    }
+
+    #[test]
+    fn given_node_ports_make_a_role_node_port_with_exactly_those_ports() {
+        let mut s = spec();
+        s.node_ports = Some(BTreeMap::from([(
+            "frontend".to_string(),
+            BTreeMap::from([("80".to_string(), 30080), ("443".to_string(), 30443)]),
+        )]));
+        let objects = render(&s);
+        let service = |name: &str| objects.iter().find(|o| o["metadata"]["name"] == name).unwrap();
+        let frontend = service("circleci-frontend-lb");
+        assert_eq!(frontend["spec"]["type"], "NodePort");
+        let node_ports: Vec<&Json> = frontend["spec"]["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| &p["nodePort"])
+            .collect();
+        assert_eq!(node_ports, [&json!(30080), &json!(30443)]);
+        // The others keep their cloud load balancers.
+        assert_eq!(service("circleci-api-lb")["spec"]["type"], "LoadBalancer");
+        assert_eq!(load_balancer_mode(&s, "nomad"), "internal");
     }
 
     #[test]
