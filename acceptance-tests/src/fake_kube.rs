@@ -607,7 +607,10 @@ fn node_ports(store: &Store, key: &(String, String, String, String), applied: &m
         let node_port = match port["nodePort"].as_i64() {
             Some(given) => {
                 if !(30000..=32767).contains(&given) {
-                    return Err(invalid(given, "provided port is not in the valid range. The range of valid ports is 30000-32767"));
+                    return Err(invalid(
+                        given,
+                        "provided port is not in the valid range. The range of valid ports is 30000-32767",
+                    ));
                 }
                 if taken.contains(&given) || used.contains(&given) {
                     return Err(invalid(given, "provided port is already allocated"));

@@ -166,10 +166,29 @@ pub fn provider_block(extra: &str) -> String {
 /// One Terraform working directory.
 pub struct Workdir {
     pub dir: tempfile::TempDir,
+    /// Where Terraform runs, inside `dir` (`examples/NAME` for [`Workdir::example`]).
+    root_module: PathBuf,
     cli_config: PathBuf,
     pub terraform: Terraform,
     env: Vec<(String, String)>,
     initialised: bool,
+}
+
+/// Copies the `.tf` files and subfolders of `from` (not Terraform's own `.terraform` or state).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() && !name.to_string_lossy().starts_with('.') {
+            copy_tree(&path, &to.join(&name));
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "tf" || e == "tfvars" || e == "md")
+        {
+            std::fs::copy(&path, to.join(&name)).expect("copy file");
+        }
+    }
 }
 
 /// What a Terraform command printed.
@@ -205,8 +224,10 @@ impl Workdir {
     /// A fresh directory running `terraform` against the provider binary `provider`
     /// (integration tests pass `env!("CARGO_BIN_EXE_terraform-provider-circleci")`).
     pub fn new(terraform: &Terraform, provider: &Path) -> Workdir {
+        let dir = tempfile::tempdir().expect("tempdir");
         Workdir {
-            dir: tempfile::tempdir().expect("tempdir"),
+            root_module: dir.path().to_path_buf(),
+            dir,
             cli_config: cli_config(provider).to_path_buf(),
             terraform: terraform.clone(),
             env: Vec::new(),
@@ -228,19 +249,30 @@ impl Workdir {
         self
     }
 
+    /// A work directory holding a copy of `examples/NAME` beside a copy of `modules/`, so the
+    /// example's `source = "../../modules/..."` resolves as it does in the repository; Terraform
+    /// runs in the example's copy.
+    pub fn example(terraform: &Terraform, provider: &Path, name: &str) -> Workdir {
+        let mut wd = Workdir::new(terraform, provider);
+        copy_tree(&workspace_root().join("modules"), &wd.dir.path().join("modules"));
+        wd.root_module = wd.dir.path().join("examples").join(name);
+        copy_tree(&workspace_root().join("examples").join(name), &wd.root_module);
+        wd
+    }
+
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.root_module
     }
 
     pub fn write(&self, config: &str) {
-        std::fs::write(self.dir.path().join("main.tf"), config).expect("write main.tf");
+        std::fs::write(self.path().join("main.tf"), config).expect("write main.tf");
     }
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.terraform.path);
         command
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")

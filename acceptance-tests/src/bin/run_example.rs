@@ -1,10 +1,10 @@
 //! Applies one of the examples/ root modules against local emulators and prints its outputs.
 //! Used by `scripts/run-example`; the provider binary path comes in CIRCLECI_PROVIDER_BIN.
 //!
-//! AWS examples (`aws-*`) run against a moto server started here, with the network, node
-//! groups and images they expect made first through the AWS API; GCP examples (`gcp-*`)
-//! against the fake Compute Engine API; `server-install` against the fake Kubernetes API
-//! server. Because the emulators end with this process, what was made is destroyed again
+//! AWS examples (`aws`, `aws-*`) run against a moto server started here, with the network,
+//! node groups and images they expect made first through the AWS API; GCP examples (`gcp-*`)
+//! against the fake Compute Engine API; `aws` and `server-install` also against the fake
+//! Kubernetes API server, which they install CircleCI Server into. Because the emulators end with this process, what was made is destroyed again
 //! after the outputs are printed.
 
 use std::path::{Path, PathBuf};
@@ -73,6 +73,11 @@ fn aws_inputs() -> (acceptance_tests::moto::Moto, Vec<(String, String)>) {
         ("TF_VAR_node_group_names".to_string(), list(&["eks-nodes".to_string()])),
         ("TF_VAR_nomad_image_id".to_string(), image),
         ("TF_VAR_vm_source_image_id".to_string(), source),
+        // IRSA: moto does not check that the OIDC provider exists.
+        (
+            "TF_VAR_oidc_provider_arn".to_string(),
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/SANDBOX".to_string(),
+        ),
     ]);
     eprintln!(
         "moto (AWS emulator) on {}; fixtures: {} with subnets {:?}",
@@ -82,7 +87,7 @@ fn aws_inputs() -> (acceptance_tests::moto::Moto, Vec<(String, String)>) {
 }
 
 fn main() {
-    let name = std::env::args().nth(1).unwrap_or_else(|| "aws-nomad".to_string());
+    let name = std::env::args().nth(1).unwrap_or_else(|| "aws".to_string());
     let provider = PathBuf::from(std::env::var("CIRCLECI_PROVIDER_BIN").expect("CIRCLECI_PROVIDER_BIN"));
     let tf = std::env::var("TERRAFORM")
         .map(PathBuf::from)
@@ -90,7 +95,8 @@ fn main() {
     let source = workspace_root().join("examples").join(&name);
     assert!(source.is_dir(), "no example named {name} under examples/");
 
-    // Work in .work/<name>, with the mirror and CLI configuration beside the state.
+    // Work in .work/<name>, with the mirror and CLI configuration beside the state; .work sits
+    // beside examples/, so an example's `../../modules/...` still resolves.
     let workdir = workspace_root().join(".work").join(&name);
     std::fs::create_dir_all(&workdir).expect("work dir");
     for entry in std::fs::read_dir(&source).expect("example dir").flatten() {
@@ -110,8 +116,8 @@ fn main() {
         fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v20261101", "ubuntu-2204-lts");
         fake
     });
-    // The server example installs into a fake Kubernetes API server that lives as long as we do.
-    let fake_kube = (name == "server-install").then(acceptance_tests::fake_kube::FakeKube::start);
+    // The server examples install into a fake Kubernetes API server that lives as long as we do.
+    let fake_kube = (name == "server-install" || name == "aws").then(acceptance_tests::fake_kube::FakeKube::start);
     #[cfg(feature = "aws")]
     let (_moto, env) = if name.starts_with("aws") {
         // A fresh emulator each run: state from an earlier run points at one that is gone.
@@ -136,6 +142,7 @@ fn main() {
         eprintln!("fake Kubernetes API server on {}", fake.url);
         env.push(("TF_VAR_kubernetes_host".into(), fake.url.clone()));
         env.push(("TF_VAR_kubernetes_insecure".into(), "true".into()));
+        env.push(("TF_VAR_kubernetes_token".into(), "sandbox-token".into()));
     }
 
     terraform(

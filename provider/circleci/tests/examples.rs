@@ -66,6 +66,108 @@ fn aws_nomad_example() {
     });
 }
 
+/// examples/aws through modules/aws: the AWS resources in moto and the install in the fake
+/// cluster, wired by references only. The install's Services take the load balancers' node
+/// ports, the addresses it reports are the load balancers' DNS names, every service is ready;
+/// destroy leaves moto as the fixtures made it and the cluster with only the kept data.
+#[cfg(all(feature = "aws", feature = "kubernetes"))]
+#[test]
+fn aws_example_installs_the_whole_server_through_the_module() {
+    use acceptance_tests::fake_kube::FakeKube;
+    use acceptance_tests::fixtures;
+    use acceptance_tests::moto::Moto;
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let fake = FakeKube::start();
+        let rt = common::runtime();
+        let aws = common::aws(&moto, &rt);
+        let net = fixtures::network(&aws, &rt);
+        fixtures::node_group(&aws, &rt, "eks-nodes", &net);
+        let image = fixtures::amazon_image(&aws, &rt);
+        let source = fixtures::image(&aws, &rt, "vm-source");
+        let before = fixtures::inventory(&aws, &rt);
+        let subnets = serde_json::to_string(&net.subnet_ids).unwrap();
+        let mut wd = Workdir::example(tf, common::provider(), "aws")
+            .envs(moto.env())
+            .env("TF_VAR_aws_endpoint_url", &moto.endpoint)
+            .env("TF_VAR_kubernetes_host", &fake.url)
+            .env("TF_VAR_kubernetes_token", "fake-token")
+            .env("TF_VAR_kubernetes_insecure", "true")
+            .env("TF_VAR_vpc_id", &net.vpc_id)
+            .env("TF_VAR_subnet_ids", &subnets)
+            .env("TF_VAR_node_group_names", "[\"eks-nodes\"]")
+            .env("TF_VAR_oidc_provider_arn", common::OIDC)
+            .env("TF_VAR_nomad_image_id", &image)
+            .env("TF_VAR_vm_source_image_id", &source);
+        wd.step(&example("aws"));
+
+        let output = |name: &str| -> serde_json::Value {
+            serde_json::from_str(&wd.must(&["output", "-json", name]).stdout).unwrap()
+        };
+        let dns_names: Vec<String> = rt
+            .block_on(aws.elbv2.describe_load_balancers().send())
+            .unwrap()
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| lb.dns_name().map(str::to_string))
+            .collect();
+        let addresses = output("load_balancers");
+        let addresses = addresses.as_object().unwrap();
+        assert_eq!(addresses.len(), 5, "{addresses:?}");
+        for (role, address) in addresses {
+            assert!(
+                dns_names.iter().any(|d| address == d),
+                "{role} is reported at {address}, not at one of our load balancers {dns_names:?}"
+            );
+        }
+        assert_eq!(
+            output("nomad_server_endpoint"),
+            format!("{}:4647", addresses["nomad"].as_str().unwrap())
+        );
+        let services = output("services");
+        assert!(
+            services.as_object().unwrap().values().all(|s| s == "ready"),
+            "{services}"
+        );
+        assert_eq!(
+            common::attached_target_groups(&aws, &rt, "eks-nodes").len(),
+            7,
+            "80/443 twice, 4647, 8585 and 3000 reach the node group"
+        );
+        let nomad = fake.get("services", "circleci-server", "circleci-nomad-lb").unwrap();
+        assert_eq!(nomad["spec"]["ports"][0]["nodePort"], 30647);
+        let config = fake
+            .get("configmaps", "circleci-server", "circleci-server-config")
+            .unwrap();
+        assert_eq!(
+            config["data"]["VM_SERVICE_LINUX_IMAGE"]
+                .as_str()
+                .map(|i| i.starts_with("ami-")),
+            Some(true)
+        );
+        let vm_account = fake.get("serviceaccounts", "circleci-server", "vm-service").unwrap();
+        assert!(
+            vm_account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+                .as_str()
+                .is_some_and(|arn| arn.starts_with("arn:aws:iam::")),
+            "the VM service runs with the IRSA role the module made: {vm_account}"
+        );
+
+        wd.destroy();
+        assert_eq!(
+            fixtures::inventory(&aws, &rt),
+            before,
+            "everything the example made is gone"
+        );
+        assert_eq!(
+            fake.names("secrets", "circleci-server"),
+            vec!["circleci-server-inputs".to_string()],
+            "only the kept inputs (and the data's volume claims) stay in the cluster"
+        );
+        assert!(fake.names("services", "circleci-server").is_empty());
+    });
+}
+
 #[cfg(feature = "kubernetes")]
 #[test]
 fn server_install_example() {

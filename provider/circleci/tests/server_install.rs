@@ -510,7 +510,10 @@ fn node_port_roles_take_the_given_node_ports_and_hostnames() {
         assert_eq!(output(&wd, "nomad"), "nomad-lb.example.com:4647");
         let addresses = output(&wd, "load_balancers");
         assert_eq!(addresses["nomad"], "nomad-lb.example.com");
-        assert_eq!(addresses["frontend"], "node-port:circleci-frontend-lb", "no hostname given for it");
+        assert_eq!(
+            addresses["frontend"], "node-port:circleci-frontend-lb",
+            "no hostname given for it"
+        );
 
         wd.step(&config(&k8s, &wiring("nomad.internal.example.com"), extra));
         assert_eq!(output(&wd, "nomad"), "nomad.internal.example.com:4647");
