@@ -133,7 +133,12 @@ fn install_upgrade_change_drift_status_destroy() {
 
         // A configuration change: the Nomad load balancer becomes a NodePort service.
         let node_port = "  version = \"3.4.1\"\n  load_balancers = { nomad = \"node_port\" }";
-        wd.step(&config(&k8s, node_port, "").replace("  version = \"3.4.0\"\n", ""));
+        let run = wd.step(&config(&k8s, node_port, "").replace("  version = \"3.4.0\"\n", ""));
+        assert!(
+            run.all().contains("The cluster picks the nomad load balancer's node port"),
+            "a node port no load balancer can know in advance is pointed out:\n{}",
+            run.all()
+        );
         assert_eq!(
             fake.get("services", "circleci-server", "circleci-nomad-lb").unwrap()["spec"]["type"],
             "NodePort"

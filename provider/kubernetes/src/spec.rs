@@ -456,9 +456,21 @@ fn validate_node_ports(config: &Value, diags: &mut Diagnostics) {
                 .map(|p| p.to_string())
                 .filter(|p| given.key(p).is_null())
                 .collect();
-            if !missing.is_empty() {
-                diags.attribute_error(
+            if given.is_null() {
+                // Legitimate (the cluster picks the port), but nothing made beside the
+                // install can know it in advance.
+                diags.attribute_warning(
                     &root.attr("node_ports"),
+                    format!("The cluster picks the {role} load balancer's node port"),
+                    format!(
+                        "{role} is in node_port mode without node_ports[\"{role}\"]: a load balancer in front of it \
+                         (circleci_load_balancer) cannot know the port in advance. Set node_ports[\"{role}\"] and give \
+                         the load balancer the same map."
+                    ),
+                );
+            } else if !missing.is_empty() {
+                diags.attribute_error(
+                    &root.attr("node_ports").key(role.to_string()),
                     format!("No node port for the {role} load balancer"),
                     format!(
                         "{role} is in node_port mode: set node_ports[\"{role}\"] for port(s) {} so the load balancer \
