@@ -37,6 +37,8 @@ struct Store {
     resource_version: u64,
     unready: HashSet<(String, String)>,
     requests: usize,
+    /// Every bearer token a request carried (the fake accepts any).
+    tokens: BTreeSet<String>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -106,6 +108,11 @@ impl FakeKube {
 
     pub fn object_count(&self) -> usize {
         self.store.lock().unwrap().objects.len()
+    }
+
+    /// The bearer tokens requests carried so far.
+    pub fn bearer_tokens(&self) -> Vec<String> {
+        self.store.lock().unwrap().tokens.iter().cloned().collect()
     }
 
     pub fn request_count(&self) -> usize {
@@ -287,6 +294,14 @@ async fn handle(State(store): State<Shared>, request: Request) -> Response {
     let body: Bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
     let mut store = store.lock().unwrap();
     store.requests += 1;
+    if let Some(token) = parts
+        .headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+    {
+        store.tokens.insert(token.to_string());
+    }
     route(&mut store, &parts.method, &parts.uri, &parts.headers, &body)
 }
 

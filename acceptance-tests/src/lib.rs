@@ -171,6 +171,7 @@ pub struct Workdir {
     cli_config: PathBuf,
     pub terraform: Terraform,
     env: Vec<(String, String)>,
+    env_removed: Vec<String>,
     initialised: bool,
 }
 
@@ -231,6 +232,7 @@ impl Workdir {
             cli_config: cli_config(provider).to_path_buf(),
             terraform: terraform.clone(),
             env: Vec::new(),
+            env_removed: Vec::new(),
             initialised: false,
         }
     }
@@ -238,6 +240,12 @@ impl Workdir {
     /// An environment variable for every Terraform command (and so for the provider).
     pub fn env(mut self, key: &str, value: &str) -> Workdir {
         self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// An environment variable of this process that Terraform (and so the provider) must not see.
+    pub fn env_remove(mut self, key: &str) -> Workdir {
+        self.env_removed.push(key.to_string());
         self
     }
 
@@ -279,6 +287,9 @@ impl Workdir {
             .env_remove("TF_LOG")
             .env_remove("TF_LOG_PATH")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        for key in &self.env_removed {
+            command.env_remove(key);
+        }
         command
     }
 

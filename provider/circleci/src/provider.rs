@@ -6,40 +6,98 @@ use async_trait::async_trait;
 use circleci_core::cloud::{CloudHalf, CloudResource, ResourceKind};
 use circleci_cty::Value;
 use circleci_tfplugin::schema::{Block, Schema};
-use circleci_tfplugin::{DataSource, Diagnostics, Provider, Resource};
+use circleci_tfplugin::{DataSource, Diagnostic, Diagnostics, Provider, Resource};
 
 #[derive(Default)]
 pub struct CircleCiProvider;
+
+/// A provider block as `configure` found it.
+pub enum Configured<T> {
+    /// The block is left out.
+    Absent,
+    /// The block refers to values Terraform does not know yet (e.g. the host of a cluster made
+    /// in the same apply). Terraform configures the provider again, with them known, before it
+    /// applies; until then nothing may stand in for them: not the environment, not a local
+    /// kubeconfig.
+    Unknown(&'static str),
+    Ready(T),
+}
+
+impl<T> Default for Configured<T> {
+    fn default() -> Self {
+        Configured::Absent
+    }
+}
+
+impl<T> Configured<T> {
+    /// Configures the block `name` with `make` when it is there and wholly known.
+    async fn from_config<F, Fut>(config: &Value, name: &'static str, make: F) -> Result<Self, Diagnostics>
+    where
+        F: FnOnce(Value) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Diagnostics>>,
+    {
+        match config.attr(name) {
+            Value::Null => Ok(Configured::Absent),
+            block if !block.is_wholly_known() => {
+                tracing::info!(
+                    block = name,
+                    "provider block not known until apply; configuring it then"
+                );
+                Ok(Configured::Unknown(name))
+            }
+            block => Ok(Configured::Ready(make(block.clone()).await?)),
+        }
+    }
+
+    fn get(&self, absent: fn() -> Diagnostic) -> Result<&T, Diagnostic> {
+        match self {
+            Configured::Absent => Err(absent()),
+            Configured::Unknown(name) => Err(Diagnostic::error(
+                format!("The provider's {name} block is not known yet"),
+                format!(
+                    "The {name} block refers to values that exist only after apply (e.g. a cluster made in the same \
+                     configuration), and this operation needs them now. Apply what the block refers to first \
+                     (terraform apply -target=...), or give the block known values."
+                ),
+            )),
+            Configured::Ready(value) => Ok(value),
+        }
+    }
+}
 
 /// What every resource operation can use once the provider is configured.
 #[derive(Default)]
 pub struct ProviderData {
     #[cfg(feature = "aws")]
-    pub aws: Option<circleci_aws::Aws>,
+    pub aws: Configured<circleci_aws::Aws>,
     #[cfg(feature = "gcp")]
-    pub gcp: Option<circleci_gcp::Gcp>,
+    pub gcp: Configured<circleci_gcp::Gcp>,
     #[cfg(feature = "kubernetes")]
-    pub cluster: Option<circleci_kubernetes::Cluster>,
+    pub cluster: Configured<circleci_kubernetes::Cluster>,
 }
 
 #[cfg(feature = "gcp")]
 impl circleci_gcp::GcpData for ProviderData {
-    fn gcp(&self) -> Result<&circleci_gcp::Gcp, circleci_tfplugin::Diagnostic> {
-        self.gcp.as_ref().ok_or_else(circleci_gcp::not_configured)
+    fn gcp(&self) -> Result<&circleci_gcp::Gcp, Diagnostic> {
+        self.gcp.get(circleci_gcp::not_configured)
     }
 }
 
 #[cfg(feature = "aws")]
 impl circleci_aws::AwsData for ProviderData {
-    fn aws(&self) -> Result<&circleci_aws::Aws, circleci_tfplugin::Diagnostic> {
-        self.aws.as_ref().ok_or_else(circleci_aws::not_configured)
+    fn aws(&self) -> Result<&circleci_aws::Aws, Diagnostic> {
+        self.aws.get(circleci_aws::not_configured)
     }
 }
 
 #[cfg(feature = "kubernetes")]
 impl circleci_kubernetes::KubernetesData for ProviderData {
-    fn cluster(&self) -> Result<&circleci_kubernetes::Cluster, circleci_tfplugin::Diagnostic> {
-        self.cluster.as_ref().ok_or_else(circleci_kubernetes::not_configured)
+    fn cluster(&self) -> Result<&circleci_kubernetes::Cluster, Diagnostic> {
+        self.cluster.get(circleci_kubernetes::not_configured)
+    }
+
+    fn cluster_known(&self) -> bool {
+        !matches!(self.cluster, Configured::Unknown(_))
     }
 }
 
@@ -71,20 +129,20 @@ impl Provider for CircleCiProvider {
     async fn configure(&self, config: &Value, terraform_version: &str) -> Result<ProviderData, Diagnostics> {
         tracing::debug!(terraform_version, "configuring provider");
         #[cfg(feature = "aws")]
-        let aws = match config.attr("aws") {
-            Value::Null => None,
-            block => Some(circleci_aws::Aws::from_block(block).await?),
-        };
+        let aws = Configured::from_config(config, "aws", |block| async move {
+            circleci_aws::Aws::from_block(&block).await
+        })
+        .await?;
         #[cfg(feature = "gcp")]
-        let gcp = match config.attr("gcp") {
-            Value::Null => None,
-            block => Some(circleci_gcp::Gcp::from_block(block).await?),
-        };
+        let gcp = Configured::from_config(config, "gcp", |block| async move {
+            circleci_gcp::Gcp::from_block(&block).await
+        })
+        .await?;
         #[cfg(feature = "kubernetes")]
-        let cluster = match config.attr("kubernetes") {
-            Value::Null => None,
-            block => Some(circleci_kubernetes::Cluster::from_block(block).await?),
-        };
+        let cluster = Configured::from_config(config, "kubernetes", |block| async move {
+            circleci_kubernetes::Cluster::from_block(&block).await
+        })
+        .await?;
         let _ = config;
         Ok(ProviderData {
             #[cfg(feature = "aws")]

@@ -135,7 +135,8 @@ fn install_upgrade_change_drift_status_destroy() {
         let node_port = "  version = \"3.4.1\"\n  load_balancers = { nomad = \"node_port\" }";
         let run = wd.step(&config(&k8s, node_port, "").replace("  version = \"3.4.0\"\n", ""));
         assert!(
-            run.all().contains("The cluster picks the nomad load balancer's node port"),
+            run.all()
+                .contains("The cluster picks the nomad load balancer's node port"),
             "a node port no load balancer can know in advance is pointed out:\n{}",
             run.all()
         );
@@ -692,4 +693,113 @@ fn install_into_a_real_cluster_when_configured() {
     let k8s = format!("  kubernetes {{\n    config_path = \"{kubeconfig}\"\n  }}\n");
     wd.step(&config(&k8s, "", ""));
     wd.destroy();
+}
+
+/// A home directory whose ~/.kube/config points at `decoy`: what a provider that falls back
+/// to the local kubeconfig would talk to.
+fn home_with_kubeconfig(decoy: &FakeKube) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".kube")).unwrap();
+    std::fs::write(home.path().join(".kube/config"), decoy.kubeconfig()).unwrap();
+    home
+}
+
+/// An empty kubernetes block is refused with what to set, and the local kubeconfig's current
+/// context is never used in its place.
+#[test]
+fn an_empty_kubernetes_block_is_refused_not_filled_from_the_local_kubeconfig() {
+    let decoy = FakeKube::start();
+    let home = home_with_kubeconfig(&decoy);
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, common::provider())
+            .env("HOME", home.path().to_str().unwrap())
+            .env_remove("KUBECONFIG");
+        wd.step_expect_error(
+            &config("  kubernetes {}\n", "", ""),
+            r"(?s)The kubernetes block names no cluster.*Set host",
+        );
+    });
+    assert_eq!(
+        decoy.request_count(),
+        0,
+        "the local kubeconfig's cluster was not contacted"
+    );
+}
+
+/// `exec` credentials: the provider runs the command (with its args and env) and sends the
+/// token it prints.
+#[test]
+fn exec_credentials_authenticate_to_the_cluster() {
+    let fake = FakeKube::start();
+    let scripts = tempfile::tempdir().unwrap();
+    let script = scripts.path().join("get-token");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n[ \"$1\" = get-token ] || exit 3\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-%s\"}}' \"$TOKEN_SUFFIX\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, common::provider());
+        let block = format!(
+            "  kubernetes {{\n    host     = \"{}\"\n    insecure = true\n    exec {{\n      api_version = \"client.authentication.k8s.io/v1beta1\"\n      command     = \"{}\"\n      args        = [\"get-token\"]\n      env         = {{ TOKEN_SUFFIX = \"42\" }}\n    }}\n  }}\n",
+            fake.url,
+            script.display()
+        );
+        wd.step(&format!(
+            "{}data \"circleci_server_status\" \"this\" {{}}\noutput \"services\" {{ value = data.circleci_server_status.this.services }}\n",
+            provider_block(&block)
+        ));
+    });
+    assert_eq!(
+        fake.bearer_tokens(),
+        ["exec-42"],
+        "every request carried the command's token"
+    );
+}
+
+/// A kubernetes block that is unknown at plan (the cluster comes from a resource) is neither
+/// read as null nor replaced by the local kubeconfig: the install is applied to the cluster
+/// the block names once known, and a later plan with the block unknown again keeps the
+/// install's state as it was (with a warning) instead of reading another cluster.
+#[test]
+fn an_unknown_kubernetes_host_waits_for_apply_and_never_reads_the_local_kubeconfig() {
+    let fake = FakeKube::start();
+    let decoy = FakeKube::start();
+    let home = home_with_kubeconfig(&decoy);
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, common::provider())
+            .env("HOME", home.path().to_str().unwrap())
+            .env("KUBECONFIG", home.path().join(".kube/config").to_str().unwrap());
+        // The host is known only once the bootstrap resource exists (substr(..., 0, 0) is "").
+        let block = format!(
+            "  kubernetes {{\n    host     = \"{}${{substr(circleci_nomad_tls.bootstrap.id, 0, 0)}}\"\n    token    = \"fake-token\"\n    insecure = true\n  }}\n",
+            fake.url
+        );
+        let bootstrap = "provider \"circleci\" {\n  alias = \"bootstrap\"\n}\n\
+                         resource \"circleci_nomad_tls\" \"bootstrap\" {\n  provider = circleci.bootstrap\n}\n";
+        wd.step(&config(&block, "", bootstrap));
+        assert!(fake.get("deployments", "circleci-server", "api-service").is_some());
+
+        wd.must(&["taint", "-no-color", "circleci_nomad_tls.bootstrap"]);
+        let plan = wd.plan();
+        assert!(
+            plan.all().contains("circleci_server was not refreshed"),
+            "{}",
+            plan.all()
+        );
+        assert!(
+            !plan.stdout.contains("circleci_server.this will be created")
+                && !plan.stdout.contains("circleci_server.this must be replaced"),
+            "the install stays in state as it was:\n{}",
+            plan.stdout
+        );
+        wd.must(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+        wd.destroy();
+    });
+    assert_eq!(
+        decoy.request_count(),
+        0,
+        "the local kubeconfig's cluster was never contacted"
+    );
 }

@@ -6,7 +6,7 @@ use base64::Engine;
 use circleci_cty::{AttributePath, Type, Value};
 use circleci_server::render::FIELD_MANAGER;
 use circleci_tfplugin::schema::{Attribute, Block, NestedBlock};
-use circleci_tfplugin::{Diagnostic, Diagnostics};
+use circleci_tfplugin::{Diagnostic, Diagnostics, validators};
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams};
 use serde_json::Value as Json;
 
@@ -25,7 +25,21 @@ pub fn provider_block() -> NestedBlock {
         .attribute(Attribute::optional("cluster_ca_certificate", Type::String, "API server CA (PEM)."))
         .attribute(Attribute::optional("client_certificate", Type::String, "Client certificate (PEM)."))
         .attribute(Attribute::optional("client_key", Type::String, "Client key (PEM).").sensitive())
-        .attribute(Attribute::optional("insecure", Type::Bool, "Skip verifying the API server's certificate. For tests only.")),
+        .attribute(Attribute::optional("insecure", Type::Bool, "Skip verifying the API server's certificate. For tests only."))
+        .block(NestedBlock::single(
+            "exec",
+            Block::new(
+                "Credentials from a command, as kubectl's exec plugins: e.g. `aws eks get-token` for EKS or \
+                 `gke-gcloud-auth-plugin` for GKE. Run again when its token expires.",
+            )
+            .attribute(
+                Attribute::required("api_version", Type::String, "The ExecCredential version the command speaks, e.g. `client.authentication.k8s.io/v1beta1`.")
+                    .validate(validators::not_empty()),
+            )
+            .attribute(Attribute::required("command", Type::String, "The command, e.g. `aws`.").validate(validators::not_empty()))
+            .attribute(Attribute::optional("args", Type::list(Type::String), "Its arguments, e.g. `[\"eks\", \"get-token\", \"--cluster-name\", \"NAME\"]`."))
+            .attribute(Attribute::optional("env", Type::map(Type::String), "Environment variables for the command.")),
+        )),
     )
 }
 
@@ -65,6 +79,24 @@ impl Cluster {
                     user["client-certificate-data"] = b64(cert).into();
                     user["client-key-data"] = b64(key).into();
                 }
+                let exec = block.attr("exec");
+                if !exec.is_null() {
+                    let env: Vec<serde_json::Value> = match exec.attr("env") {
+                        Value::Map(env) => env
+                            .iter()
+                            .map(|(name, value)| serde_json::json!({ "name": name, "value": value.as_str() }))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    user["exec"] = serde_json::json!({
+                        "apiVersion": exec.attr("api_version").as_str(),
+                        "command": exec.attr("command").as_str(),
+                        "args": exec.attr("args").elements().iter().filter_map(Value::as_str).collect::<Vec<_>>(),
+                        "env": env,
+                        // Terraform owns the terminal: a command that prompts would hang.
+                        "interactiveMode": "Never",
+                    });
+                }
                 let doc = serde_json::json!({
                     "apiVersion": "v1", "kind": "Config",
                     "clusters": [{ "name": "c", "cluster": cluster }],
@@ -76,7 +108,17 @@ impl Cluster {
             }
             None => match text("config_path") {
                 Some(path) => kube::config::Kubeconfig::read_from(&path).map_err(config_error)?,
-                None => kube::config::Kubeconfig::read().map_err(config_error)?,
+                // Never whatever ~/.kube/config's current context happens to be: installing
+                // into the wrong cluster is worse than asking.
+                None => {
+                    return Err(Diagnostic::error(
+                        "The kubernetes block names no cluster",
+                        "Set host (with token, client_certificate and client_key, or an exec block), or config_path \
+                         (or KUBECONFIG) with config_context. The provider does not fall back to ~/.kube/config.",
+                    )
+                    .at(&AttributePath::root().attr("kubernetes"))
+                    .into());
+                }
             },
         };
         let options = kube::config::KubeConfigOptions {

@@ -635,6 +635,14 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
     }
 
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        if !ctx.data()?.cluster_known() {
+            ctx.warn(Diagnostic::warning(
+                "circleci_server was not refreshed",
+                "The provider's kubernetes block refers to values not known until apply, so the install was not read \
+                 at plan: the plan compares against the state as it was. Apply reads it again.",
+            ));
+            return Ok(Some(state.clone()));
+        }
         let cluster = cluster(ctx)?;
         let (spec, objects) = objects_of(state)?;
         if cluster.get(&objects[0]).await?.is_none() {

@@ -19,6 +19,12 @@ pub use cluster::Cluster;
 pub trait KubernetesData: Send + Sync + 'static {
     /// The configured cluster, or a diagnostic saying how to configure it.
     fn cluster(&self) -> Result<&Cluster, Diagnostic>;
+
+    /// False while the `kubernetes` block refers to values not known until apply: a refresh
+    /// then keeps the state as it was rather than read some other cluster.
+    fn cluster_known(&self) -> bool {
+        true
+    }
 }
 
 /// The diagnostic for a provider without a `kubernetes` block, for [`KubernetesData`] impls.
