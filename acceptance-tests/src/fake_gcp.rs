@@ -164,7 +164,8 @@ impl FakeGcp {
     }
 
     /// Every object of the kinds the GCP resources make (images, instance templates, health
-    /// checks, firewall rules, and in `region` groups and autoscalers), by collection.
+    /// checks, firewall rules, and in `region` groups, autoscalers, health checks, backend
+    /// services and forwarding rules), by collection.
     pub fn inventory(&self, project: &str, region: &str) -> BTreeMap<String, Vec<String>> {
         let regional = |kind: &str| format!("regions/{region}/{kind}");
         [
@@ -174,6 +175,9 @@ impl FakeGcp {
             "global/firewalls".into(),
             regional("instanceGroupManagers"),
             regional("autoscalers"),
+            regional("healthChecks"),
+            regional("backendServices"),
+            regional("forwardingRules"),
         ]
         .into_iter()
         .map(|collection| {
@@ -556,7 +560,7 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, body: Json) 
                 name,
                 "setLabels",
             ],
-        ) => set_labels(store, project, "global/images", name, body),
+        ) => set_labels(store, project, "global", "global/images", name, body),
         (_, ["compute", "v1", "projects", project, rest @ ..]) => match generic_path(rest) {
             Some((scope, collection, name, verb)) => {
                 generic(store, method, uri, project, &scope, collection, name, verb, body)
@@ -576,9 +580,15 @@ fn unserved(method: &Method, uri: &axum::http::Uri) -> Response {
 }
 
 /// The plain collections: global instance templates, health checks and firewalls; regional
-/// managed instance groups and autoscalers.
+/// managed instance groups, autoscalers, health checks, backend services and forwarding rules.
 const GLOBAL_COLLECTIONS: &[&str] = &["instanceTemplates", "healthChecks", "firewalls"];
-const REGIONAL_COLLECTIONS: &[&str] = &["instanceGroupManagers", "autoscalers"];
+const REGIONAL_COLLECTIONS: &[&str] = &[
+    "instanceGroupManagers",
+    "autoscalers",
+    "healthChecks",
+    "backendServices",
+    "forwardingRules",
+];
 
 type Path<'a> = (String, &'a str, Option<&'a str>, Option<&'a str>);
 
@@ -619,8 +629,11 @@ fn referenced(store: &Store, link: &str) -> Option<(String, String, String)> {
 /// What a resource refers to and must exist, by field.
 fn references(resource: &Json) -> Vec<String> {
     let mut links = Vec::new();
-    for field in ["instanceTemplate", "target"] {
+    for field in ["instanceTemplate", "target", "backendService"] {
         links.extend(resource[field].as_str().map(str::to_string));
+    }
+    for check in resource["healthChecks"].as_array().into_iter().flatten() {
+        links.extend(check.as_str().map(str::to_string));
     }
     for policy in resource["autoHealingPolicies"].as_array().into_iter().flatten() {
         links.extend(policy["healthCheck"].as_str().map(str::to_string));
@@ -697,6 +710,26 @@ fn generic(
             resource["creationTimestamp"] = timestamp(id).into();
             resource["selfLink"] = store.self_link(project, &path, &name).into();
             resource["fingerprint"] = fingerprint(&json!(id)).into();
+            if collection == "forwardingRules" {
+                // Compute picks an address when none is asked for: from the subnetwork for an
+                // internal rule, from Google's pool for an external one.
+                if resource["IPAddress"].is_null() {
+                    let host = id % 250 + 2;
+                    resource["IPAddress"] = if body["loadBalancingScheme"] == "INTERNAL" {
+                        format!("10.128.0.{host}")
+                    } else {
+                        format!("34.118.{}.{host}", id % 200)
+                    }
+                    .into();
+                }
+                resource["kind"] = "compute#forwardingRule".into();
+                let labels = if body["labels"].is_object() {
+                    body["labels"].clone()
+                } else {
+                    json!({})
+                };
+                resource["labelFingerprint"] = fingerprint(&labels).into();
+            }
             if collection == "instanceGroupManagers" {
                 resource["kind"] = "compute#instanceGroupManager".into();
                 resource["instanceGroup"] = store
@@ -752,6 +785,9 @@ fn generic(
             resource["fingerprint"] = fingerprint(&json!([id, body])).into();
             let target = store.self_link(project, &path, name);
             ok(store.scoped_operation(project, scope, "patch", &target, Effect::None))
+        }
+        (&Method::POST, Some(name), Some("setLabels")) if collection == "forwardingRules" => {
+            set_labels(store, project, scope, &path, name, body)
         }
         (&Method::POST, Some(name), Some("resize")) => {
             let key = (project.to_string(), path.clone(), name.to_string());
@@ -899,7 +935,7 @@ fn image_from_family(store: &Store, project: &str, family: &str) -> Response {
     }
 }
 
-fn set_labels(store: &mut Store, project: &str, collection: &str, name: &str, body: Json) -> Response {
+fn set_labels(store: &mut Store, project: &str, scope: &str, collection: &str, name: &str, body: Json) -> Response {
     let key = (project.to_string(), collection.to_string(), name.to_string());
     let Some(resource) = store.resources.get_mut(&key) else {
         return not_found(project, collection, name);
@@ -921,7 +957,7 @@ fn set_labels(store: &mut Store, project: &str, collection: &str, name: &str, bo
     resource["labelFingerprint"] = fingerprint(&labels).into();
     resource["labels"] = labels;
     let target = store.self_link(project, collection, name);
-    ok(store.operation(project, "setLabels", &target, Effect::None))
+    ok(store.scoped_operation(project, scope, "setLabels", &target, Effect::None))
 }
 
 /// A page of a collection, in name order, as `list` answers with `maxResults`/`pageToken`.

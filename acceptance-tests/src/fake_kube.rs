@@ -593,10 +593,10 @@ fn claim_volumes(store: &mut Store, namespace: &str, set: &str) {
 
 /// The API server's node port rules for a NodePort Service: a given port must be in
 /// 30000-32767 and not held by another Service (422 Invalid, as the real one answers); a
-/// port left out keeps the one it had, or gets the lowest free one.
-fn node_ports(store: &Store, key: &(String, String, String, String), applied: &mut Json) -> Result<(), Response> {
+/// port left out keeps the one it had, or gets the lowest free one. Answers the refusal, if any.
+fn node_ports(store: &Store, key: &(String, String, String, String), applied: &mut Json) -> Option<Response> {
     if applied["spec"]["type"] != "NodePort" {
-        return Ok(());
+        return None;
     }
     let taken: BTreeSet<i64> = store
         .objects
@@ -608,9 +608,7 @@ fn node_ports(store: &Store, key: &(String, String, String, String), applied: &m
     let live = store.objects.get(key).map(|o| o.json.clone()).unwrap_or(Json::Null);
     let name = applied["metadata"]["name"].as_str().unwrap_or_default().to_string();
     let mut used: BTreeSet<i64> = BTreeSet::new();
-    let Some(ports) = applied["spec"]["ports"].as_array_mut() else {
-        return Ok(());
-    };
+    let ports = applied["spec"]["ports"].as_array_mut()?;
     for (index, port) in ports.iter_mut().enumerate() {
         let invalid = |value: i64, why: &str| {
             status(
@@ -622,13 +620,13 @@ fn node_ports(store: &Store, key: &(String, String, String, String), applied: &m
         let node_port = match port["nodePort"].as_i64() {
             Some(given) => {
                 if !(30000..=32767).contains(&given) {
-                    return Err(invalid(
+                    return Some(invalid(
                         given,
                         "provided port is not in the valid range. The range of valid ports is 30000-32767",
                     ));
                 }
                 if taken.contains(&given) || used.contains(&given) {
-                    return Err(invalid(given, "provided port is already allocated"));
+                    return Some(invalid(given, "provided port is already allocated"));
                 }
                 given
             }
@@ -647,7 +645,7 @@ fn node_ports(store: &Store, key: &(String, String, String, String), applied: &m
         used.insert(node_port);
         port["nodePort"] = node_port.into();
     }
-    Ok(())
+    None
 }
 
 fn stamp(object: &mut Json, resource_version: u64, namespace: &str) {
@@ -679,9 +677,9 @@ fn server_side_apply(
     }
     let mut applied = applied;
     if kind == "Service"
-        && let Err(response) = node_ports(store, &key, &mut applied)
+        && let Some(refused) = node_ports(store, &key, &mut applied)
     {
-        return response;
+        return refused;
     }
     let mut applied_fields = BTreeSet::new();
     leaves(&applied, "", &mut applied_fields);

@@ -304,6 +304,91 @@ fn compute_references_and_regional_operations() {
     );
 }
 
+/// Load balancer parts: a forwarding rule gets an address from the right pool, refuses a
+/// backend service that does not exist, keeps its backend service from being deleted, and
+/// takes labels only with the current label fingerprint.
+#[test]
+fn load_balancer_parts_reference_each_other_and_label_with_fingerprints() {
+    let fake = FakeGcp::start();
+    let regional = "/compute/v1/projects/p/regions/us-east1";
+    let done = |op: &Value| {
+        let path = format!("{regional}/operations/{}", op["name"].as_str().unwrap());
+        for _ in 0..5 {
+            if call(&fake, "GET", &path, &Value::Null).1["status"] == "DONE" {
+                return;
+            }
+        }
+        panic!("never DONE");
+    };
+    let rule = |scheme: &str| {
+        json!({
+            "name": format!("lb-{}", scheme.to_lowercase()), "loadBalancingScheme": scheme, "IPProtocol": "TCP",
+            "ports": ["4647"], "backendService": "projects/p/regions/us-east1/backendServices/lb",
+            "labels": { "team": "ci" },
+        })
+    };
+    let (code, body) = call(&fake, "POST", &format!("{regional}/forwardingRules"), &rule("INTERNAL"));
+    assert_eq!(
+        (code, &body["error"]["errors"][0]["reason"]),
+        (404, &json!("notFound")),
+        "{body}"
+    );
+
+    let (code, op) = call(
+        &fake,
+        "POST",
+        &format!("{regional}/healthChecks"),
+        &json!({ "name": "lb", "type": "TCP" }),
+    );
+    assert_eq!(code, 200, "{op}");
+    done(&op);
+    let service =
+        json!({ "name": "lb", "protocol": "TCP", "healthChecks": ["projects/p/regions/us-east1/healthChecks/lb"] });
+    let (code, op) = call(&fake, "POST", &format!("{regional}/backendServices"), &service);
+    assert_eq!(code, 200, "{op}");
+    done(&op);
+    for scheme in ["INTERNAL", "EXTERNAL"] {
+        let (code, op) = call(&fake, "POST", &format!("{regional}/forwardingRules"), &rule(scheme));
+        assert_eq!(code, 200, "{op}");
+        done(&op);
+    }
+    let get = |name: &str| {
+        call(
+            &fake,
+            "GET",
+            &format!("{regional}/forwardingRules/{name}"),
+            &Value::Null,
+        )
+        .1
+    };
+    let internal = get("lb-internal");
+    assert!(internal["IPAddress"].as_str().unwrap().starts_with("10."), "{internal}");
+    assert!(!get("lb-external")["IPAddress"].as_str().unwrap().starts_with("10."));
+
+    // In use: the backend service cannot go while a rule points at it, nor the check while it does.
+    for (path, user) in [
+        ("backendServices/lb", "forwardingRules"),
+        ("healthChecks/lb", "backendServices"),
+    ] {
+        let (code, body) = call(&fake, "DELETE", &format!("{regional}/{path}"), &Value::Null);
+        assert_eq!(code, 400, "{path}: {body}");
+        assert_eq!(body["error"]["errors"][0]["reason"], "resourceInUseByAnotherResource");
+        assert!(body["error"]["message"].as_str().unwrap().contains(user), "{body}");
+    }
+
+    // setLabels: 412 with a stale label fingerprint, applied with the current one.
+    let labels = |fingerprint: &Value| json!({ "labels": { "team": "platform" }, "labelFingerprint": fingerprint });
+    let path = format!("{regional}/forwardingRules/lb-internal/setLabels");
+    let (code, _) = call(&fake, "POST", &path, &labels(&json!("c3RhbGU=")));
+    assert_eq!(code, 412);
+    let (code, op) = call(&fake, "POST", &path, &labels(&internal["labelFingerprint"]));
+    assert_eq!(code, 200, "{op}");
+    done(&op);
+    let relabelled = get("lb-internal");
+    assert_eq!(relabelled["labels"]["team"], "platform");
+    assert_ne!(relabelled["labelFingerprint"], internal["labelFingerprint"]);
+}
+
 /// Compute's `requestId`: a repeated change answers the first request's operation and does not
 /// act again; a malformed id is refused (400 invalid), and a new id acts (409 when it exists).
 #[test]

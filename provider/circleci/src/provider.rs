@@ -12,8 +12,10 @@ use circleci_tfplugin::{DataSource, Diagnostic, Diagnostics, Provider, Resource}
 pub struct CircleCiProvider;
 
 /// A provider block as `configure` found it.
+#[derive(Default)]
 pub enum Configured<T> {
     /// The block is left out.
+    #[default]
     Absent,
     /// The block refers to values Terraform does not know yet (e.g. the host of a cluster made
     /// in the same apply). Terraform configures the provider again, with them known, before it
@@ -21,12 +23,6 @@ pub enum Configured<T> {
     /// kubeconfig.
     Unknown(&'static str),
     Ready(T),
-}
-
-impl<T> Default for Configured<T> {
-    fn default() -> Self {
-        Configured::Absent
-    }
 }
 
 impl<T> Configured<T> {
@@ -170,6 +166,8 @@ impl Provider for CircleCiProvider {
                 vec![
                     #[cfg(feature = "aws")]
                     Arc::new(circleci_aws::load_balancer::LoadBalancer),
+                    #[cfg(feature = "gcp")]
+                    Arc::new(circleci_gcp::load_balancer::LoadBalancer),
                 ],
             ),
             cloud_resource(

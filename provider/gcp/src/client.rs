@@ -97,6 +97,9 @@ pub struct Gcp {
     pub firewalls: google_cloud_compute_v1::client::Firewalls,
     pub instance_group_managers: google_cloud_compute_v1::client::RegionInstanceGroupManagers,
     pub autoscalers: google_cloud_compute_v1::client::RegionAutoscalers,
+    pub region_health_checks: google_cloud_compute_v1::client::RegionHealthChecks,
+    pub backend_services: google_cloud_compute_v1::client::RegionBackendServices,
+    pub forwarding_rules: google_cloud_compute_v1::client::ForwardingRules,
 }
 
 fn text(block: &Value, name: &str) -> Option<String> {
@@ -236,6 +239,21 @@ impl Gcp {
             .build()
             .await
             .map_err(failed("autoscalers"))?;
+        let region_health_checks = options
+            .apply(compute::RegionHealthChecks::builder())
+            .build()
+            .await
+            .map_err(failed("regional health checks"))?;
+        let backend_services = options
+            .apply(compute::RegionBackendServices::builder())
+            .build()
+            .await
+            .map_err(failed("backend services"))?;
+        let forwarding_rules = options
+            .apply(compute::ForwardingRules::builder())
+            .build()
+            .await
+            .map_err(failed("forwarding rules"))?;
         let default_labels = match block.attr("default_labels") {
             Value::Map(map) => map
                 .iter()
@@ -254,6 +272,9 @@ impl Gcp {
             firewalls,
             instance_group_managers,
             autoscalers,
+            region_health_checks,
+            backend_services,
+            forwarding_rules,
         })
     }
 

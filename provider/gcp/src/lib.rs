@@ -13,6 +13,7 @@
 mod client;
 pub mod error;
 pub mod labels;
+pub mod load_balancer;
 pub mod nomad_client_group;
 mod operation;
 pub mod retry;

@@ -210,7 +210,8 @@ pub fn spec_attributes(block: Block) -> Block {
             "load_balancer_hostnames",
             Type::map(Type::String),
             "Where clients reach each `node_port` role: `circleci_load_balancer.ROLE.hostname`. Reported in \
-             `load_balancer_addresses` (and `nomad_server_endpoint`) in place of the bare node port.",
+             `load_balancer_addresses` (and `nomad_server_endpoint`) in place of the bare node port; on GCP (an IP \
+             address) also the Service's external IP, which routes the passthrough load balancer's traffic.",
         ))
 }
 

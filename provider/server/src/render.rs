@@ -451,11 +451,21 @@ fn load_balancer(spec: &ServerSpec, role: &str, target: &str, ports: &[u16]) -> 
             port
         })
         .collect();
+    // GCP's passthrough load balancers keep the destination address: the nodes see the
+    // load balancer's own address, which kube-proxy routes only when the Service lists it.
+    let external_ips: Vec<String> = spec
+        .load_balancer_hostnames
+        .as_ref()
+        .and_then(|h| h.get(role))
+        .filter(|h| kind == "NodePort" && spec.cloud == "gcp" && h.parse::<std::net::IpAddr>().is_ok())
+        .cloned()
+        .into_iter()
+        .collect();
     let name = load_balancer_name(role);
     let mut meta = metadata(spec, &name, target);
     meta["annotations"] = Json::Object(annotations);
     meta["labels"]["circleci.com/load-balancer-role"] = role.into();
-    json!({
+    let mut service = json!({
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": meta,
@@ -464,7 +474,11 @@ fn load_balancer(spec: &ServerSpec, role: &str, target: &str, ports: &[u16]) -> 
             "selector": { "app.kubernetes.io/name": target, "app.kubernetes.io/instance": "circleci-server" },
             "ports": ports,
         },
-    })
+    });
+    if !external_ips.is_empty() {
+        service["spec"]["externalIPs"] = external_ips.into();
+    }
+    service
 }
 
 fn b64(text: &str) -> String {
@@ -687,6 +701,28 @@ mod tests {
         // The others keep their cloud load balancers.
         assert_eq!(service("circleci-api-lb")["spec"]["type"], "LoadBalancer");
         assert_eq!(load_balancer_mode(&s, "nomad"), "internal");
+    }
+
+    #[test]
+    fn on_gcp_a_node_port_role_lists_its_load_balancers_address_as_external_ip() {
+        let mut s = spec();
+        s.node_ports = Some(BTreeMap::from([(
+            "nomad".to_string(),
+            BTreeMap::from([("4647".to_string(), 30647)]),
+        )]));
+        s.load_balancer_hostnames = Some(BTreeMap::from([("nomad".to_string(), "10.128.0.7".to_string())]));
+        let nomad = |s: &ServerSpec| {
+            render(s)
+                .into_iter()
+                .find(|o| o["metadata"]["name"] == "circleci-nomad-lb")
+                .unwrap()
+        };
+        assert!(
+            nomad(&s)["spec"]["externalIPs"].is_null(),
+            "AWS's load balancers translate ports"
+        );
+        s.cloud = "gcp".into();
+        assert_eq!(nomad(&s)["spec"]["externalIPs"], json!(["10.128.0.7"]));
     }
 
     #[test]
