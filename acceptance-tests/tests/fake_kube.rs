@@ -149,3 +149,45 @@ fn runs_alone_and_prints_its_endpoint() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("NamespaceList"), "{response}");
 }
+
+/// NodePort Services as the API server treats them: a node port outside 30000-32767 or held by
+/// another Service is 422 Invalid; one left out is allocated, and kept on the next apply.
+#[test]
+fn node_ports_are_checked_and_allocated() {
+    let fake = FakeKube::start();
+    fake.create_namespace("ns");
+    let service = |name: &str, node_port: Option<i64>| {
+        let mut port = json!({ "name": "p", "port": 4647 });
+        if let Some(node_port) = node_port {
+            port["nodePort"] = node_port.into();
+        }
+        json!({ "apiVersion": "v1", "kind": "Service", "metadata": { "name": name, "namespace": "ns" },
+                "spec": { "type": "NodePort", "ports": [port] } })
+        .to_string()
+    };
+    let apply = |name: &str, node_port: Option<i64>| {
+        call(
+            &fake,
+            "PATCH",
+            &format!("/api/v1/namespaces/ns/services/{name}?fieldManager=a"),
+            APPLY,
+            &service(name, node_port),
+        )
+    };
+    let (code, status) = apply("low", Some(4647));
+    assert_eq!((code, status["reason"].as_str()), (422, Some("Invalid")), "{status}");
+    assert!(status["message"].as_str().unwrap().contains("30000-32767"), "{status}");
+
+    assert_eq!(apply("a", Some(30647)).0, 201);
+    let (code, status) = apply("b", Some(30647));
+    assert_eq!(code, 422, "{status}");
+    assert!(status["message"].as_str().unwrap().contains("provided port is already allocated"));
+
+    let (code, allocated) = apply("c", None);
+    assert_eq!(code, 201);
+    let node_port = allocated["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
+    assert!((30000..=32767).contains(&node_port) && node_port != 30647, "{allocated}");
+    let (code, again) = apply("c", None);
+    assert_eq!(code, 200);
+    assert_eq!(again["spec"]["ports"][0]["nodePort"], node_port, "kept, not moved");
+}
