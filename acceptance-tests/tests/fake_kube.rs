@@ -181,12 +181,20 @@ fn node_ports_are_checked_and_allocated() {
     assert_eq!(apply("a", Some(30647)).0, 201);
     let (code, status) = apply("b", Some(30647));
     assert_eq!(code, 422, "{status}");
-    assert!(status["message"].as_str().unwrap().contains("provided port is already allocated"));
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("provided port is already allocated")
+    );
 
     let (code, allocated) = apply("c", None);
     assert_eq!(code, 201);
     let node_port = allocated["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
-    assert!((30000..=32767).contains(&node_port) && node_port != 30647, "{allocated}");
+    assert!(
+        (30000..=32767).contains(&node_port) && node_port != 30647,
+        "{allocated}"
+    );
     let (code, again) = apply("c", None);
     assert_eq!(code, 200);
     assert_eq!(again["spec"]["ports"][0]["nodePort"], node_port, "kept, not moved");

@@ -1,6 +1,7 @@
-# Nomad clients for CircleCI Server on GCP: the mTLS material, the VM service's machine image
-# and the Nomad client group (a regional managed instance group with auto-healing and an
-# ONLY_SCALE_OUT autoscaler). `scripts/run-example gcp-nomad` runs it against the project's
+# Nomad clients for CircleCI Server on GCP: the mTLS material, the Nomad control plane's
+# internal load balancer, the VM service's machine image and the Nomad client group (a
+# regional managed instance group with auto-healing and an ONLY_SCALE_OUT autoscaler) that
+# joins the control plane through that load balancer. `scripts/run-example gcp-nomad` runs it against the project's
 # fake Compute Engine API; against a real project, set `project` and `region`, leave
 # `compute_endpoint` null and `anonymous` false, and log in with
 # `gcloud auth application-default login` (or set `credentials`).
@@ -55,10 +56,28 @@ variable "anonymous" {
   default     = false
 }
 
-variable "nomad_server_address" {
-  description = "The Nomad control plane's internal load balancer (circleci_server.nomad_server_endpoint)."
-  type        = string
-  default     = "nomad.circleci.internal"
+variable "cluster_instance_groups" {
+  description = "The GKE node pools' instance groups (instance_group_urls) behind the Nomad load balancer."
+  type        = list(string)
+  default     = []
+}
+
+variable "cluster_node_tags" {
+  description = "Network tags of the GKE nodes: the load balancer's firewall rules open them only."
+  type        = list(string)
+  default     = ["gke-circleci-node"]
+}
+
+variable "cluster_cidrs" {
+  description = "Ranges that reach the Nomad control plane: the Nomad clients' subnetwork and the cluster's."
+  type        = list(string)
+  default     = ["10.0.0.0/8"]
+}
+
+variable "nomad_node_port" {
+  description = "Node port of the Nomad server's Service (circleci_server's node_ports.nomad)."
+  type        = number
+  default     = 30647
 }
 
 variable "ubuntu_image" {
@@ -84,8 +103,20 @@ provider "circleci" {
   }
 }
 
+resource "circleci_load_balancer" "nomad" {
+  name = "${var.name}-nomad-lb"
+  role = "nomad"
+  gcp {
+    network         = var.network
+    instance_groups = var.cluster_instance_groups
+    node_ports      = { "4647" = var.nomad_node_port }
+    target_tags     = var.cluster_node_tags
+    source_ranges   = var.cluster_cidrs
+  }
+}
+
 resource "circleci_nomad_tls" "this" {
-  extra_server_sans = [var.nomad_server_address]
+  extra_server_sans = [circleci_load_balancer.nomad.hostname]
 }
 
 resource "circleci_vm_service_image" "linux" {
@@ -98,7 +129,7 @@ resource "circleci_vm_service_image" "linux" {
 
 resource "circleci_nomad_client_group" "this" {
   name                 = "${var.name}-nomad"
-  nomad_server_address = var.nomad_server_address
+  nomad_server_address = circleci_load_balancer.nomad.hostname
   tls = {
     ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
     client_cert_pem = circleci_nomad_tls.this.client_cert_pem
@@ -110,6 +141,11 @@ resource "circleci_nomad_client_group" "this" {
     network      = var.network
     source_image = var.ubuntu_image
   }
+}
+
+output "nomad_load_balancer" {
+  description = "The Nomad control plane's internal address (circleci_server's load_balancer_hostnames.nomad)."
+  value       = circleci_load_balancer.nomad.hostname
 }
 
 output "vm_service_image" {

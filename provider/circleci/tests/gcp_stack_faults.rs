@@ -47,9 +47,12 @@ fn apply_plan_destroy(tf: &Terraform, mut faults: Faults, kill_after: &[Duration
     wd.kill_applies_after(kill_after, || format!("in the fake: {:?}", inventory(&fake)));
     let apply = wd.step(&config);
     let made = inventory(&fake);
-    // One image, template, health check, firewall rule, group and autoscaler: none twice.
+    // One image, template, health check, group and autoscaler for the clients; one health
+    // check, backend service and forwarding rule for the load balancer; three firewall rules
+    // (the clients' health checks, the load balancer's traffic and health checks): none twice.
     for (collection, names) in &made {
-        assert_eq!(names.len(), 1, "{collection}: {names:?} (made twice or not at all)");
+        let want = if collection == "global/firewalls" { 3 } else { 1 };
+        assert_eq!(names.len(), want, "{collection}: {names:?} (made twice or not at all)");
     }
     wd.destroy();
     assert!(

@@ -154,6 +154,7 @@ mod gcp {
     async fn still_there(gcp: &Gcp, region: &str, name: &str, template: &str) -> Vec<String> {
         let project = gcp.project.as_str();
         let group = format!("{name}-nomad");
+        let load_balancer = format!("{name}-nomad-lb");
         let answers = [
             (
                 "image",
@@ -217,6 +218,59 @@ mod gcp {
                     .await
                     .map(drop),
             ),
+            (
+                "load balancer forwarding rule",
+                gcp.forwarding_rules
+                    .get()
+                    .set_project(project)
+                    .set_region(region)
+                    .set_forwarding_rule(&load_balancer)
+                    .send()
+                    .await
+                    .map(drop),
+            ),
+            (
+                "load balancer backend service",
+                gcp.backend_services
+                    .get()
+                    .set_project(project)
+                    .set_region(region)
+                    .set_backend_service(&load_balancer)
+                    .send()
+                    .await
+                    .map(drop),
+            ),
+            (
+                "load balancer health check",
+                gcp.region_health_checks
+                    .get()
+                    .set_project(project)
+                    .set_region(region)
+                    .set_health_check(&load_balancer)
+                    .send()
+                    .await
+                    .map(drop),
+            ),
+            (
+                "load balancer traffic firewall",
+                gcp.firewalls
+                    .get()
+                    .set_project(project)
+                    .set_firewall(format!("{load_balancer}-traffic"))
+                    .send()
+                    .await
+                    .map(drop),
+            ),
+            (
+                "load balancer health check firewall",
+                gcp.firewalls
+                    .get()
+                    .set_project(project)
+                    .set_firewall(format!("{load_balancer}-health-checks"))
+                    .send()
+                    .await
+                    .map(drop),
+            ),
         ];
         answers
             .into_iter()
@@ -270,7 +324,7 @@ mod gcp {
                 .unwrap_or_default()
                 .to_string();
             let made = rt.block_on(still_there(&gcp, &region, &name, &template));
-            assert_eq!(made.len(), 6, "the stack made all six objects: {made:?}");
+            assert_eq!(made.len(), 11, "the stack made all eleven objects: {made:?}");
             wd.destroy();
             let left = rt.block_on(still_there(&gcp, &region, &name, &template));
             assert!(left.is_empty(), "destroy left: {left:?}");
