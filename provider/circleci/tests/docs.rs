@@ -4,6 +4,36 @@ use circleci_tfplugin::Provider;
 use circleci_tfplugin::docs::{BEGIN, END, render};
 use terraform_provider_circleci::CircleCiProvider;
 
+/// Resources that cannot be imported (their secrets cannot be read back), so have no import.sh.
+const NOT_IMPORTABLE: &[&str] = &["circleci_nomad_tls"];
+
+const EXAMPLE_END: &str = "<!-- end example -->";
+
+/// `text` with each `<!-- example: PATH -->` ... `<!-- end example -->` holding the file at PATH
+/// (from the repository root) in a fenced block; a missing file is recorded in `problems`.
+fn fill_examples(text: &str, page: &std::path::Path, problems: &mut Vec<String>) -> String {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<!-- example: ") {
+        let (before, from_marker) = rest.split_at(start);
+        out += before;
+        let line_end = from_marker.find(" -->\n").expect("example marker ends with -->");
+        let path = &from_marker["<!-- example: ".len()..line_end];
+        let after_marker = &from_marker[line_end + " -->\n".len()..];
+        let Some(end) = after_marker.find(EXAMPLE_END) else {
+            panic!("{}: {path} has no {EXAMPLE_END}", page.display());
+        };
+        let language = if path.ends_with(".sh") { "sh" } else { "hcl" };
+        match std::fs::read_to_string(repo.join(path)) {
+            Ok(file) => out += &format!("<!-- example: {path} -->\n```{language}\n{file}```\n"),
+            Err(_) => problems.push(format!("{}: {path} is missing", page.display())),
+        }
+        rest = &after_marker[end..];
+    }
+    out + rest
+}
+
 #[test]
 fn every_resource_has_a_page_matching_its_schema() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
@@ -28,6 +58,26 @@ fn every_resource_has_a_page_matching_its_schema() {
             .split_once(BEGIN)
             .unwrap_or_else(|| panic!("{} has no schema marker", path.display()));
         let tail = rest.split_once(END).map(|(_, t)| t).unwrap_or("");
+        let head = fill_examples(&head, &path, &mut stale);
+        let example = format!(
+            "<!-- example: examples/{kind}/{type_name}/{} -->",
+            if kind == "resources" {
+                "resource.tf"
+            } else {
+                "data-source.tf"
+            }
+        );
+        assert!(head.contains(&example), "{} does not show {example}", path.display());
+        let import = root.join("../examples/resources").join(type_name).join("import.sh");
+        if import.exists() {
+            let marker = format!("<!-- example: examples/resources/{type_name}/import.sh -->");
+            assert!(head.contains(&marker), "{} does not show {marker}", path.display());
+        } else {
+            assert!(
+                kind != "resources" || NOT_IMPORTABLE.contains(&type_name),
+                "{type_name} has no examples/resources/{type_name}/import.sh"
+            );
+        }
         let fresh = format!("{head}{}{}", render(&schema.block), tail.trim_start_matches('\n'));
         if fresh != page {
             if std::env::var_os("UPDATE_DOCS").is_some() {

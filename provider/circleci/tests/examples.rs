@@ -224,3 +224,59 @@ fn gcp_nomad_example() {
         }
     });
 }
+
+/// The snippets the docs show (examples/provider, examples/resources/TYPE/resource.tf,
+/// examples/data-sources/TYPE/data-source.tf) are valid configurations for this provider:
+/// `terraform validate` with each `var.NAME` they use declared. Each import.sh imports an
+/// address its resource.tf declares.
+#[test]
+fn doc_snippets_validate_and_imports_name_their_resources() {
+    let root = workspace_root().join("examples");
+    let mut snippets = vec![root.join("provider/provider.tf")];
+    for kind in ["resources", "data-sources"] {
+        for entry in std::fs::read_dir(root.join(kind)).unwrap().flatten() {
+            let file = if kind == "resources" {
+                "resource.tf"
+            } else {
+                "data-source.tf"
+            };
+            snippets.push(entry.path().join(file));
+        }
+    }
+    let variable = regex::Regex::new(r"var\.([a-z_0-9]+)").unwrap();
+    for_each_terraform(|tf| {
+        for snippet in &snippets {
+            let text = std::fs::read_to_string(snippet).unwrap_or_else(|_| panic!("{} is missing", snippet.display()));
+            let mut names: Vec<&str> = variable
+                .captures_iter(&text)
+                .map(|c| c.get(1).unwrap().as_str())
+                .collect();
+            names.sort();
+            names.dedup();
+            let declared: String = names.iter().map(|n| format!("variable \"{n}\" {{}}\n")).collect();
+            let header = if text.contains("required_providers") {
+                String::new()
+            } else {
+                "terraform {\n  required_providers {\n    circleci = { source = \"circleci-server/circleci\" }\n  }\n}\n".into()
+            };
+            let mut wd = Workdir::new(tf, common::provider());
+            wd.write(&format!("{header}{text}\n{declared}"));
+            wd.init();
+            let run = wd.run(&["validate", "-no-color"]);
+            assert!(run.success, "{} does not validate:\n{}", snippet.display(), run.all());
+
+            let import = snippet.with_file_name("import.sh");
+            if let Ok(script) = std::fs::read_to_string(&import) {
+                for line in script.lines().filter(|l| l.starts_with("terraform import ")) {
+                    let address = line.split_whitespace().nth(2).unwrap();
+                    let (kind, name) = address.split_once('.').unwrap();
+                    assert!(
+                        text.contains(&format!("resource \"{kind}\" \"{name}\"")),
+                        "{} imports {address}, which its resource.tf does not declare",
+                        import.display()
+                    );
+                }
+            }
+        }
+    });
+}

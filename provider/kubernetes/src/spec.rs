@@ -203,7 +203,7 @@ pub fn spec_attributes(block: Block) -> Block {
             "node_ports",
             Type::map(Type::map(Type::Number)),
             "Node port per role and port for the `node_port` roles, e.g. `{ nomad = { \"4647\" = 30647 } }` \
-             (30000-32767, each used once). Give each `circleci_load_balancer` its role's map as `aws.node_ports`, \
+             (30000-32767, each used once). Give each `circleci_load_balancer` its role's map as `aws.node_ports` (or `gcp.node_ports`), \
              so both agree without either waiting for the other.",
         ))
         .attribute(Attribute::optional(

@@ -1,0 +1,1 @@
+terraform import circleci_object_storage.this acme-circleci-data
