@@ -58,7 +58,7 @@ fn every_resource_has_a_page_matching_its_schema() {
             .split_once(BEGIN)
             .unwrap_or_else(|| panic!("{} has no schema marker", path.display()));
         let tail = rest.split_once(END).map(|(_, t)| t).unwrap_or("");
-        let head = fill_examples(&head, &path, &mut stale);
+        let head = fill_examples(head, &path, &mut stale);
         let example = format!(
             "<!-- example: examples/{kind}/{type_name}/{} -->",
             if kind == "resources" {
