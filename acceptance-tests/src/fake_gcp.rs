@@ -723,6 +723,17 @@ fn generic(
                     .into();
                 }
                 resource["kind"] = "compute#forwardingRule".into();
+                // An internal rule is in a subnetwork: the network's own in the region (auto
+                // mode) when none is named.
+                if body["loadBalancingScheme"] == "INTERNAL" && resource["subnetwork"].is_null() {
+                    let network = body["network"]
+                        .as_str()
+                        .map(|n| n.rsplit('/').next().unwrap_or(n))
+                        .unwrap_or("default");
+                    resource["subnetwork"] = store
+                        .self_link(project, &format!("{scope}/subnetworks"), network)
+                        .into();
+                }
                 let labels = if body["labels"].is_object() {
                     body["labels"].clone()
                 } else {

@@ -225,6 +225,58 @@ fn gcp_nomad_example() {
     });
 }
 
+/// examples/aws-complete (modules/aws-cluster with hashicorp/aws, then modules/aws) where a
+/// filesystem mirror holds hashicorp/aws: validates, and plans the whole server from an empty
+/// account against moto, the kubernetes block unknown until the cluster exists (the provider
+/// waits for apply instead of reading some local kubeconfig). Its apply needs a real EKS API.
+#[cfg(all(feature = "aws", feature = "kubernetes"))]
+#[test]
+fn aws_complete_example_plans_from_an_empty_account() {
+    use acceptance_tests::fixtures;
+    use acceptance_tests::moto::Moto;
+    if acceptance_tests::hashicorp_mirror().is_none() {
+        eprintln!("skipped: no filesystem mirror with hashicorp/aws on this machine (TF_PEER_MIRROR)");
+        return;
+    }
+    let moto = Moto::start();
+    let rt = common::runtime();
+    let aws = common::aws(&moto, &rt);
+    let image = fixtures::amazon_image(&aws, &rt);
+    let home = tempfile::tempdir().unwrap();
+    for_each_terraform(|tf| {
+        let wd = Workdir::example(tf, common::provider(), "aws-complete")
+            .envs(moto.env())
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("HOME", home.path().to_str().unwrap())
+            .env_remove("KUBECONFIG")
+            .env("TF_VAR_region", fixtures::REGION)
+            .env("TF_VAR_domain", "circleci.example.com")
+            .env("TF_VAR_github_client_id", "Iv1.example")
+            .env("TF_VAR_github_client_secret", "example-secret")
+            .env("TF_VAR_license", "example-license")
+            .env("TF_VAR_image_registry_username", "example")
+            .env("TF_VAR_image_registry_password", "example")
+            .env("TF_VAR_api_public_cidrs", "[\"203.0.113.0/24\"]")
+            .env("TF_VAR_nomad_image_id", &image);
+        wd.must(&["init", "-no-color", "-input=false"]);
+        wd.must(&["validate", "-no-color"]);
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        for address in [
+            "module.circleci_server.aws_eks_cluster.this",
+            "module.circleci_server.aws_eks_node_group.this",
+            "module.circleci_server.module.circleci.circleci_server.this",
+            "module.circleci_server.module.circleci.circleci_load_balancer.this[\"nomad\"]",
+        ] {
+            assert!(
+                plan.stdout.contains(&format!("{address} will be created")),
+                "{address}:\n{}",
+                plan.stdout
+            );
+        }
+    });
+}
+
 /// The snippets the docs show (examples/provider, examples/resources/TYPE/resource.tf,
 /// examples/data-sources/TYPE/data-source.tf) are valid configurations for this provider:
 /// `terraform validate` with each `var.NAME` they use declared. Each import.sh imports an

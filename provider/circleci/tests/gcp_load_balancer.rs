@@ -52,6 +52,12 @@ fn internal_nomad_load_balancer_create_update_drift_import_destroy() {
         let state = wd.resource("circleci_load_balancer.this");
         assert_eq!(state["internal"], true, "nomad is internal by default");
         assert_eq!(state["ports"], json!([4647]));
+        assert!(
+            state["gcp"]["subnetwork"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("/regions/us-east1/subnetworks/circleci")),
+            "the subnetwork Google chose is read back (and plans nothing): {state}"
+        );
         assert_eq!(
             state["id"],
             format!("projects/{PROJECT}/regions/{REGION}/forwardingRules/ci-nomad")

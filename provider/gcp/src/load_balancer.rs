@@ -77,13 +77,14 @@ fn gcp_block() -> Block {
         .requires_replace(),
     )
     .attribute(
-        Attribute::optional(
+        Attribute::optional_computed(
             "subnetwork",
             Type::String,
             "Subnetwork of an internal load balancer's address (self link for shared VPC); the network's own in the \
-                 region when left out.",
+             region when left out (Google fills it in).",
         )
-        .requires_replace(),
+        .requires_replace()
+        .use_state_for_unknown(),
     )
     .attribute(Attribute::required(
         "instance_groups",
@@ -424,6 +425,10 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
             )
         })?;
         model.settings.forwarding_rule = model.spec.id.clone();
+        if model.settings.subnetwork.is_none() {
+            // The one Google chose (internal rules); as given otherwise.
+            model.settings.subnetwork = rule.subnetwork.clone();
+        }
         model.settings.ip_address = rule.ip_address.clone();
         model.spec.hostname = rule.ip_address;
         tracing::info!(name, role = role.name, internal, address = ?model.spec.hostname, "load balancer made");
@@ -464,9 +469,16 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     model.settings.region = Some(region.clone());
     model.settings.ip_address = rule.ip_address.clone();
     model.settings.forwarding_rule = model.spec.id.clone();
-    if internal {
-        model.settings.subnetwork = rule.subnetwork.clone().or(model.settings.subnetwork.take());
-    }
+    // Google fills in the subnetwork it chose; keep the configuration's spelling of the same one.
+    let configured = model.settings.subnetwork.take();
+    model.settings.subnetwork = match (rule.subnetwork.as_deref(), configured) {
+        (Some(link), Some(given))
+            if link.ends_with(given.trim_start_matches("https://www.googleapis.com/compute/v1/")) =>
+        {
+            Some(given)
+        }
+        (link, _) => link.map(str::to_string),
+    };
     if let Some(service) = get_backend_service(gcp, &region, &name).await? {
         model.settings.backend_service = Some(regional_link(gcp, &region, "backendServices", &name));
         let configured = model.settings.instance_groups.clone().unwrap_or_default();

@@ -29,7 +29,7 @@ pub fn provider_block() -> NestedBlock {
         .block(NestedBlock::single(
             "exec",
             Block::new(
-                "Credentials from a command, as kubectl's exec plugins: e.g. `aws eks get-token` for EKS or \
+                "Credentials for `host` from a command, as kubectl's exec plugins: e.g. `aws eks get-token` for EKS or \
                  `gke-gcloud-auth-plugin` for GKE. Run again when its token expires.",
             )
             .attribute(

@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.0"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.81"
+    }
+    circleci = {
+      source = "circleci-server/circleci"
+    }
+  }
+}
