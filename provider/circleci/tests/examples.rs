@@ -332,3 +332,23 @@ fn doc_snippets_validate_and_imports_name_their_resources() {
         }
     });
 }
+
+/// modules/ and examples/ are as `terraform fmt` writes them.
+#[test]
+fn modules_and_examples_are_terraform_fmt_clean() {
+    for_each_terraform(|tf| {
+        for dir in ["modules", "examples"] {
+            let out = std::process::Command::new(&tf.path)
+                .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
+                .arg(workspace_root().join(dir))
+                .env("CHECKPOINT_DISABLE", "1")
+                .output()
+                .expect("run terraform fmt");
+            assert!(
+                out.status.success(),
+                "{dir}/ is not terraform fmt clean:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    });
+}
