@@ -16,6 +16,7 @@ pub mod labels;
 pub mod load_balancer;
 pub mod nomad_client_group;
 mod operation;
+mod parts;
 pub mod retry;
 pub mod vm_service_image;
 

@@ -33,6 +33,7 @@ use google_cloud_compute_v1::model::{
 use serde::{Deserialize, Serialize};
 
 use crate::labels::{self, MANAGED_BY};
+use crate::parts::{self, last, network_link, region};
 use crate::retry::request_id;
 use crate::vm_service_image::valid_name;
 use crate::{Gcp, GcpData, error, operation};
@@ -131,47 +132,17 @@ fn owner(name: &str) -> String {
 }
 
 fn check_owner(what: &str, name: &str, description: Option<&String>, load_balancer: &str) -> Result<(), Diagnostic> {
-    if description.map(String::as_str) == Some(owner(load_balancer).as_str()) {
-        tracing::info!(
-            what,
-            name,
-            "adopting a part of the load balancer made by an earlier apply"
-        );
-        return Ok(());
-    }
-    Err(Diagnostic::error(
-        format!("{what} {name} already exists"),
-        format!(
-            "It was not made for load balancer {load_balancer:?} by this provider. Choose another name, or delete it if \
-             it is left over."
-        ),
+    parts::check_owner(
+        what,
+        name,
+        description,
+        &owner(load_balancer),
+        &format!("load balancer {load_balancer:?}"),
     )
-    .at(&AttributePath::root().attr("name")))
-}
-
-fn region(gcp: &Gcp) -> Result<&str, Diagnostic> {
-    gcp.region.as_deref().ok_or_else(|| {
-        Diagnostic::error(
-            "No GCP region",
-            "The load balancer is regional: set gcp.region in the provider (or GOOGLE_REGION).",
-        )
-    })
 }
 
 fn regional_link(gcp: &Gcp, region: &str, collection: &str, name: &str) -> String {
     format!("projects/{}/regions/{region}/{collection}/{name}", gcp.project)
-}
-
-fn network_link(gcp: &Gcp, network: &str) -> String {
-    if network.contains('/') {
-        network.to_string()
-    } else {
-        format!("projects/{}/global/networks/{network}", gcp.project)
-    }
-}
-
-fn last(link: &str) -> &str {
-    link.rsplit('/').next().unwrap_or(link)
 }
 
 /// A GKE node pool lists its instance group managers; a backend takes the instance group.
@@ -321,7 +292,7 @@ async fn get_backend_service(gcp: &Gcp, region: &str, name: &str) -> Result<Opti
 
 async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Result<Model, Failure> {
     let role = role_of(&model.spec)?;
-    let region = region(gcp)?.to_string();
+    let region = region(gcp, "load balancer")?.to_string();
     let name = model.spec.name.clone();
     let internal = scheme_internal(&model.spec, role);
     model.spec.internal = Some(internal);
@@ -445,7 +416,7 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
 async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let region = match model.settings.region.clone() {
         Some(region) => region,
-        None => region(gcp)?.to_string(),
+        None => region(gcp, "load balancer")?.to_string(),
     };
     let name = model.spec.name.clone();
     let Some(rule) = get_forwarding_rule(gcp, &region, &name).await? else {
@@ -543,7 +514,7 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
         .region
         .clone()
         .map(Ok)
-        .unwrap_or_else(|| region(gcp).map(str::to_string))?;
+        .unwrap_or_else(|| region(gcp, "load balancer").map(str::to_string))?;
     let name = planned.spec.name.clone();
     planned.settings.region = Some(region.clone());
     let steps = async {
@@ -620,7 +591,7 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .region
         .clone()
         .map(Ok)
-        .unwrap_or_else(|| region(gcp).map(str::to_string))?;
+        .unwrap_or_else(|| region(gcp, "load balancer").map(str::to_string))?;
     let name = model.spec.name.clone();
     let project = &gcp.project;
     let poller = gcp

@@ -37,6 +37,7 @@ use google_cloud_compute_v1::model::{
 use serde::{Deserialize, Serialize};
 
 use crate::labels::{self, MANAGED_BY};
+use crate::parts::{self, last, network_link, region};
 use crate::retry::request_id;
 use crate::vm_service_image::valid_name;
 use crate::{Gcp, GcpData, error, operation};
@@ -211,29 +212,8 @@ fn owner(name: &str) -> String {
     format!("circleci_nomad_client_group {name} (managed by terraform-provider-circleci)")
 }
 
-fn region(gcp: &Gcp) -> Result<&str, Diagnostic> {
-    gcp.region.as_deref().ok_or_else(|| {
-        Diagnostic::error(
-            "No GCP region",
-            "The Nomad client group is regional: set gcp.region in the provider (or GOOGLE_REGION).",
-        )
-    })
-}
-
 fn global_link(gcp: &Gcp, collection: &str, name: &str) -> String {
     format!("projects/{}/global/{collection}/{name}", gcp.project)
-}
-
-fn network_link(gcp: &Gcp, network: &str) -> String {
-    if network.contains('/') {
-        network.to_string()
-    } else {
-        global_link(gcp, "networks", network)
-    }
-}
-
-fn last(link: &str) -> &str {
-    link.rsplit('/').next().unwrap_or(link)
 }
 
 fn properties(gcp: &Gcp, model: &Model) -> InstanceProperties {
@@ -287,20 +267,14 @@ fn group_labels(gcp: &Gcp, spec: &Spec) -> BTreeMap<String, String> {
     labels
 }
 
-/// An existing part is ours when its description says so; anything else of the name is refused.
 fn check_owner(what: &str, name: &str, description: Option<&String>, group: &str) -> Result<(), Diagnostic> {
-    if description.map(String::as_str) == Some(owner(group).as_str()) {
-        tracing::info!(what, name, "adopting a part of the group made by an earlier apply");
-        return Ok(());
-    }
-    Err(Diagnostic::error(
-        format!("{what} {name} already exists"),
-        format!(
-            "It was not made for circleci_nomad_client_group {group:?} by this provider. Choose another group name, or \
-             delete it if it is left over."
-        ),
+    parts::check_owner(
+        what,
+        name,
+        description,
+        &owner(group),
+        &format!("circleci_nomad_client_group {group:?}"),
     )
-    .at(&AttributePath::root().attr("name")))
 }
 
 async fn ensure_health_check<D>(ctx: &Context<D>, gcp: &Gcp, group: &str) -> Result<String, Diagnostic> {
@@ -481,7 +455,7 @@ async fn wait_stable<D>(ctx: &Context<D>, gcp: &Gcp, region: &str, name: &str) -
 }
 
 async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Result<Model, Failure> {
-    let region = region(gcp)?.to_string();
+    let region = region(gcp, "Nomad client group")?.to_string();
     let name = model.spec.name.clone();
     model.settings.region = Some(region.clone());
     model.spec.id = Some(format!(
@@ -562,7 +536,7 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
 async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let region = match model.settings.region.clone() {
         Some(region) => region,
-        None => region(gcp)?.to_string(),
+        None => region(gcp, "Nomad client group")?.to_string(),
     };
     let name = model.spec.name.clone();
     let Some(group) = get_group(gcp, &region, &name).await? else {
@@ -669,7 +643,7 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
         .region
         .clone()
         .map(Ok)
-        .unwrap_or_else(|| region(gcp).map(str::to_string))?;
+        .unwrap_or_else(|| region(gcp, "Nomad client group").map(str::to_string))?;
     let name = planned.spec.name.clone();
     planned.settings.region = Some(region.clone());
     let group_link = format!("projects/{}/regions/{region}/instanceGroupManagers/{name}", gcp.project);
@@ -797,7 +771,7 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .region
         .clone()
         .map(Ok)
-        .unwrap_or_else(|| region(gcp).map(str::to_string))?;
+        .unwrap_or_else(|| region(gcp, "Nomad client group").map(str::to_string))?;
     let name = model.spec.name.clone();
     let poller = gcp
         .autoscalers
