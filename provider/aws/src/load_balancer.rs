@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum, ProtocolEnum, Tag,
-    TargetTypeEnum,
+    Action, ActionTypeEnum, LoadBalancer as ElbLoadBalancer, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
+    LoadBalancerTypeEnum, ProtocolEnum, Tag, TargetTypeEnum,
 };
 use circleci_core::Cloud;
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
@@ -148,6 +148,37 @@ async fn attach(aws: &Aws, groups: &[String], arns: &[String], attach: bool) -> 
     Ok(())
 }
 
+/// The load balancer called `name`, or `None` when there is none.
+async fn find_load_balancer_by_name(aws: &Aws, name: &str) -> Result<Option<ElbLoadBalancer>, Diagnostic> {
+    let found = error::unless_gone(
+        aws.elbv2.describe_load_balancers().names(name).send().await,
+        GONE,
+        &format!("look up load balancer {name}"),
+    )?;
+    Ok(found.and_then(|out| out.load_balancers().first().cloned()))
+}
+
+/// `lb` (called `name`) when this provider made it, else the diagnostic that it is someone else's.
+async fn adopt_load_balancer(aws: &Aws, name: &str, lb: ElbLoadBalancer) -> Result<ElbLoadBalancer, Diagnostic> {
+    let owned = owned(aws, lb.load_balancer_arn().unwrap_or_default()).await?;
+    adopt::adopt("load balancer", name, owned, lb)
+}
+
+/// The ARN of the target group called `name`, or `None` when there is none.
+async fn find_target_group_arn_by_name(aws: &Aws, name: &str) -> Result<Option<String>, Diagnostic> {
+    let found = error::unless_gone(
+        aws.elbv2.describe_target_groups().names(name).send().await,
+        &["TargetGroupNotFound"],
+        &format!("look up target group {name}"),
+    )?;
+    Ok(found.and_then(|out| {
+        out.target_groups()
+            .first()
+            .and_then(|t| t.target_group_arn())
+            .map(str::to_string)
+    }))
+}
+
 async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Result<Model, Failure> {
     let role = model
         .spec
@@ -156,42 +187,37 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
     let internal = model.spec.internal.unwrap_or(role.internal);
     let tags = all_tags(aws, &model.spec);
     let name = model.spec.name.clone();
-    let created = aws
-        .elbv2
-        .create_load_balancer()
-        .name(&name)
-        .r#type(LoadBalancerTypeEnum::Network)
-        .scheme(if internal {
-            LoadBalancerSchemeEnum::Internal
-        } else {
-            LoadBalancerSchemeEnum::InternetFacing
-        })
-        .set_subnets(model.settings.subnet_ids.clone())
-        .set_tags(Some(elb_tags(&tags)))
-        .send()
-        .await;
-    let lb = match created {
-        Ok(out) => out.load_balancers().first().cloned(),
-        Err(e) if error::has_code(&e, &["DuplicateLoadBalancerName"]) => {
-            let found = aws
+    // Looked up first: AWS answers a create with a name in use and the same settings with the
+    // existing load balancer (whoever made it), and some emulators make a second one.
+    let lb = match find_load_balancer_by_name(aws, &name).await? {
+        Some(lb) => Some(adopt_load_balancer(aws, &name, lb).await?),
+        None => {
+            let created = aws
                 .elbv2
-                .describe_load_balancers()
-                .names(&name)
+                .create_load_balancer()
+                .name(&name)
+                .r#type(LoadBalancerTypeEnum::Network)
+                .scheme(if internal {
+                    LoadBalancerSchemeEnum::Internal
+                } else {
+                    LoadBalancerSchemeEnum::InternetFacing
+                })
+                .set_subnets(model.settings.subnet_ids.clone())
+                .set_tags(Some(elb_tags(&tags)))
                 .send()
-                .await
-                .map_err(|e| error::api(&format!("read load balancer {name}"), e))?
-                .load_balancers()
-                .first()
-                .cloned();
-            match found {
-                Some(lb) => {
-                    let owned = owned(aws, lb.load_balancer_arn().unwrap_or_default()).await?;
-                    Some(adopt::adopt("load balancer", &name, owned, lb)?)
+                .await;
+            match created {
+                Ok(out) => out.load_balancers().first().cloned(),
+                // Made in between, e.g. by a retry whose first answer was lost.
+                Err(e) if error::has_code(&e, &["DuplicateLoadBalancerName"]) => {
+                    match find_load_balancer_by_name(aws, &name).await? {
+                        Some(lb) => Some(adopt_load_balancer(aws, &name, lb).await?),
+                        None => None,
+                    }
                 }
-                None => None,
+                Err(e) => return Err(error::api(&format!("create load balancer {name}"), e).into()),
             }
         }
-        Err(e) => return Err(error::api(&format!("create load balancer {name}"), e).into()),
     };
     let lb = lb.ok_or_else(|| Diagnostic::error("AWS returned no load balancer", ""))?;
     let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
@@ -215,46 +241,40 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
                 .copied()
                 .unwrap_or(port);
             let tg_name = target_group_name(&model.spec.name, port);
-            let created = aws
-                .elbv2
-                .create_target_group()
-                .name(&tg_name)
-                .protocol(ProtocolEnum::Tcp)
-                .port(node_port as i32)
-                .set_vpc_id(model.settings.vpc_id.clone())
-                .target_type(TargetTypeEnum::Instance)
-                .health_check_protocol(ProtocolEnum::Tcp)
-                .health_check_interval_seconds(10)
-                .healthy_threshold_count(3)
-                .unhealthy_threshold_count(3)
-                .set_tags(Some(elb_tags(&tags)))
-                .send()
-                .await;
-            let tg_arn = match created {
-                Ok(out) => out
-                    .target_groups()
-                    .first()
-                    .and_then(|t| t.target_group_arn())
-                    .unwrap_or_default()
-                    .to_string(),
-                Err(e) if error::has_code(&e, &["DuplicateTargetGroupName"]) => {
-                    let found = aws
+            let tg_arn = match find_target_group_arn_by_name(aws, &tg_name).await? {
+                Some(arn) => adopt::adopt("target group", &tg_name, owned(aws, &arn).await?, arn)?,
+                None => {
+                    let created = aws
                         .elbv2
-                        .describe_target_groups()
-                        .names(&tg_name)
+                        .create_target_group()
+                        .name(&tg_name)
+                        .protocol(ProtocolEnum::Tcp)
+                        .port(node_port as i32)
+                        .set_vpc_id(model.settings.vpc_id.clone())
+                        .target_type(TargetTypeEnum::Instance)
+                        .health_check_protocol(ProtocolEnum::Tcp)
+                        .health_check_interval_seconds(10)
+                        .healthy_threshold_count(3)
+                        .unhealthy_threshold_count(3)
+                        .set_tags(Some(elb_tags(&tags)))
                         .send()
-                        .await
-                        .map_err(|e| error::api(&format!("read target group {tg_name}"), e))?;
-                    let arn = found
-                        .target_groups()
-                        .first()
-                        .and_then(|t| t.target_group_arn())
-                        .unwrap_or_default()
-                        .to_string();
-                    let owned = owned(aws, &arn).await?;
-                    adopt::adopt("target group", &tg_name, owned, arn)?
+                        .await;
+                    match created {
+                        Ok(out) => out
+                            .target_groups()
+                            .first()
+                            .and_then(|t| t.target_group_arn())
+                            .unwrap_or_default()
+                            .to_string(),
+                        Err(e) if error::has_code(&e, &["DuplicateTargetGroupName"]) => {
+                            let arn = find_target_group_arn_by_name(aws, &tg_name).await?.unwrap_or_default();
+                            adopt::adopt("target group", &tg_name, owned(aws, &arn).await?, arn)?
+                        }
+                        Err(e) => {
+                            return Err(error::api(&format!("create the target group for port {port}"), e));
+                        }
+                    }
                 }
-                Err(e) => return Err(error::api(&format!("create the target group for port {port}"), e)),
             };
             model
                 .settings
