@@ -1,4 +1,4 @@
-//! A fake of Google Cloud's Compute Engine REST API for tests, on 127.0.0.1, following the
+//! A fake of Google Cloud's Compute Engine, IAM and Resource Manager REST APIs for tests, on 127.0.0.1, following the
 //! public API closely enough that google-cloud-rust cannot tell: Google's paths
 //! (`/compute/v1/projects/{project}/global/images/{name}`), self links, Google's error body
 //! (`{"error": {"code", "message", "status", "errors": [{"domain", "reason", "message"}]}}`)
@@ -15,6 +15,8 @@
 //! delete; global and regional operations (get). References are checked as Compute checks
 //! them: a group's template and health check, an autoscaler's group must exist (404), and a
 //! resource another one uses cannot be deleted (400 resourceInUseByAnotherResource).
+//! IAM service accounts, keys and policies, and the project's policy (Resource Manager), are
+//! served as described in the `iam` module.
 //! Test-only extras are methods on [`FakeGcp`] (seed a public image, make
 //! the next operation fail, count requests).
 
@@ -26,6 +28,8 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
+
+mod iam;
 
 /// Polls an operation answers before it is DONE: one PENDING, one RUNNING.
 const POLLS_UNTIL_DONE: u32 = 2;
@@ -76,6 +80,12 @@ struct Store {
     /// The operation most recently started, and the one each `requestId` started.
     last_operation: Option<(String, String, String)>,
     request_ids: BTreeMap<String, (String, String, String)>,
+    /// IAM: (project, email) -> service account, and its keys (without their key files).
+    accounts: BTreeMap<(String, String), Json>,
+    keys: BTreeMap<(String, String), Vec<Json>>,
+    /// IAM policies by resource (`projects/P`, `projects/P/serviceAccounts/EMAIL`).
+    policies: BTreeMap<String, Json>,
+    policy_writes: u64,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -164,8 +174,8 @@ impl FakeGcp {
     }
 
     /// Every object of the kinds the GCP resources make (images, instance templates, health
-    /// checks, firewall rules, and in `region` groups, autoscalers, health checks, backend
-    /// services and forwarding rules), by collection.
+    /// checks, firewall rules, service accounts, and in `region` groups, autoscalers, health
+    /// checks, backend services and forwarding rules), by collection.
     pub fn inventory(&self, project: &str, region: &str) -> BTreeMap<String, Vec<String>> {
         let regional = |kind: &str| format!("regions/{region}/{kind}");
         [
@@ -184,7 +194,19 @@ impl FakeGcp {
             let names = self.names(project, &collection);
             (collection, names)
         })
+        .chain([("serviceAccounts".to_string(), self.service_accounts(project))])
         .collect()
+    }
+
+    /// The emails of a project's service accounts.
+    pub fn service_accounts(&self, project: &str) -> Vec<String> {
+        let store = self.store.lock().unwrap();
+        store
+            .accounts
+            .keys()
+            .filter(|(p, _)| p == project)
+            .map(|(_, email)| email.clone())
+            .collect()
     }
 
     /// Changes a resource behind the provider's back (drift), as the console would.
@@ -205,6 +227,51 @@ impl FakeGcp {
             .resources
             .remove(&(project.into(), collection.into(), name.into()))
             .is_some()
+    }
+
+    /// A service account as IAM holds it (by email).
+    pub fn service_account(&self, project: &str, email: &str) -> Option<Json> {
+        let store = self.store.lock().unwrap();
+        store.accounts.get(&(project.into(), email.into())).cloned()
+    }
+
+    /// The names of a service account's user-managed keys.
+    pub fn service_account_keys(&self, project: &str, email: &str) -> Vec<String> {
+        let store = self.store.lock().unwrap();
+        store
+            .keys
+            .get(&(project.into(), email.into()))
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k["name"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// An IAM policy (`projects/P` or `projects/P/serviceAccounts/EMAIL`), as getIamPolicy answers.
+    pub fn iam_policy(&self, resource: &str) -> Json {
+        self.store.lock().unwrap().get_policy(resource)
+    }
+
+    /// The members `resource`'s policy grants `role`.
+    pub fn members(&self, resource: &str, role: &str) -> Vec<String> {
+        self.iam_policy(resource)["bindings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["role"] == role)
+            .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Changes an IAM policy behind the provider's back (a new etag, as any write makes).
+    pub fn edit_iam_policy(&self, resource: &str, edit: impl FnOnce(&mut Json)) {
+        let mut store = self.store.lock().unwrap();
+        let mut policy = store.get_policy(resource);
+        edit(&mut policy);
+        policy["etag"] = Json::Null;
+        let body = json!({ "policy": policy });
+        let _ = store.set_policy(resource, body);
     }
 
     pub fn request_count(&self) -> usize {
@@ -374,12 +441,17 @@ fn status_name(code: StatusCode) -> &'static str {
 
 /// Google's JSON error body.
 fn error(code: StatusCode, reason: &str, message: &str) -> Response {
+    error_with_status(code, status_name(code), reason, message)
+}
+
+/// Google's JSON error body with a status other than the code's usual one (409 ABORTED).
+fn error_with_status(code: StatusCode, status: &str, reason: &str, message: &str) -> Response {
     let body = json!({
         "error": {
             "code": code.as_u16(),
             "message": message,
             "errors": [{ "message": message, "domain": "global", "reason": reason }],
-            "status": status_name(code),
+            "status": status,
         }
     });
     (
@@ -489,6 +561,9 @@ fn valid_request_id(id: &str) -> bool {
 }
 
 fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, body: Json) -> Response {
+    if !uri.path().starts_with("/compute/") {
+        return iam::route(store, method, uri.path(), uri.query(), body).unwrap_or_else(|| unserved(method, uri));
+    }
     let segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
     match (method, segments.as_slice()) {
         (&Method::GET, ["compute", "v1", "projects", project, "global", "operations", name]) => {

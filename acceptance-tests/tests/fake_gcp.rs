@@ -458,3 +458,127 @@ fn operations_finish_unpolled() {
     let (_, ready) = call(&fake, "GET", &format!("{IMAGES}/orphan"), &Value::Null);
     assert_eq!(ready["status"], "READY", "{ready}");
 }
+
+/// IAM and Resource Manager as documented: service accounts by email (409 ALREADY_EXISTS on a
+/// taken id, 404 NOT_FOUND after delete), a key file shown once as base64, policies whose etag
+/// changes on every write and a stale one refused with 409 ABORTED, unknown service accounts
+/// refused as members, deleted ones left in bindings as `deleted:`.
+#[test]
+fn iam_contract() {
+    use base64::Engine;
+    let fake = FakeGcp::start();
+    let accounts = "/v1/projects/p/serviceAccounts";
+    let create = json!({ "accountId": "ci-vm-service", "serviceAccount": { "description": "mine" } });
+    let (code, account) = call(&fake, "POST", accounts, &create);
+    assert_eq!(code, 200, "{account}");
+    assert_eq!(account["email"], "ci-vm-service@p.iam.gserviceaccount.com");
+    assert_eq!(
+        account["name"],
+        "projects/p/serviceAccounts/ci-vm-service@p.iam.gserviceaccount.com"
+    );
+    assert_eq!(account["description"], "mine");
+    let (code, body) = call(&fake, "POST", accounts, &create);
+    assert_eq!((code, body["error"]["status"].as_str()), (409, Some("ALREADY_EXISTS")));
+    let (code, body) = call(&fake, "POST", accounts, &json!({ "accountId": "vm" }));
+    assert_eq!(
+        (code, body["error"]["status"].as_str()),
+        (400, Some("INVALID_ARGUMENT")),
+        "ids are 6 to 30 characters"
+    );
+    let path = format!("{accounts}/ci-vm-service@p.iam.gserviceaccount.com");
+    let (code, _) = call(&fake, "GET", &path.replace('@', "%40"), &Value::Null);
+    assert_eq!(code, 200, "an escaped @ names the same account");
+
+    // A key: the file once, base64; listed afterwards without it.
+    let (code, key) = call(
+        &fake,
+        "POST",
+        &format!("{path}/keys"),
+        &json!({ "privateKeyType": "TYPE_GOOGLE_CREDENTIALS_FILE" }),
+    );
+    assert_eq!(code, 200, "{key}");
+    let file: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(key["privateKeyData"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(file["type"], "service_account");
+    assert_eq!(file["client_email"], "ci-vm-service@p.iam.gserviceaccount.com");
+    let (_, listed) = call(
+        &fake,
+        "GET",
+        &format!("{path}/keys?keyTypes=USER_MANAGED"),
+        &Value::Null,
+    );
+    assert_eq!(listed["keys"][0]["name"], key["name"]);
+    assert!(
+        listed["keys"][0]["privateKeyData"].is_null(),
+        "the file is shown only once"
+    );
+
+    // The project's policy: read-modify-write with the etag; a stale etag is ABORTED.
+    let (code, policy) = call(&fake, "POST", "/v3/projects/p:getIamPolicy", &json!({}));
+    assert_eq!(code, 200);
+    assert_eq!(
+        policy["bindings"][0]["role"], "roles/owner",
+        "someone else's binding is there"
+    );
+    let mut changed = policy.clone();
+    changed["bindings"].as_array_mut().unwrap().push(json!({
+        "role": "roles/compute.instanceAdmin.v1",
+        "members": ["serviceAccount:ci-vm-service@p.iam.gserviceaccount.com"],
+    }));
+    let (code, written) = call(
+        &fake,
+        "POST",
+        "/v3/projects/p:setIamPolicy",
+        &json!({ "policy": changed }),
+    );
+    assert_eq!(code, 200, "{written}");
+    assert_ne!(written["etag"], policy["etag"], "every write changes the etag");
+    let (code, body) = call(
+        &fake,
+        "POST",
+        "/v3/projects/p:setIamPolicy",
+        &json!({ "policy": changed }),
+    );
+    assert_eq!(
+        (code, body["error"]["status"].as_str()),
+        (409, Some("ABORTED")),
+        "{body}"
+    );
+    let mut unknown = written.clone();
+    unknown["bindings"][1]["members"] = json!(["serviceAccount:nobody-here@p.iam.gserviceaccount.com"]);
+    let (code, _) = call(
+        &fake,
+        "POST",
+        "/v3/projects/p:setIamPolicy",
+        &json!({ "policy": unknown }),
+    );
+    assert_eq!(code, 400, "an unknown service account is no member");
+
+    // A service account's own policy; deleting the account takes its keys and policy along,
+    // and leaves the project's binding naming it as deleted.
+    let (code, _) = call(
+        &fake,
+        "POST",
+        &format!("{path}:setIamPolicy"),
+        &json!({ "policy": { "bindings": [
+        { "role": "roles/iam.workloadIdentityUser", "members": ["serviceAccount:p.svc.id.goog[circleci-server/vm-service]"] }
+    ] } }),
+    );
+    assert_eq!(code, 200);
+    let (code, _) = call(&fake, "DELETE", &path, &Value::Null);
+    assert_eq!(code, 200);
+    let (code, body) = call(&fake, "GET", &path, &Value::Null);
+    assert_eq!((code, body["error"]["status"].as_str()), (404, Some("NOT_FOUND")));
+    let (code, _) = call(&fake, "POST", &format!("{path}:getIamPolicy"), &json!({}));
+    assert_eq!(code, 404);
+    assert!(
+        fake.members("projects/p", "roles/compute.instanceAdmin.v1")[0]
+            .starts_with("deleted:serviceAccount:ci-vm-service@"),
+        "{:?}",
+        fake.iam_policy("projects/p")
+    );
+}

@@ -1,7 +1,9 @@
 //! The project's fake GCP on its own, to try the GCP resources by hand or from a sandbox.
 //!
 //! `cargo run -p acceptance-tests --bin fake-gcp` prints one JSON line,
-//! `{"compute": "http://127.0.0.1:PORT/compute/v1/", "project": "...", "public_images": [...]}`,
+//! `{"url": "http://127.0.0.1:PORT", "compute": "http://127.0.0.1:PORT/compute/v1/", "iam": ...,
+//! "resourcemanager": ..., "project": "...", "public_images": [...]}` (the provider's
+//! `gcp.endpoints` take `url` for every API),
 //! then serves on 127.0.0.1 until killed. Public images (e.g.
 //! `projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts`) are there to copy from.
 
@@ -16,6 +18,8 @@ fn main() {
     let line = serde_json::json!({
         "url": fake.url,
         "compute": format!("{}/compute/v1/", fake.url),
+        "iam": format!("{}/v1/", fake.url),
+        "resourcemanager": format!("{}/v3/", fake.url),
         "project": "sandbox-project",
         "public_images": public.iter().map(|(p, n, _)| format!("projects/{p}/global/images/{n}")).collect::<Vec<_>>(),
     });

@@ -193,6 +193,8 @@ impl Provider for CircleCiProvider {
                 vec![
                     #[cfg(feature = "aws")]
                     Arc::new(circleci_aws::vm_service_access::VmServiceAccess),
+                    #[cfg(feature = "gcp")]
+                    Arc::new(circleci_gcp::vm_service_access::VmServiceAccess),
                 ],
             ),
         ];

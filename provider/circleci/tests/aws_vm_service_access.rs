@@ -115,6 +115,17 @@ fn rules_policy_access_drift_import_destroy() {
         wd.step(&config(&moto.endpoint, &net, irsa, &oidc));
         assert!(ingress(&aws, &rt, &group).contains(&(2376, "10.0.16.0/20".into())));
 
+        // Only the kind of access changes (the aws block as it was): the role goes, and its
+        // outputs go with it.
+        let none = irsa.replace("access = \"irsa\"", "access = \"none\"");
+        wd.step(&config(&moto.endpoint, &net, &none, &oidc));
+        assert!(wd.resource("circleci_vm_service_access.this")["aws"]["role_arn"].is_null());
+        assert!(
+            rt.block_on(aws.iam.get_role().role_name("circleci-vm-circleci-vms").send())
+                .is_err()
+        );
+        wd.step(&config(&moto.endpoint, &net, irsa, &oidc));
+
         // Import by security group id: an empty plan.
         let mut imported = workdir(tf, &moto);
         imported.write(&config(&moto.endpoint, &net, irsa, &oidc));

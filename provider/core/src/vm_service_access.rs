@@ -74,17 +74,21 @@ impl ResourceKind for VmServiceAccess {
             Attribute::optional(
                 "access",
                 Type::String,
-                "How the VM service gets credentials. On AWS: `irsa`, `iam_user` or `none`.",
+                "How the VM service gets credentials. On AWS: `irsa`, `iam_user` or `none`; on GCP: `workload_identity`, `key` or `none`.",
             )
             .default(Value::from("none")),
         )
         .attribute(Attribute::optional(
             "tags",
             Type::map(Type::String),
-            "Tags (labels on GCP) of the firewall and the identity.",
+            "Tags of the security group and the IAM identity (AWS only: GCP firewall rules and service accounts carry no labels).",
         ))
         .attribute(
-            Attribute::computed("id", Type::String, "The firewall's id (AWS: security group id).")
+            Attribute::computed(
+                "id",
+                Type::String,
+                "AWS: the security group's id. GCP: the service account, `projects/PROJECT/serviceAccounts/EMAIL`.",
+            )
                 .use_state_for_unknown(),
         )
     }

@@ -100,6 +100,10 @@ pub struct Gcp {
     pub region_health_checks: google_cloud_compute_v1::client::RegionHealthChecks,
     pub backend_services: google_cloud_compute_v1::client::RegionBackendServices,
     pub forwarding_rules: google_cloud_compute_v1::client::ForwardingRules,
+    /// IAM: service accounts, their keys and their policies.
+    pub iam: google_cloud_iam_admin_v1::client::Iam,
+    /// Resource Manager: the project's IAM policy.
+    pub projects: google_cloud_resourcemanager_v3::client::Projects,
 }
 
 fn text(block: &Value, name: &str) -> Option<String> {
@@ -150,15 +154,18 @@ fn credentials(block: &Value) -> Result<Credentials, Diagnostic> {
     }
 }
 
-/// How every Compute client is made: credentials, retries, operation polling, endpoint.
+/// How every client is made: credentials, retries, operation polling, and the API's endpoint.
 struct ClientOptions {
     credentials: Credentials,
     attempts: u32,
-    endpoint: Option<String>,
 }
 
 impl ClientOptions {
-    fn apply<F>(&self, builder: ClientBuilder<F, Credentials>) -> ClientBuilder<F, Credentials> {
+    fn apply<F>(
+        &self,
+        builder: ClientBuilder<F, Credentials>,
+        endpoint: Option<&str>,
+    ) -> ClientBuilder<F, Credentials> {
         let builder = builder
             .with_credentials(self.credentials.clone())
             .with_retry_policy(TransientErrors.with_attempt_limit(self.attempts))
@@ -178,7 +185,7 @@ impl ClientOptions {
                     .build()
                     .expect("valid backoff"),
             );
-        match &self.endpoint {
+        match endpoint {
             Some(endpoint) => builder.with_endpoint(endpoint.trim_end_matches('/')),
             None => builder,
         }
@@ -186,7 +193,7 @@ impl ClientOptions {
 }
 
 fn failed(api: &str) -> impl Fn(google_cloud_gax::client_builder::Error) -> Diagnostic + '_ {
-    move |e| Diagnostic::error(format!("Cannot make the Compute Engine {api} client"), e.to_string())
+    move |e| Diagnostic::error(format!("Cannot make the GCP {api} client"), e.to_string())
 }
 
 impl Gcp {
@@ -202,58 +209,71 @@ impl Gcp {
         };
         let credentials = credentials(block)?;
         let attempts = block.attr("max_attempts").as_i64().unwrap_or(25).max(1) as u32;
-        let compute_endpoint = text(block.attr("endpoints"), "compute");
-        let options = ClientOptions {
-            credentials,
-            attempts,
-            endpoint: compute_endpoint,
-        };
-        use google_cloud_compute_v1::client as compute;
+        let compute = text(block.attr("endpoints"), "compute");
+        let compute = compute.as_deref();
+        let options = ClientOptions { credentials, attempts };
+        use google_cloud_compute_v1::client as api;
         let images = options
-            .apply(compute::Images::builder())
+            .apply(api::Images::builder(), compute)
             .build()
             .await
             .map_err(failed("images"))?;
         let instance_templates = options
-            .apply(compute::InstanceTemplates::builder())
+            .apply(api::InstanceTemplates::builder(), compute)
             .build()
             .await
             .map_err(failed("instance templates"))?;
         let health_checks = options
-            .apply(compute::HealthChecks::builder())
+            .apply(api::HealthChecks::builder(), compute)
             .build()
             .await
             .map_err(failed("health checks"))?;
         let firewalls = options
-            .apply(compute::Firewalls::builder())
+            .apply(api::Firewalls::builder(), compute)
             .build()
             .await
             .map_err(failed("firewalls"))?;
         let instance_group_managers = options
-            .apply(compute::RegionInstanceGroupManagers::builder())
+            .apply(api::RegionInstanceGroupManagers::builder(), compute)
             .build()
             .await
             .map_err(failed("instance group managers"))?;
         let autoscalers = options
-            .apply(compute::RegionAutoscalers::builder())
+            .apply(api::RegionAutoscalers::builder(), compute)
             .build()
             .await
             .map_err(failed("autoscalers"))?;
         let region_health_checks = options
-            .apply(compute::RegionHealthChecks::builder())
+            .apply(api::RegionHealthChecks::builder(), compute)
             .build()
             .await
             .map_err(failed("regional health checks"))?;
         let backend_services = options
-            .apply(compute::RegionBackendServices::builder())
+            .apply(api::RegionBackendServices::builder(), compute)
             .build()
             .await
             .map_err(failed("backend services"))?;
         let forwarding_rules = options
-            .apply(compute::ForwardingRules::builder())
+            .apply(api::ForwardingRules::builder(), compute)
             .build()
             .await
             .map_err(failed("forwarding rules"))?;
+        let iam = options
+            .apply(
+                google_cloud_iam_admin_v1::client::Iam::builder(),
+                text(block.attr("endpoints"), "iam").as_deref(),
+            )
+            .build()
+            .await
+            .map_err(failed("IAM"))?;
+        let projects = options
+            .apply(
+                google_cloud_resourcemanager_v3::client::Projects::builder(),
+                text(block.attr("endpoints"), "resourcemanager").as_deref(),
+            )
+            .build()
+            .await
+            .map_err(failed("Resource Manager projects"))?;
         let default_labels = match block.attr("default_labels") {
             Value::Map(map) => map
                 .iter()
@@ -275,6 +295,8 @@ impl Gcp {
             region_health_checks,
             backend_services,
             forwarding_rules,
+            iam,
+            projects,
         })
     }
 

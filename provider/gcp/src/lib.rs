@@ -18,6 +18,7 @@ pub mod nomad_client_group;
 mod operation;
 mod parts;
 pub mod retry;
+pub mod vm_service_access;
 pub mod vm_service_image;
 
 pub use client::{Gcp, GcpData, provider_block};

@@ -1,0 +1,731 @@
+//! The GCP half of `circleci_vm_service_access`: what the VM service needs to start dedicated VMs.
+//!
+//! - A service account `NAME@PROJECT.iam.gserviceaccount.com` for the VM service, granted
+//!   `roles/compute.instanceAdmin.v1` on the project (a read-modify-write of the project's
+//!   policy with its etag: other principals' bindings are never touched) and
+//!   `roles/iam.serviceAccountUser` on itself only (the VMs it starts run as it; not on the
+//!   project, which would let it act as every service account there).
+//! - Credentials by `access`: `workload_identity` (the Kubernetes service account
+//!   `NAMESPACE/vm-service` may act as it: `roles/iam.workloadIdentityUser` on the service
+//!   account), `key` (a key file, sensitive), or `none`.
+//! - Firewall rules on the VMs' network tag `NAME`: `NAME-cluster` and `NAME-nomad` (22 and 2376
+//!   from the cluster's and the Nomad clients' ranges), `NAME-ssh` (54782 for SSH reruns, only
+//!   when `allowed_ssh_cidrs` is given: a rule without sources would admit everyone).
+//!
+//! A service account or rule of the name left by a lost answer or a killed apply is adopted when
+//! its description names this resource; anything else of the name is refused.
+//!
+//! Import: `terraform import circleci_vm_service_access.NAME projects/PROJECT/serviceAccounts/EMAIL`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use circleci_core::cloud::{CloudModel, TypedCloudHalf};
+use circleci_core::vm_service_access::Spec;
+use circleci_core::{Cloud, DEFAULT_NAMESPACE};
+use circleci_cty::{AttributePath, Type, Value};
+use circleci_tfplugin::schema::{Attribute, Block};
+use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
+use google_cloud_compute_v1::model::{Firewall, firewall};
+use google_cloud_gax::error::rpc::Code;
+use google_cloud_iam_admin_v1::model::list_service_account_keys_request::KeyType;
+use google_cloud_iam_admin_v1::model::{ServiceAccount, ServiceAccountPrivateKeyType};
+use google_cloud_iam_v1::model::{Binding, Policy};
+use serde::{Deserialize, Serialize};
+
+use crate::parts::{last, network_link};
+use crate::retry::request_id;
+use crate::{Gcp, GcpData, error, operation};
+
+pub struct VmServiceAccess;
+
+/// The Kubernetes service account of the VM service.
+const KUBERNETES_SERVICE_ACCOUNT: &str = "vm-service";
+const INSTANCE_ADMIN: &str = "roles/compute.instanceAdmin.v1";
+const SERVICE_ACCOUNT_USER: &str = "roles/iam.serviceAccountUser";
+const WORKLOAD_IDENTITY_USER: &str = "roles/iam.workloadIdentityUser";
+pub const WORKLOAD_IDENTITY: &str = "workload_identity";
+pub const KEY: &str = "key";
+pub const NONE: &str = "none";
+/// Attempts at the project policy's read-modify-write when others change it meanwhile.
+const POLICY_ATTEMPTS: u32 = 8;
+
+/// The `gcp` block, as this half reads and writes it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct GcpSettings {
+    network: Option<String>,
+    namespace: Option<String>,
+    service_account_email: Option<String>,
+    network_tag: Option<String>,
+    key_id: Option<String>,
+    service_account_key: Option<String>,
+}
+
+type Model = CloudModel<Spec, GcpSettings>;
+
+fn gcp_block() -> Block {
+    Block::new(
+        "GCP: a service account for the VM service (instance admin on the project), its credentials, and firewall \
+         rules for its VMs on the network tag `NAME`.",
+    )
+    .attribute(
+        Attribute::required(
+            "network",
+            Type::String,
+            "VPC network of the VMs: a name in the provider's project or a self link (shared VPC).",
+        )
+        .requires_replace(),
+    )
+    .attribute(
+        Attribute::optional(
+            "namespace",
+            Type::String,
+            "Namespace of the VM service, for `workload_identity`.",
+        )
+        .default(Value::from(DEFAULT_NAMESPACE)),
+    )
+    .attribute(
+        Attribute::computed(
+            "service_account_email",
+            Type::String,
+            "The VM service's service account: annotate the `vm-service` Kubernetes service account with it \
+             (`iam.gke.io/gcp-service-account`) for workload identity.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attribute(
+        Attribute::computed(
+            "network_tag",
+            Type::String,
+            "Network tag the VMs must carry for the firewall rules to admit traffic.",
+        )
+        .use_state_for_unknown(),
+    )
+    .attribute(Attribute::computed("key_id", Type::String, "The key's id, for `key`."))
+    .attribute(
+        Attribute::computed(
+            "service_account_key",
+            Type::String,
+            "Installer: the VM service's service-account key file (JSON), for `key`.",
+        )
+        .sensitive(),
+    )
+}
+
+/// What every part's description says: ownership, for adoption.
+fn owner(name: &str) -> String {
+    format!("CircleCI Server VM service access {name} (managed by terraform-provider-circleci)")
+}
+
+fn email(gcp: &Gcp, name: &str) -> String {
+    format!("{name}@{}.iam.gserviceaccount.com", gcp.project)
+}
+
+fn account_path(project: &str, email: &str) -> String {
+    format!("projects/{project}/serviceAccounts/{email}")
+}
+
+fn member(email: &str) -> String {
+    format!("serviceAccount:{email}")
+}
+
+fn access_kind(model: &Model) -> &str {
+    model.spec.access.as_deref().unwrap_or(NONE)
+}
+
+/// Service account ids: 6 to 30 lowercase letters, digits and hyphens, starting with a letter
+/// and not ending with a hyphen.
+fn valid_account_id(name: &str) -> bool {
+    (6..=30).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.ends_with('-')
+}
+
+/// The firewall rules by suffix, with their sources and ports.
+fn rules(spec: &Spec) -> Vec<(&'static str, Vec<String>, Vec<String>)> {
+    let docker = vec!["22".to_string(), "2376".to_string()];
+    let mut out = vec![
+        (
+            "cluster",
+            spec.cluster_cidrs.clone().unwrap_or_default(),
+            docker.clone(),
+        ),
+        ("nomad", spec.nomad_cidrs.clone().unwrap_or_default(), docker),
+    ];
+    let ssh = spec.allowed_ssh_cidrs.clone().unwrap_or_default();
+    if !ssh.is_empty() {
+        out.push(("ssh", ssh, vec!["54782".to_string()]));
+    }
+    out
+}
+
+fn firewall_rule(gcp: &Gcp, model: &Model, suffix: &str, ranges: Vec<String>, ports: Vec<String>) -> Firewall {
+    let name = &model.spec.name;
+    let mut allowed = firewall::Allowed::default();
+    allowed.ip_protocol = Some("tcp".into());
+    allowed.ports = ports;
+    let mut rule = Firewall::default();
+    rule.name = Some(format!("{name}-{suffix}"));
+    rule.description = Some(owner(name));
+    rule.network = model.settings.network.as_deref().map(|n| network_link(gcp, n));
+    rule.direction = Some(firewall::Direction::Ingress);
+    rule.source_ranges = ranges;
+    rule.target_tags = vec![name.clone()];
+    rule.allowed = vec![allowed];
+    rule
+}
+
+async fn get_rule(gcp: &Gcp, name: &str) -> Result<Option<Firewall>, Diagnostic> {
+    error::unless_gone(
+        gcp.firewalls
+            .get()
+            .set_project(&gcp.project)
+            .set_firewall(name)
+            .send()
+            .await,
+        &format!("read firewall rule {name}"),
+    )
+}
+
+/// Makes the rule, or sets an existing one of ours to it.
+async fn put_rule<D>(ctx: &Context<D>, gcp: &Gcp, owner_name: &str, rule: Firewall) -> Result<(), Diagnostic> {
+    let name = rule.name.clone().unwrap_or_default();
+    let what = format!("set firewall rule {name}");
+    match get_rule(gcp, &name).await? {
+        Some(existing) => {
+            crate::parts::check_owner(
+                "Firewall rule",
+                &name,
+                existing.description.as_ref(),
+                &owner(owner_name),
+                &format!("VM service access {owner_name:?}"),
+            )?;
+            let poller = gcp
+                .firewalls
+                .patch()
+                .set_project(&gcp.project)
+                .set_firewall(&name)
+                .set_body(rule)
+                .set_request_id(request_id())
+                .poller();
+            operation::wait(ctx, &what, poller).await?;
+        }
+        None => {
+            let poller = gcp
+                .firewalls
+                .insert()
+                .set_project(&gcp.project)
+                .set_body(rule)
+                .set_request_id(request_id())
+                .poller();
+            operation::wait(ctx, &what, poller).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn delete_rule<D>(ctx: &Context<D>, gcp: &Gcp, name: &str) -> Result<(), Diagnostic> {
+    let poller = gcp
+        .firewalls
+        .delete()
+        .set_project(&gcp.project)
+        .set_firewall(name)
+        .set_request_id(request_id())
+        .poller();
+    operation::delete_unless_gone(ctx, &format!("delete firewall rule {name}"), poller).await
+}
+
+/// The rules as `spec` wants them: each made or set, the SSH rule deleted when it has no sources.
+async fn put_rules<D>(ctx: &Context<D>, gcp: &Gcp, model: &Model) -> Result<(), Diagnostic> {
+    let name = &model.spec.name;
+    let wanted = rules(&model.spec);
+    for (suffix, ranges, ports) in wanted.iter().cloned() {
+        put_rule(ctx, gcp, name, firewall_rule(gcp, model, suffix, ranges, ports)).await?;
+    }
+    if !wanted.iter().any(|(suffix, ..)| *suffix == "ssh") {
+        delete_rule(ctx, gcp, &format!("{name}-ssh")).await?;
+    }
+    Ok(())
+}
+
+async fn get_account(gcp: &Gcp, path: &str) -> Result<Option<ServiceAccount>, Diagnostic> {
+    error::unless_gone(
+        gcp.iam.get_service_account().set_name(path).send().await,
+        &format!("read service account {path}"),
+    )
+}
+
+/// `existing` when its description says this resource made it, else a diagnostic.
+fn adopt_account(existing: ServiceAccount, name: &str) -> Result<ServiceAccount, Diagnostic> {
+    let description = Some(existing.description.clone()).filter(|d| !d.is_empty());
+    crate::parts::check_owner(
+        "Service account",
+        &existing.email,
+        description.as_ref(),
+        &owner(name),
+        &format!("VM service access {name:?}"),
+    )?;
+    Ok(existing)
+}
+
+/// Makes the service account, or adopts the one an earlier attempt made.
+async fn ensure_account(gcp: &Gcp, name: &str) -> Result<ServiceAccount, Diagnostic> {
+    let path = account_path(&gcp.project, &email(gcp, name));
+    if let Some(existing) = get_account(gcp, &path).await? {
+        return adopt_account(existing, name);
+    }
+    let mut account = ServiceAccount::default();
+    account.display_name = "CircleCI Server VM service".into();
+    account.description = owner(name);
+    let created = gcp
+        .iam
+        .create_service_account()
+        .set_name(format!("projects/{}", gcp.project))
+        .set_account_id(name)
+        .set_service_account(account)
+        .send()
+        .await;
+    match created {
+        Ok(account) => Ok(account),
+        // Made in between, e.g. by a retry whose first answer was lost: check it is ours.
+        Err(e) if error::is_already_exists(&e) => match get_account(gcp, &path).await? {
+            Some(existing) => adopt_account(existing, name),
+            None => Err(error::api(&format!("create service account {name}"), e)),
+        },
+        Err(e) => Err(error::api(&format!("create service account {name}"), e)),
+    }
+}
+
+/// The service account's own policy, all ours: the VMs may run as it, and with workload
+/// identity the VM service's Kubernetes service account may act as it.
+async fn set_account_policy(gcp: &Gcp, model: &Model, path: &str) -> Result<(), Diagnostic> {
+    let email = model.settings.service_account_email.clone().unwrap_or_default();
+    let mut bindings = vec![binding(SERVICE_ACCOUNT_USER, member(&email))];
+    if access_kind(model) == WORKLOAD_IDENTITY {
+        let namespace = model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        bindings.push(binding(
+            WORKLOAD_IDENTITY_USER,
+            format!(
+                "serviceAccount:{}.svc.id.goog[{namespace}/{KUBERNETES_SERVICE_ACCOUNT}]",
+                gcp.project
+            ),
+        ));
+    }
+    let mut policy = Policy::default();
+    policy.bindings = bindings;
+    gcp.iam
+        .set_iam_policy()
+        .set_resource(path)
+        .set_policy(policy)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("set the IAM policy of {path}"), e))?;
+    Ok(())
+}
+
+fn binding(role: &str, member: String) -> Binding {
+    let mut binding = Binding::default();
+    binding.role = role.into();
+    binding.members = vec![member];
+    binding
+}
+
+/// Adds (`grant`) or removes `member`'s `role` in the project's policy: read, change, write
+/// with the etag read; when someone else changed the policy meanwhile (ABORTED), again.
+async fn change_project_role(gcp: &Gcp, role: &str, member: &str, grant: bool) -> Result<(), Diagnostic> {
+    let resource = format!("projects/{}", gcp.project);
+    let action = format!(
+        "{} {role} for {member} on {resource}",
+        if grant { "grant" } else { "revoke" }
+    );
+    for attempt in 1..=POLICY_ATTEMPTS {
+        let mut policy = gcp
+            .projects
+            .get_iam_policy()
+            .set_resource(&resource)
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("read the IAM policy of {resource}"), e))?;
+        let has = |p: &Policy| {
+            p.bindings
+                .iter()
+                .any(|b| b.role == role && b.condition.is_none() && b.members.iter().any(|m| m == member))
+        };
+        if has(&policy) == grant {
+            return Ok(());
+        }
+        if grant {
+            match policy
+                .bindings
+                .iter_mut()
+                .find(|b| b.role == role && b.condition.is_none())
+            {
+                Some(b) => b.members.push(member.to_string()),
+                None => policy.bindings.push(binding(role, member.to_string())),
+            }
+        } else {
+            for b in policy
+                .bindings
+                .iter_mut()
+                .filter(|b| b.role == role && b.condition.is_none())
+            {
+                b.members.retain(|m| m != member);
+            }
+            policy.bindings.retain(|b| !b.members.is_empty());
+        }
+        match gcp
+            .projects
+            .set_iam_policy()
+            .set_resource(&resource)
+            .set_policy(policy)
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if e.status().is_some_and(|s| s.code == Code::Aborted) && attempt < POLICY_ATTEMPTS => {
+                tracing::debug!(attempt, "the project's IAM policy changed meanwhile; reading it again");
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            }
+            Err(e) => return Err(error::api(&action, e)),
+        }
+    }
+    Err(Diagnostic::error(
+        format!("Failed to {action}"),
+        "The project's IAM policy kept changing under us: apply again.",
+    ))
+}
+
+async fn user_keys(gcp: &Gcp, path: &str) -> Result<Vec<String>, Diagnostic> {
+    let keys = gcp
+        .iam
+        .list_service_account_keys()
+        .set_name(path)
+        .set_key_types([KeyType::UserManaged])
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("list the keys of {path}"), e))?;
+    Ok(keys.keys.into_iter().map(|k| k.name).collect())
+}
+
+/// For access `key`, one key made (its id and file); otherwise every user-managed key deleted.
+/// Called when the kind of access is set or changes: a kept key stays untouched.
+async fn set_key(gcp: &Gcp, model: &mut Model, path: &str) -> Result<(), Diagnostic> {
+    // Keys a lost answer or an earlier kind of access left: the one made below replaces them.
+    for key in user_keys(gcp, path).await? {
+        error::unless_gone(
+            gcp.iam.delete_service_account_key().set_name(&key).send().await,
+            &format!("delete key {key}"),
+        )?;
+    }
+    model.settings.key_id = None;
+    model.settings.service_account_key = None;
+    if access_kind(model) != KEY {
+        return Ok(());
+    }
+    let key = gcp
+        .iam
+        .create_service_account_key()
+        .set_name(path)
+        .set_private_key_type(ServiceAccountPrivateKeyType::TypeGoogleCredentialsFile)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("create a key for {path}"), e))?;
+    model.settings.key_id = Some(last(&key.name).to_string());
+    model.settings.service_account_key = Some(String::from_utf8_lossy(&key.private_key_data).into_owned());
+    Ok(())
+}
+
+async fn create<D>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Result<Model, Failure> {
+    let name = model.spec.name.clone();
+    let account = ensure_account(gcp, &name).await?;
+    let path = account_path(&gcp.project, &account.email);
+    model.spec.id = Some(path.clone());
+    model.settings.service_account_email = Some(account.email.clone());
+    model.settings.network_tag = Some(name.clone());
+    let wanted = access_kind(&model).to_string();
+    model.spec.access = Some(NONE.into());
+    // From here on, the service account is in the state returned on failure.
+    let steps = async {
+        change_project_role(gcp, INSTANCE_ADMIN, &member(&account.email), true).await?;
+        put_rules(ctx, gcp, &model).await?;
+        model.spec.access = Some(wanted);
+        set_account_policy(gcp, &model, &path).await?;
+        set_key(gcp, &mut model, &path).await
+    };
+    match steps.await {
+        Ok(()) => Ok(model),
+        Err(d) => {
+            model.spec.access = Some(NONE.into());
+            Err(Failure::from(d).with_partial_state(model.value(Cloud::Gcp)?))
+        }
+    }
+}
+
+/// The service account, its access and its rules as Google holds them; `None` when the
+/// service account is gone.
+async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let path = model.spec.id.clone().unwrap_or_default();
+    let Some(account) = get_account(gcp, &path).await? else {
+        return Ok(None);
+    };
+    let name = account.email.split('@').next().unwrap_or_default().to_string();
+    model.spec.name = name.clone();
+    model.settings.service_account_email = Some(account.email.clone());
+    model.settings.network_tag = Some(name.clone());
+    let ranges = |rule: &Option<Firewall>| rule.as_ref().map(|r| r.source_ranges.clone()).unwrap_or_default();
+    let cluster = get_rule(gcp, &format!("{name}-cluster")).await?;
+    let nomad = get_rule(gcp, &format!("{name}-nomad")).await?;
+    let ssh = get_rule(gcp, &format!("{name}-ssh")).await?;
+    // Google's order of ranges is the one sent; keep the configuration's.
+    let ordered = |prior: &Option<Vec<String>>, found: Vec<String>| {
+        let prior = prior.clone().unwrap_or_default();
+        let mut out: Vec<String> = prior.iter().filter(|c| found.contains(c)).cloned().collect();
+        out.extend(found.into_iter().filter(|c| !prior.contains(c)));
+        out
+    };
+    let spec = &mut model.spec;
+    spec.cluster_cidrs = Some(ordered(&spec.cluster_cidrs, ranges(&cluster)));
+    spec.nomad_cidrs = Some(ordered(&spec.nomad_cidrs, ranges(&nomad)));
+    let ssh_ranges = ordered(&spec.allowed_ssh_cidrs, ranges(&ssh));
+    spec.allowed_ssh_cidrs = if ssh_ranges.is_empty() && spec.allowed_ssh_cidrs.is_none() {
+        None
+    } else {
+        Some(ssh_ranges)
+    };
+    // The network from a rule; the configuration's spelling when it names the same one.
+    if let Some(network) = cluster.as_ref().or(nomad.as_ref()).and_then(|r| r.network.clone()) {
+        let same = model
+            .settings
+            .network
+            .as_deref()
+            .is_some_and(|given| last(given) == last(&network));
+        if !same {
+            model.settings.network = Some(last(&network).to_string());
+        }
+    }
+
+    let policy = gcp
+        .iam
+        .get_iam_policy()
+        .set_resource(&path)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("read the IAM policy of {path}"), e))?;
+    let workload_identity = policy
+        .bindings
+        .iter()
+        .filter(|b| b.role == WORKLOAD_IDENTITY_USER)
+        .flat_map(|b| b.members.iter())
+        .find_map(|m| {
+            let inner = m.strip_prefix(&format!("serviceAccount:{}.svc.id.goog[", gcp.project))?;
+            inner
+                .strip_suffix(&format!("/{KUBERNETES_SERVICE_ACCOUNT}]"))
+                .map(str::to_string)
+        });
+    let keys = user_keys(gcp, &path).await?;
+    let settings = &mut model.settings;
+    // The key in the state (after an import: any user-managed key) makes the access `key`; when
+    // it is gone the access reads `none`, so the next apply makes a new one.
+    let has_key = match settings.key_id.as_deref() {
+        Some(id) => keys.iter().any(|k| last(k) == id),
+        None => !keys.is_empty(),
+    };
+    let kind = if let Some(namespace) = workload_identity {
+        settings.namespace = Some(namespace);
+        WORKLOAD_IDENTITY
+    } else if has_key {
+        KEY
+    } else {
+        NONE
+    };
+    settings.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_string());
+    if kind == KEY {
+        // The key file is known only from creation (never after an import).
+        if settings.key_id.is_none() {
+            settings.key_id = keys.first().map(|k| last(k).to_string());
+        }
+    } else {
+        settings.key_id = None;
+        settings.service_account_key = None;
+    }
+    model.spec.access = Some(kind.to_string());
+    Ok(Some(model))
+}
+
+async fn update<D>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut planned: Model) -> Result<Model, Failure> {
+    let path = prior.spec.id.clone().unwrap_or_default();
+    planned.settings.key_id = prior.settings.key_id.clone();
+    planned.settings.service_account_key = prior.settings.service_account_key.clone();
+    let steps = async {
+        if rules(&prior.spec) != rules(&planned.spec) {
+            put_rules(ctx, gcp, &planned).await?;
+        }
+        let access_changed = access_kind(&prior) != access_kind(&planned);
+        if access_changed || prior.settings.namespace != planned.settings.namespace {
+            set_account_policy(gcp, &planned, &path).await?;
+        }
+        if access_changed {
+            set_key(gcp, &mut planned, &path).await?;
+        }
+        Ok::<_, Diagnostic>(())
+    };
+    match steps.await {
+        Ok(()) => Ok(planned),
+        // What changed before the failure is read back by the next refresh.
+        Err(d) => Err(Failure::from(d).with_partial_state(prior.value(Cloud::Gcp)?)),
+    }
+}
+
+/// The project binding first (deleting the account would leave it behind as `deleted:...`),
+/// then the rules, then the account with its keys and policy.
+async fn delete<D>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result<(), Failure> {
+    let name = model.spec.name.clone();
+    let path = model.spec.id.clone().unwrap_or_default();
+    let email = model
+        .settings
+        .service_account_email
+        .clone()
+        .unwrap_or_else(|| email(gcp, &name));
+    change_project_role(gcp, INSTANCE_ADMIN, &member(&email), false).await?;
+    for suffix in ["cluster", "nomad", "ssh"] {
+        delete_rule(ctx, gcp, &format!("{name}-{suffix}")).await?;
+    }
+    error::unless_gone(
+        gcp.iam.delete_service_account().set_name(&path).send().await,
+        &format!("delete service account {path}"),
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl<D: GcpData> TypedCloudHalf<D> for VmServiceAccess {
+    type Spec = Spec;
+    type Settings = GcpSettings;
+
+    fn cloud(&self) -> Cloud {
+        Cloud::Gcp
+    }
+
+    fn block(&self) -> Block {
+        gcp_block()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let root = AttributePath::root();
+        if let Some(name) = config.attr("name").as_str()
+            && !valid_account_id(name)
+        {
+            diags.attribute_error(
+                &root.attr("name"),
+                "Invalid GCP VM service access name",
+                format!(
+                    "{name:?} names the service account: 6 to 30 lowercase letters, digits and hyphens, starting \
+                     with a letter and not ending with a hyphen."
+                ),
+            );
+        }
+        if let Some(kind) = config.attr("access").as_str()
+            && ![WORKLOAD_IDENTITY, KEY, NONE].contains(&kind)
+        {
+            diags.attribute_error(
+                &root.attr("access"),
+                "Invalid access on GCP",
+                format!("{kind:?}: on GCP, access is `workload_identity`, `key` or `none`."),
+            );
+        }
+        if let Value::Map(tags) = config.attr("tags")
+            && !tags.is_empty()
+        {
+            diags.attribute_error(
+                &root.attr("tags"),
+                "GCP takes no tags here",
+                "Service accounts and firewall rules carry no labels on GCP: leave tags out.",
+            );
+        }
+    }
+
+    async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
+        // Only a change of access makes a new key (unknown until applied); otherwise the key
+        // outputs stay as they are.
+        let access = AttributePath::root().attr("access");
+        if plan.prior.is_null() {
+            return;
+        }
+        let changed = plan.planned.at(&access) != plan.prior.at(&access);
+        let prior = plan.prior.attr("gcp").clone();
+        if let Some(block) = plan.planned.attr_mut("gcp") {
+            for name in ["key_id", "service_account_key"] {
+                let value = if changed {
+                    Value::Unknown
+                } else {
+                    prior.attr(name).clone()
+                };
+                block.set_attr(name, value);
+            }
+        }
+    }
+
+    async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
+        create(ctx, ctx.data()?.gcp()?, planned).await
+    }
+
+    async fn read(&self, ctx: &Context<D>, state: Model) -> Result<Option<Model>, Diagnostic> {
+        read(ctx.data()?.gcp()?, state).await
+    }
+
+    async fn update(&self, ctx: &Context<D>, prior: Model, planned: Model) -> Result<Model, Failure> {
+        update(ctx, ctx.data()?.gcp()?, prior, planned).await
+    }
+
+    async fn delete(&self, ctx: &Context<D>, prior: Model) -> Result<(), Failure> {
+        delete(ctx, ctx.data()?.gcp()?, prior).await
+    }
+
+    fn import_id_format(&self) -> &'static str {
+        "projects/PROJECT/serviceAccounts/EMAIL"
+    }
+
+    fn import(&self, id: &str) -> Option<Model> {
+        let parts: Vec<&str> = id.split('/').collect();
+        let ["projects", _, "serviceAccounts", email] = parts.as_slice() else {
+            return None;
+        };
+        let mut model = Model::default();
+        model.spec.id = Some(id.to_string());
+        model.spec.name = email.split('@').next()?.to_string();
+        Some(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids_follow_google_rules() {
+        assert!(valid_account_id("circleci-vm"));
+        assert!(!valid_account_id("vm"), "too short");
+        assert!(!valid_account_id("a-very-long-service-account-name"), "31 characters");
+        assert!(!valid_account_id("CircleCI-vm"));
+        assert!(!valid_account_id("circleci-vm-"));
+        assert!(!valid_account_id("1circleci"));
+    }
+
+    #[test]
+    fn the_ssh_rule_exists_only_with_sources() {
+        let mut spec = Spec {
+            cluster_cidrs: Some(vec!["10.0.0.0/16".into()]),
+            nomad_cidrs: Some(vec!["10.1.0.0/16".into()]),
+            ..Spec::default()
+        };
+        let suffixes = |spec: &Spec| rules(spec).into_iter().map(|(s, ..)| s).collect::<Vec<_>>();
+        assert_eq!(suffixes(&spec), ["cluster", "nomad"]);
+        spec.allowed_ssh_cidrs = Some(vec![]);
+        assert_eq!(suffixes(&spec), ["cluster", "nomad"], "no sources would admit everyone");
+        spec.allowed_ssh_cidrs = Some(vec!["203.0.113.0/24".into()]);
+        assert_eq!(suffixes(&spec), ["cluster", "nomad", "ssh"]);
+    }
+}
