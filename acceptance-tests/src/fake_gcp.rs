@@ -30,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
 
 mod iam;
+pub mod storage;
 
 /// Polls an operation answers before it is DONE: one PENDING, one RUNNING.
 const POLLS_UNTIL_DONE: u32 = 2;
@@ -93,8 +94,12 @@ type Shared = Arc<Mutex<Store>>;
 /// The fake, serving until dropped.
 pub struct FakeGcp {
     pub url: String,
+    /// Cloud Storage's gRPC endpoint (HTTP/2), for the provider's `gcp.endpoints.storage`.
+    pub storage_url: String,
     store: Shared,
+    buckets: storage::SharedBuckets,
     _server: crate::serve::Served,
+    _storage: storage::Served,
 }
 
 impl FakeGcp {
@@ -104,10 +109,15 @@ impl FakeGcp {
         let server = crate::serve::Served::start(app);
         // Self links name the fake's own address, as Google's name googleapis.com.
         store.lock().unwrap().base = server.url.clone();
+        let buckets = storage::SharedBuckets::default();
+        let storage = storage::Served::start(buckets.clone());
         FakeGcp {
             url: server.url.clone(),
+            storage_url: storage.url.clone(),
             store,
+            buckets,
             _server: server,
+            _storage: storage,
         }
     }
 
@@ -194,7 +204,10 @@ impl FakeGcp {
             let names = self.names(project, &collection);
             (collection, names)
         })
-        .chain([("serviceAccounts".to_string(), self.service_accounts(project))])
+        .chain([
+            ("serviceAccounts".to_string(), self.service_accounts(project)),
+            ("buckets".to_string(), self.buckets(project)),
+        ])
         .collect()
     }
 
@@ -227,6 +240,73 @@ impl FakeGcp {
             .resources
             .remove(&(project.into(), collection.into(), name.into()))
             .is_some()
+    }
+
+    /// A bucket as Cloud Storage holds it.
+    pub fn bucket(&self, name: &str) -> Option<storage::pb::Bucket> {
+        self.buckets.lock().unwrap().buckets.get(name).cloned()
+    }
+
+    /// A bucket's IAM policy.
+    pub fn bucket_policy(&self, name: &str) -> Option<storage::pb::Policy> {
+        self.buckets.lock().unwrap().policies.get(name).cloned()
+    }
+
+    /// Changes a bucket behind the provider's back.
+    pub fn edit_bucket(&self, name: &str, edit: impl FnOnce(&mut storage::pb::Bucket)) {
+        if let Some(bucket) = self.buckets.lock().unwrap().buckets.get_mut(name) {
+            edit(bucket);
+        }
+    }
+
+    /// Puts `count` objects in a bucket (as the server's writes would).
+    pub fn put_objects(&self, name: &str, count: usize) {
+        *self
+            .buckets
+            .lock()
+            .unwrap()
+            .objects
+            .entry(name.to_string())
+            .or_default() += count;
+    }
+
+    /// Deletes every object of a bucket.
+    pub fn clear_objects(&self, name: &str) {
+        self.buckets.lock().unwrap().objects.remove(name);
+    }
+
+    /// A bucket made by someone else (the console, another tool), with `labels`.
+    pub fn create_bucket(&self, project: &str, name: &str, labels: &[(&str, &str)]) {
+        let bucket = storage::pb::Bucket {
+            project: format!("projects/{project}"),
+            location: "US".into(),
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        };
+        let request = storage::pb::CreateBucketRequest {
+            parent: "projects/_".into(),
+            bucket: Some(bucket),
+            bucket_id: name.into(),
+        };
+        self.buckets.lock().unwrap().create(request).expect("a new bucket");
+    }
+
+    /// Deletes a bucket behind the provider's back.
+    pub fn remove_bucket(&self, name: &str) {
+        let mut buckets = self.buckets.lock().unwrap();
+        buckets.buckets.remove(name);
+        buckets.policies.remove(name);
+    }
+
+    /// The names of the buckets of a project.
+    pub fn buckets(&self, project: &str) -> Vec<String> {
+        let buckets = self.buckets.lock().unwrap();
+        buckets
+            .buckets
+            .values()
+            .filter(|b| b.project == format!("projects/{project}"))
+            .map(|b| b.bucket_id.clone())
+            .collect()
     }
 
     /// A service account as IAM holds it (by email).

@@ -582,3 +582,136 @@ fn iam_contract() {
         fake.iam_policy("projects/p")
     );
 }
+
+/// Cloud Storage's gRPC contract for buckets: names are global (ALREADY_EXISTS), gone is
+/// NOT_FOUND, a non-empty bucket or a stale metageneration is FAILED_PRECONDITION, a stale
+/// policy etag is ABORTED, a new bucket's policy holds the project's legacy roles.
+#[test]
+fn storage_contract() {
+    use acceptance_tests::fake_gcp::storage::pb;
+    use tonic::Code;
+
+    async fn call<Req, Res>(url: &str, method: &str, request: Req) -> Result<Res, tonic::Status>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Res: prost::Message + Default + Send + Sync + 'static,
+    {
+        let channel = tonic::transport::Endpoint::from_shared(url.to_string())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready().await.unwrap();
+        let path = http::uri::PathAndQuery::try_from(method).unwrap();
+        grpc.unary(
+            tonic::Request::new(request),
+            path,
+            tonic_prost::ProstCodec::<Req, Res>::default(),
+        )
+        .await
+        .map(tonic::Response::into_inner)
+    }
+
+    let fake = FakeGcp::start();
+    let url = fake.storage_url.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let create = pb::CreateBucketRequest {
+            parent: "projects/_".into(),
+            bucket_id: "ci-data".into(),
+            bucket: Some(pb::Bucket {
+                project: "projects/p".into(),
+                location: "us-east1".into(),
+                ..Default::default()
+            }),
+        };
+        let made: pb::Bucket = call(&url, "/google.storage.v2.Storage/CreateBucket", create.clone())
+            .await
+            .unwrap();
+        assert_eq!(made.name, "projects/_/buckets/ci-data");
+        assert_eq!((made.location.as_str(), made.metageneration), ("US-EAST1", 1));
+        let again = call::<_, pb::Bucket>(&url, "/google.storage.v2.Storage/CreateBucket", create).await;
+        assert_eq!(again.unwrap_err().code(), Code::AlreadyExists);
+        let missing = pb::GetBucketRequest {
+            name: "projects/_/buckets/nope".into(),
+            ..Default::default()
+        };
+        let gone = call::<_, pb::Bucket>(&url, "/google.storage.v2.Storage/GetBucket", missing).await;
+        assert_eq!(gone.unwrap_err().code(), Code::NotFound);
+
+        // Updates carry a mask; a stale metageneration is refused.
+        let update = |metageneration| pb::UpdateBucketRequest {
+            bucket: Some(pb::Bucket {
+                name: "projects/_/buckets/ci-data".into(),
+                versioning: Some(pb::Versioning { enabled: true }),
+                ..Default::default()
+            }),
+            if_metageneration_match: Some(metageneration),
+            update_mask: Some(pb::FieldMask {
+                paths: vec!["versioning".into()],
+            }),
+        };
+        let updated: pb::Bucket = call(&url, "/google.storage.v2.Storage/UpdateBucket", update(1))
+            .await
+            .unwrap();
+        assert!(updated.versioning.unwrap().enabled);
+        assert_eq!(updated.metageneration, 2);
+        let stale = call::<_, pb::Bucket>(&url, "/google.storage.v2.Storage/UpdateBucket", update(1)).await;
+        assert_eq!(stale.unwrap_err().code(), Code::FailedPrecondition);
+
+        // The bucket's policy: the project's legacy roles; a stale etag is ABORTED.
+        let resource = "projects/_/buckets/ci-data".to_string();
+        let policy: pb::Policy = call(
+            &url,
+            "/google.storage.control.v2.StorageControl/GetIamPolicy",
+            pb::GetIamPolicyRequest {
+                resource: resource.clone(),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(policy.bindings[0].role, "roles/storage.legacyBucketOwner");
+        let mut changed = policy.clone();
+        changed.bindings.push(pb::Binding {
+            role: "roles/storage.objectAdmin".into(),
+            members: vec!["serviceAccount:x@p.iam.gserviceaccount.com".into()],
+        });
+        let set = |policy: pb::Policy| pb::SetIamPolicyRequest {
+            resource: resource.clone(),
+            policy: Some(policy),
+        };
+        let written: pb::Policy = call(
+            &url,
+            "/google.storage.control.v2.StorageControl/SetIamPolicy",
+            set(changed.clone()),
+        )
+        .await
+        .unwrap();
+        assert_ne!(written.etag, policy.etag);
+        let stale = call::<_, pb::Policy>(
+            &url,
+            "/google.storage.control.v2.StorageControl/SetIamPolicy",
+            set(changed),
+        )
+        .await;
+        assert_eq!(stale.unwrap_err().code(), Code::Aborted);
+
+        // A bucket with objects is not deleted.
+        fake.put_objects("ci-data", 1);
+        let delete = pb::DeleteBucketRequest {
+            name: "projects/_/buckets/ci-data".into(),
+            ..Default::default()
+        };
+        let kept = call::<_, pb::Empty>(&url, "/google.storage.v2.Storage/DeleteBucket", delete.clone()).await;
+        assert_eq!(kept.unwrap_err().code(), Code::FailedPrecondition);
+        fake.clear_objects("ci-data");
+        call::<_, pb::Empty>(&url, "/google.storage.v2.Storage/DeleteBucket", delete)
+            .await
+            .unwrap();
+        assert!(fake.bucket("ci-data").is_none());
+    });
+}

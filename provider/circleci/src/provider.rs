@@ -159,6 +159,8 @@ impl Provider for CircleCiProvider {
                 vec![
                     #[cfg(feature = "aws")]
                     Arc::new(circleci_aws::object_storage::ObjectStorage),
+                    #[cfg(feature = "gcp")]
+                    Arc::new(circleci_gcp::object_storage::ObjectStorage),
                 ],
             ),
             cloud_resource(

@@ -352,3 +352,54 @@ fn modules_and_examples_are_terraform_fmt_clean() {
         }
     });
 }
+
+/// examples/object-storage through modules/object-storage, on each cloud: the bucket and the
+/// server's access made (moto; the fake GCP's Cloud Storage and IAM), an empty plan, nothing
+/// left after destroy.
+#[cfg(all(feature = "aws", feature = "gcp"))]
+#[test]
+fn object_storage_module_on_either_cloud() {
+    use acceptance_tests::fake_gcp::FakeGcp;
+    use acceptance_tests::moto::Moto;
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let rt = common::runtime();
+        let aws = common::aws(&moto, &rt);
+        let mut wd = Workdir::example(tf, common::provider(), "object-storage")
+            .envs(moto.env())
+            .env("TF_VAR_aws_endpoint_url", &moto.endpoint);
+        wd.step(&example("object-storage"));
+        assert_eq!(wd.output("access"), "iam_user", "no OIDC provider: an IAM user key");
+        assert_eq!(wd.output("server_identity"), "an IAM user key");
+        let buckets = rt.block_on(aws.s3.list_buckets().send()).unwrap();
+        assert_eq!(buckets.buckets()[0].name(), Some("circleci-example-data"));
+        wd.destroy();
+        let buckets = rt.block_on(aws.s3.list_buckets().send()).unwrap();
+        assert!(buckets.buckets().is_empty(), "destroy left {:?}", buckets.buckets());
+
+        let fake = FakeGcp::start();
+        let endpoints = format!(
+            "{{ compute = \"{url}\", iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
+            fake.storage_url,
+            url = fake.url
+        );
+        let mut wd = Workdir::example(tf, common::provider(), "object-storage")
+            .env("TF_VAR_cloud", "gcp")
+            .env("TF_VAR_project", "sandbox-project")
+            .env("TF_VAR_region", "us-east1")
+            .env("TF_VAR_gcp_endpoints", &endpoints);
+        wd.step(&example("object-storage"));
+        assert_eq!(wd.output("access"), "workload_identity");
+        assert_eq!(
+            wd.output("server_identity"),
+            "cci-circleci-example-data@sandbox-project.iam.gserviceaccount.com"
+        );
+        assert_eq!(wd.output("region"), "us-east1");
+        let bucket = fake.bucket("circleci-example-data").expect("the bucket");
+        assert_eq!(bucket.iam_config.unwrap().public_access_prevention, "enforced");
+        wd.destroy();
+        for (collection, left) in fake.inventory("sandbox-project", "us-east1") {
+            assert!(left.is_empty(), "destroy left {collection}: {left:?}");
+        }
+    });
+}

@@ -39,7 +39,8 @@ impl ResourceKind for ObjectStorage {
     fn block(&self) -> Block {
         Block::new(
             "Object storage for CircleCI Server: artifacts, job output and audit logs. On AWS an S3 bucket that is \
-             private, encrypted, TLS-only and versioned, with least-privilege access for the server.",
+             private, encrypted, TLS-only and versioned; on GCP a Cloud Storage bucket with uniform bucket-level \
+             access and public access prevention enforced, versioned; with least-privilege access for the server.",
         )
         .attribute(
             Attribute::required("name", Type::String, "Bucket name (globally unique).")
@@ -80,7 +81,8 @@ impl ResourceKind for ObjectStorage {
                 "access",
                 Type::String,
                 "How the server reaches the bucket. On AWS: `irsa` (an IAM role for the server's Kubernetes service \
-                 accounts), `iam_user` (an IAM user and access key) or `none`.",
+                 accounts), `iam_user` (an IAM user and access key) or `none`. On GCP: `workload_identity` (a service \
+                 account the server's Kubernetes service accounts act as), `key` (its key file) or `none`.",
             )
             .default(Value::from("none")),
         )
@@ -90,7 +92,7 @@ impl ResourceKind for ObjectStorage {
             Attribute::computed(
                 "region",
                 Type::String,
-                "Region of the bucket (installer: *Storage Region*).",
+                "Region of the bucket (installer: *Storage Region*; the location on GCP).",
             )
             .use_state_for_unknown(),
         )
@@ -98,7 +100,7 @@ impl ResourceKind for ObjectStorage {
             Attribute::computed(
                 "endpoint",
                 Type::String,
-                "Storage endpoint URL (installer: *S3 Endpoint*).",
+                "Storage endpoint URL (installer: *S3 Endpoint*; `https://storage.googleapis.com` on GCP).",
             )
             .use_state_for_unknown(),
         )

@@ -104,6 +104,8 @@ pub struct Gcp {
     pub iam: google_cloud_iam_admin_v1::client::Iam,
     /// Resource Manager: the project's IAM policy.
     pub projects: google_cloud_resourcemanager_v3::client::Projects,
+    /// Cloud Storage: buckets and their IAM policies (gRPC).
+    pub storage: google_cloud_storage::client::StorageControl,
 }
 
 fn text(block: &Value, name: &str) -> Option<String> {
@@ -274,6 +276,14 @@ impl Gcp {
             .build()
             .await
             .map_err(failed("Resource Manager projects"))?;
+        let storage = options
+            .apply(
+                google_cloud_storage::client::StorageControl::builder(),
+                text(block.attr("endpoints"), "storage").as_deref(),
+            )
+            .build()
+            .await
+            .map_err(failed("Cloud Storage"))?;
         let default_labels = match block.attr("default_labels") {
             Value::Map(map) => map
                 .iter()
@@ -297,6 +307,7 @@ impl Gcp {
             forwarding_rules,
             iam,
             projects,
+            storage,
         })
     }
 

@@ -15,9 +15,11 @@ pub mod error;
 pub mod labels;
 pub mod load_balancer;
 pub mod nomad_client_group;
+pub mod object_storage;
 mod operation;
 mod parts;
 pub mod retry;
+pub mod service_account;
 pub mod vm_service_access;
 pub mod vm_service_image;
 

@@ -17,8 +17,6 @@
 //!
 //! Import: `terraform import circleci_vm_service_access.NAME projects/PROJECT/serviceAccounts/EMAIL`.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
 use circleci_core::vm_service_access::Spec;
@@ -27,14 +25,11 @@ use circleci_cty::{AttributePath, Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
 use google_cloud_compute_v1::model::{Firewall, firewall};
-use google_cloud_gax::error::rpc::Code;
-use google_cloud_iam_admin_v1::model::list_service_account_keys_request::KeyType;
-use google_cloud_iam_admin_v1::model::{ServiceAccount, ServiceAccountPrivateKeyType};
-use google_cloud_iam_v1::model::{Binding, Policy};
 use serde::{Deserialize, Serialize};
 
 use crate::parts::{last, network_link};
 use crate::retry::request_id;
+use crate::service_account::{self, KEY, NONE, WORKLOAD_IDENTITY, WORKLOAD_IDENTITY_USER, binding, member};
 use crate::{Gcp, GcpData, error, operation};
 
 pub struct VmServiceAccess;
@@ -43,12 +38,6 @@ pub struct VmServiceAccess;
 const KUBERNETES_SERVICE_ACCOUNT: &str = "vm-service";
 const INSTANCE_ADMIN: &str = "roles/compute.instanceAdmin.v1";
 const SERVICE_ACCOUNT_USER: &str = "roles/iam.serviceAccountUser";
-const WORKLOAD_IDENTITY_USER: &str = "roles/iam.workloadIdentityUser";
-pub const WORKLOAD_IDENTITY: &str = "workload_identity";
-pub const KEY: &str = "key";
-pub const NONE: &str = "none";
-/// Attempts at the project policy's read-modify-write when others change it meanwhile.
-const POLICY_ATTEMPTS: u32 = 8;
 
 /// The `gcp` block, as this half reads and writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -117,31 +106,8 @@ fn owner(name: &str) -> String {
     format!("CircleCI Server VM service access {name} (managed by terraform-provider-circleci)")
 }
 
-fn email(gcp: &Gcp, name: &str) -> String {
-    format!("{name}@{}.iam.gserviceaccount.com", gcp.project)
-}
-
-fn account_path(project: &str, email: &str) -> String {
-    format!("projects/{project}/serviceAccounts/{email}")
-}
-
-fn member(email: &str) -> String {
-    format!("serviceAccount:{email}")
-}
-
 fn access_kind(model: &Model) -> &str {
     model.spec.access.as_deref().unwrap_or(NONE)
-}
-
-/// Service account ids: 6 to 30 lowercase letters, digits and hyphens, starting with a letter
-/// and not ending with a hyphen.
-fn valid_account_id(name: &str) -> bool {
-    (6..=30).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.ends_with('-')
 }
 
 /// The firewall rules by suffix, with their sources and ports.
@@ -251,54 +217,6 @@ async fn put_rules<D>(ctx: &Context<D>, gcp: &Gcp, model: &Model) -> Result<(), 
     Ok(())
 }
 
-async fn get_account(gcp: &Gcp, path: &str) -> Result<Option<ServiceAccount>, Diagnostic> {
-    error::unless_gone(
-        gcp.iam.get_service_account().set_name(path).send().await,
-        &format!("read service account {path}"),
-    )
-}
-
-/// `existing` when its description says this resource made it, else a diagnostic.
-fn adopt_account(existing: ServiceAccount, name: &str) -> Result<ServiceAccount, Diagnostic> {
-    let description = Some(existing.description.clone()).filter(|d| !d.is_empty());
-    crate::parts::check_owner(
-        "Service account",
-        &existing.email,
-        description.as_ref(),
-        &owner(name),
-        &format!("VM service access {name:?}"),
-    )?;
-    Ok(existing)
-}
-
-/// Makes the service account, or adopts the one an earlier attempt made.
-async fn ensure_account(gcp: &Gcp, name: &str) -> Result<ServiceAccount, Diagnostic> {
-    let path = account_path(&gcp.project, &email(gcp, name));
-    if let Some(existing) = get_account(gcp, &path).await? {
-        return adopt_account(existing, name);
-    }
-    let mut account = ServiceAccount::default();
-    account.display_name = "CircleCI Server VM service".into();
-    account.description = owner(name);
-    let created = gcp
-        .iam
-        .create_service_account()
-        .set_name(format!("projects/{}", gcp.project))
-        .set_account_id(name)
-        .set_service_account(account)
-        .send()
-        .await;
-    match created {
-        Ok(account) => Ok(account),
-        // Made in between, e.g. by a retry whose first answer was lost: check it is ours.
-        Err(e) if error::is_already_exists(&e) => match get_account(gcp, &path).await? {
-            Some(existing) => adopt_account(existing, name),
-            None => Err(error::api(&format!("create service account {name}"), e)),
-        },
-        Err(e) => Err(error::api(&format!("create service account {name}"), e)),
-    }
-}
-
 /// The service account's own policy, all ours: the VMs may run as it, and with workload
 /// identity the VM service's Kubernetes service account may act as it.
 async fn set_account_policy(gcp: &Gcp, model: &Model, path: &str) -> Result<(), Diagnostic> {
@@ -308,140 +226,31 @@ async fn set_account_policy(gcp: &Gcp, model: &Model, path: &str) -> Result<(), 
         let namespace = model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         bindings.push(binding(
             WORKLOAD_IDENTITY_USER,
-            format!(
-                "serviceAccount:{}.svc.id.goog[{namespace}/{KUBERNETES_SERVICE_ACCOUNT}]",
-                gcp.project
-            ),
+            service_account::workload_identity_member(gcp, namespace, KUBERNETES_SERVICE_ACCOUNT),
         ));
     }
-    let mut policy = Policy::default();
-    policy.bindings = bindings;
-    gcp.iam
-        .set_iam_policy()
-        .set_resource(path)
-        .set_policy(policy)
-        .send()
-        .await
-        .map_err(|e| error::api(&format!("set the IAM policy of {path}"), e))?;
-    Ok(())
+    service_account::set_policy(gcp, path, bindings).await
 }
 
-fn binding(role: &str, member: String) -> Binding {
-    let mut binding = Binding::default();
-    binding.role = role.into();
-    binding.members = vec![member];
-    binding
-}
-
-/// Adds (`grant`) or removes `member`'s `role` in the project's policy: read, change, write
-/// with the etag read; when someone else changed the policy meanwhile (ABORTED), again.
-async fn change_project_role(gcp: &Gcp, role: &str, member: &str, grant: bool) -> Result<(), Diagnostic> {
-    let resource = format!("projects/{}", gcp.project);
-    let action = format!(
-        "{} {role} for {member} on {resource}",
-        if grant { "grant" } else { "revoke" }
-    );
-    for attempt in 1..=POLICY_ATTEMPTS {
-        let mut policy = gcp
-            .projects
-            .get_iam_policy()
-            .set_resource(&resource)
-            .send()
-            .await
-            .map_err(|e| error::api(&format!("read the IAM policy of {resource}"), e))?;
-        let has = |p: &Policy| {
-            p.bindings
-                .iter()
-                .any(|b| b.role == role && b.condition.is_none() && b.members.iter().any(|m| m == member))
-        };
-        if has(&policy) == grant {
-            return Ok(());
-        }
-        if grant {
-            match policy
-                .bindings
-                .iter_mut()
-                .find(|b| b.role == role && b.condition.is_none())
-            {
-                Some(b) => b.members.push(member.to_string()),
-                None => policy.bindings.push(binding(role, member.to_string())),
-            }
-        } else {
-            for b in policy
-                .bindings
-                .iter_mut()
-                .filter(|b| b.role == role && b.condition.is_none())
-            {
-                b.members.retain(|m| m != member);
-            }
-            policy.bindings.retain(|b| !b.members.is_empty());
-        }
-        match gcp
-            .projects
-            .set_iam_policy()
-            .set_resource(&resource)
-            .set_policy(policy)
-            .send()
-            .await
-        {
-            Ok(_) => return Ok(()),
-            Err(e) if e.status().is_some_and(|s| s.code == Code::Aborted) && attempt < POLICY_ATTEMPTS => {
-                tracing::debug!(attempt, "the project's IAM policy changed meanwhile; reading it again");
-                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
-            }
-            Err(e) => return Err(error::api(&action, e)),
-        }
-    }
-    Err(Diagnostic::error(
-        format!("Failed to {action}"),
-        "The project's IAM policy kept changing under us: apply again.",
-    ))
-}
-
-async fn user_keys(gcp: &Gcp, path: &str) -> Result<Vec<String>, Diagnostic> {
-    let keys = gcp
-        .iam
-        .list_service_account_keys()
-        .set_name(path)
-        .set_key_types([KeyType::UserManaged])
-        .send()
-        .await
-        .map_err(|e| error::api(&format!("list the keys of {path}"), e))?;
-    Ok(keys.keys.into_iter().map(|k| k.name).collect())
-}
-
-/// For access `key`, one key made (its id and file); otherwise every user-managed key deleted.
-/// Called when the kind of access is set or changes: a kept key stays untouched.
+/// The key when the access is `key` (its id and file); otherwise none, and no user-managed keys.
 async fn set_key(gcp: &Gcp, model: &mut Model, path: &str) -> Result<(), Diagnostic> {
-    // Keys a lost answer or an earlier kind of access left: the one made below replaces them.
-    for key in user_keys(gcp, path).await? {
-        error::unless_gone(
-            gcp.iam.delete_service_account_key().set_name(&key).send().await,
-            &format!("delete key {key}"),
-        )?;
-    }
-    model.settings.key_id = None;
-    model.settings.service_account_key = None;
-    if access_kind(model) != KEY {
-        return Ok(());
-    }
-    let key = gcp
-        .iam
-        .create_service_account_key()
-        .set_name(path)
-        .set_private_key_type(ServiceAccountPrivateKeyType::TypeGoogleCredentialsFile)
-        .send()
-        .await
-        .map_err(|e| error::api(&format!("create a key for {path}"), e))?;
-    model.settings.key_id = Some(last(&key.name).to_string());
-    model.settings.service_account_key = Some(String::from_utf8_lossy(&key.private_key_data).into_owned());
+    let key = service_account::replace_keys(gcp, path, access_kind(model) == KEY).await?;
+    model.settings.key_id = key.as_ref().map(|(id, _)| id.clone());
+    model.settings.service_account_key = key.map(|(_, file)| file);
     Ok(())
 }
 
 async fn create<D>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Result<Model, Failure> {
     let name = model.spec.name.clone();
-    let account = ensure_account(gcp, &name).await?;
-    let path = account_path(&gcp.project, &account.email);
+    let account = service_account::ensure(
+        gcp,
+        &name,
+        "CircleCI Server VM service",
+        &owner(&name),
+        &format!("VM service access {name:?}"),
+    )
+    .await?;
+    let path = service_account::path(gcp, &account.email);
     model.spec.id = Some(path.clone());
     model.settings.service_account_email = Some(account.email.clone());
     model.settings.network_tag = Some(name.clone());
@@ -449,7 +258,7 @@ async fn create<D>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Result<Mode
     model.spec.access = Some(NONE.into());
     // From here on, the service account is in the state returned on failure.
     let steps = async {
-        change_project_role(gcp, INSTANCE_ADMIN, &member(&account.email), true).await?;
+        service_account::change_project_role(gcp, INSTANCE_ADMIN, &member(&account.email), true).await?;
         put_rules(ctx, gcp, &model).await?;
         model.spec.access = Some(wanted);
         set_account_policy(gcp, &model, &path).await?;
@@ -468,7 +277,7 @@ async fn create<D>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Result<Mode
 /// service account is gone.
 async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let path = model.spec.id.clone().unwrap_or_default();
-    let Some(account) = get_account(gcp, &path).await? else {
+    let Some(account) = service_account::get(gcp, &path).await? else {
         return Ok(None);
     };
     let name = account.email.split('@').next().unwrap_or_default().to_string();
@@ -507,32 +316,14 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
         }
     }
 
-    let policy = gcp
-        .iam
-        .get_iam_policy()
-        .set_resource(&path)
-        .send()
-        .await
-        .map_err(|e| error::api(&format!("read the IAM policy of {path}"), e))?;
-    let workload_identity = policy
-        .bindings
-        .iter()
-        .filter(|b| b.role == WORKLOAD_IDENTITY_USER)
-        .flat_map(|b| b.members.iter())
-        .find_map(|m| {
-            let inner = m.strip_prefix(&format!("serviceAccount:{}.svc.id.goog[", gcp.project))?;
-            inner
-                .strip_suffix(&format!("/{KUBERNETES_SERVICE_ACCOUNT}]"))
-                .map(str::to_string)
-        });
-    let keys = user_keys(gcp, &path).await?;
+    let policy = service_account::get_policy(gcp, &path).await?;
+    let workload_identity =
+        service_account::workload_identity_namespaces(gcp, &policy, KUBERNETES_SERVICE_ACCOUNT).pop();
+    let keys = service_account::user_keys(gcp, &path).await?;
     let settings = &mut model.settings;
     // The key in the state (after an import: any user-managed key) makes the access `key`; when
     // it is gone the access reads `none`, so the next apply makes a new one.
-    let has_key = match settings.key_id.as_deref() {
-        Some(id) => keys.iter().any(|k| last(k) == id),
-        None => !keys.is_empty(),
-    };
+    let has_key = service_account::has_key(settings.key_id.as_deref(), &keys);
     let kind = if let Some(namespace) = workload_identity {
         settings.namespace = Some(namespace);
         WORKLOAD_IDENTITY
@@ -588,15 +379,12 @@ async fn delete<D>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result<(), Fail
         .settings
         .service_account_email
         .clone()
-        .unwrap_or_else(|| email(gcp, &name));
-    change_project_role(gcp, INSTANCE_ADMIN, &member(&email), false).await?;
+        .unwrap_or_else(|| service_account::email(gcp, &name));
+    service_account::change_project_role(gcp, INSTANCE_ADMIN, &member(&email), false).await?;
     for suffix in ["cluster", "nomad", "ssh"] {
         delete_rule(ctx, gcp, &format!("{name}-{suffix}")).await?;
     }
-    error::unless_gone(
-        gcp.iam.delete_service_account().set_name(&path).send().await,
-        &format!("delete service account {path}"),
-    )?;
+    service_account::delete(gcp, &path).await?;
     Ok(())
 }
 
@@ -616,7 +404,7 @@ impl<D: GcpData> TypedCloudHalf<D> for VmServiceAccess {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let root = AttributePath::root();
         if let Some(name) = config.attr("name").as_str()
-            && !valid_account_id(name)
+            && !service_account::valid_account_id(name)
         {
             diags.attribute_error(
                 &root.attr("name"),
@@ -703,16 +491,6 @@ impl<D: GcpData> TypedCloudHalf<D> for VmServiceAccess {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn account_ids_follow_google_rules() {
-        assert!(valid_account_id("circleci-vm"));
-        assert!(!valid_account_id("vm"), "too short");
-        assert!(!valid_account_id("a-very-long-service-account-name"), "31 characters");
-        assert!(!valid_account_id("CircleCI-vm"));
-        assert!(!valid_account_id("circleci-vm-"));
-        assert!(!valid_account_id("1circleci"));
-    }
 
     #[test]
     fn the_ssh_rule_exists_only_with_sources() {
