@@ -273,8 +273,18 @@ impl<D: Send + Sync + 'static> Resource<D> for CloudResource<D> {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         self.kind.validate(config, diags);
-        match self.clouds_set(config).as_slice() {
+        // A block still unknown (a `dynamic` block on a module's variable, which Terraform
+        // validates before the variable is known, arrives with every attribute unknown) may
+        // turn out null: judged again at plan, when Terraform validates the known values.
+        let known: Vec<_> = self
+            .clouds_set(config)
+            .into_iter()
+            .filter(|c| !placeholder(config.attr(c.cloud().block_name())))
+            .collect();
+        let unknown = self.clouds_set(config).len() > known.len();
+        match known.as_slice() {
             [cloud] => cloud.validate(config, diags),
+            [] if unknown => {}
             [] => diags.push(Diagnostic::error(
                 format!("Missing cloud block in {}", self.kind.type_name()),
                 format!(
@@ -359,6 +369,19 @@ impl<D: Send + Sync + 'static> Resource<D> for CloudResource<D> {
 
     fn default_timeout(&self, op: Operation) -> Duration {
         self.kind.default_timeout(op)
+    }
+}
+
+/// True for a block that may not exist: unknown, or an object with no known value, only
+/// unknown and null ones (what a `dynamic` block with an unknown `for_each` becomes: what its
+/// content sets is unknown, the rest null).
+fn placeholder(block: &Value) -> bool {
+    match block {
+        Value::Unknown => true,
+        Value::Object(attributes) => {
+            attributes.values().any(|v| v.is_unknown()) && attributes.values().all(|v| v.is_unknown() || v.is_null())
+        }
+        _ => false,
     }
 }
 
@@ -492,6 +515,34 @@ mod tests {
         let both = errors(&["aws", "gcp"]);
         assert_eq!(both.len(), 1, "one diagnostic");
         assert!(both[0].detail.contains("sets aws and gcp"), "{}", both[0].detail);
+    }
+
+    /// `dynamic` blocks on a module's variables are unknown when Terraform validates a module:
+    /// they are judged at plan, when known.
+    #[test]
+    fn unknown_cloud_blocks_wait_for_plan() {
+        let with = |aws: Value, gcp: Value| {
+            let mut v = config(&[]);
+            v.set_attr("aws", aws);
+            v.set_attr("gcp", gcp);
+            let mut diags = Diagnostics::default();
+            widget().validate(&v, &mut diags);
+            diags.0
+        };
+        let known = Value::object([("id", Value::Null)]);
+        assert!(with(Value::Unknown, Value::Unknown).is_empty());
+        assert!(with(Value::Unknown, Value::Null).is_empty());
+        assert!(with(known.clone(), Value::Unknown).is_empty());
+        let placeholder = Value::object([("id", Value::Unknown), ("computed", Value::Null)]);
+        assert!(
+            with(placeholder.clone(), placeholder).is_empty(),
+            "a dynamic block's placeholder"
+        );
+        assert_eq!(
+            with(known.clone(), known).len(),
+            1,
+            "two known blocks are still refused"
+        );
     }
 
     #[test]
