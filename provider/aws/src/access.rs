@@ -27,25 +27,11 @@ pub struct Access {
 }
 
 /// Plans the access outputs (`role_arn`, `access_key_id`, `secret_access_key`, with `prefix`) of
-/// the `aws` block as they are, unless the kind of access (at `kind` in the whole value) changes:
-/// only a new role or user changes them, and then they are unknown until applied.
+/// the `aws` block as they are, unless the kind of access (at `kind` in the whole value) changes.
 pub fn keep_outputs(plan: &mut circleci_tfplugin::Plan<'_>, kind: &AttributePath, prefix: &str) {
-    if plan.prior.is_null() {
-        return;
-    }
-    let changed = plan.planned.at(kind) != plan.prior.at(kind);
-    let prior = plan.prior.attr("aws").clone();
-    if let Some(block) = plan.planned.attr_mut("aws") {
-        for name in ["role_arn", "access_key_id", "secret_access_key"] {
-            let name = format!("{prefix}{name}");
-            let value = if changed {
-                Value::Unknown
-            } else {
-                prior.attr(&name).clone()
-            };
-            block.set_attr(&name, value);
-        }
-    }
+    let names = ["role_arn", "access_key_id", "secret_access_key"].map(|name| format!("{prefix}{name}"));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    circleci_core::cloud::keep_access_outputs(plan, "aws", kind, &names);
 }
 
 /// Who may assume an IRSA role: service accounts of `namespace` (`service_account` may be `*`)

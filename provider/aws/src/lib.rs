@@ -39,9 +39,4 @@ pub mod sdk {
     pub use aws_sdk_s3 as s3;
 }
 
-/// AWS lists things in its own order; a list read back keeps the configuration's order, with
-/// anything the configuration does not name at the end.
-pub(crate) fn in_prior_order(prior: &[String], mut found: Vec<String>) -> Vec<String> {
-    found.sort_by_key(|c| prior.iter().position(|p| p == c).unwrap_or(usize::MAX));
-    found
-}
+pub(crate) use circleci_core::cloud::in_prior_order;

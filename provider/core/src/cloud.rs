@@ -385,6 +385,34 @@ fn placeholder(block: &Value) -> bool {
     }
 }
 
+/// Plans the access outputs `outputs` of the cloud block `block` as they are, unless the kind of
+/// access (at `kind` in the whole value) changes: only a new role, service account or key changes
+/// them, and then they are unknown until applied. Nothing to do on create (all unknown).
+pub fn keep_access_outputs(plan: &mut Plan<'_>, block: &str, kind: &circleci_cty::AttributePath, outputs: &[&str]) {
+    if plan.prior.is_null() {
+        return;
+    }
+    let changed = plan.planned.at(kind) != plan.prior.at(kind);
+    let prior = plan.prior.attr(block).clone();
+    if let Some(planned) = plan.planned.attr_mut(block) {
+        for name in outputs {
+            let value = if changed {
+                Value::Unknown
+            } else {
+                prior.attr(name).clone()
+            };
+            planned.set_attr(name, value);
+        }
+    }
+}
+
+/// Clouds list things in their own order; a list read back keeps the configuration's (`prior`)
+/// order, with anything the configuration does not name at the end.
+pub fn in_prior_order(prior: &[String], mut found: Vec<String>) -> Vec<String> {
+    found.sort_by_key(|c| prior.iter().position(|p| p == c).unwrap_or(usize::MAX));
+    found
+}
+
 /// A typed model as a value, for a [`CloudHalf`] to return (the seam gives it the full shape).
 pub fn model_value<T: Serialize>(model: &T) -> Result<Value, Diagnostic> {
     let json = serde_json::to_value(model)

@@ -584,22 +584,12 @@ impl<D: GcpData> TypedCloudHalf<D> for ObjectStorage {
     async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
         // Only a change of access changes the service account's email and key (unknown until
         // applied); otherwise they stay as they are.
-        if plan.prior.is_null() {
-            return;
-        }
-        let access = AttributePath::root().attr("access");
-        let changed = plan.planned.at(&access) != plan.prior.at(&access);
-        let prior = plan.prior.attr("gcp").clone();
-        if let Some(block) = plan.planned.attr_mut("gcp") {
-            for name in ["service_account_email", "key_id", "service_account_key"] {
-                let value = if changed {
-                    Value::Unknown
-                } else {
-                    prior.attr(name).clone()
-                };
-                block.set_attr(name, value);
-            }
-        }
+        circleci_core::cloud::keep_access_outputs(
+            plan,
+            "gcp",
+            &AttributePath::root().attr("access"),
+            &["service_account_email", "key_id", "service_account_key"],
+        );
     }
 
     async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {

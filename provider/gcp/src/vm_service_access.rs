@@ -290,10 +290,7 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     let ssh = get_rule(gcp, &format!("{name}-ssh")).await?;
     // Google's order of ranges is the one sent; keep the configuration's.
     let ordered = |prior: &Option<Vec<String>>, found: Vec<String>| {
-        let prior = prior.clone().unwrap_or_default();
-        let mut out: Vec<String> = prior.iter().filter(|c| found.contains(c)).cloned().collect();
-        out.extend(found.into_iter().filter(|c| !prior.contains(c)));
-        out
+        circleci_core::cloud::in_prior_order(prior.as_deref().unwrap_or_default(), found)
     };
     let spec = &mut model.spec;
     spec.cluster_cidrs = Some(ordered(&spec.cluster_cidrs, ranges(&cluster)));
@@ -438,22 +435,12 @@ impl<D: GcpData> TypedCloudHalf<D> for VmServiceAccess {
     async fn modify_plan(&self, _ctx: &Context<D>, plan: &mut Plan<'_>) {
         // Only a change of access makes a new key (unknown until applied); otherwise the key
         // outputs stay as they are.
-        let access = AttributePath::root().attr("access");
-        if plan.prior.is_null() {
-            return;
-        }
-        let changed = plan.planned.at(&access) != plan.prior.at(&access);
-        let prior = plan.prior.attr("gcp").clone();
-        if let Some(block) = plan.planned.attr_mut("gcp") {
-            for name in ["key_id", "service_account_key"] {
-                let value = if changed {
-                    Value::Unknown
-                } else {
-                    prior.attr(name).clone()
-                };
-                block.set_attr(name, value);
-            }
-        }
+        circleci_core::cloud::keep_access_outputs(
+            plan,
+            "gcp",
+            &AttributePath::root().attr("access"),
+            &["key_id", "service_account_key"],
+        );
     }
 
     async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
