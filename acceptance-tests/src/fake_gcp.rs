@@ -87,6 +87,8 @@ struct Store {
     /// IAM policies by resource (`projects/P`, `projects/P/serviceAccounts/EMAIL`).
     policies: BTreeMap<String, Json>,
     policy_writes: u64,
+    /// IAM custom roles: (project, role id) -> role; a deleted one stays, `deleted: true`.
+    roles: BTreeMap<(String, String), Json>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -184,8 +186,9 @@ impl FakeGcp {
     }
 
     /// Every object of the kinds the GCP resources make (images, instance templates, health
-    /// checks, firewall rules, service accounts, and in `region` groups, autoscalers, health
-    /// checks, backend services and forwarding rules), by collection.
+    /// checks, firewall rules, service accounts, custom roles not deleted, buckets, and in
+    /// `region` groups, autoscalers, health checks, backend services and forwarding rules), by
+    /// collection.
     pub fn inventory(&self, project: &str, region: &str) -> BTreeMap<String, Vec<String>> {
         let regional = |kind: &str| format!("regions/{region}/{kind}");
         [
@@ -206,9 +209,31 @@ impl FakeGcp {
         })
         .chain([
             ("serviceAccounts".to_string(), self.service_accounts(project)),
+            ("roles".to_string(), self.custom_roles(project)),
             ("buckets".to_string(), self.buckets(project)),
         ])
         .collect()
+    }
+
+    /// The ids of a project's custom roles that are not deleted.
+    pub fn custom_roles(&self, project: &str) -> Vec<String> {
+        let store = self.store.lock().unwrap();
+        store
+            .roles
+            .iter()
+            .filter(|((p, _), role)| p == project && role["deleted"] != true)
+            .map(|((_, id), _)| id.clone())
+            .collect()
+    }
+
+    /// A custom role as IAM holds it (deleted ones too).
+    pub fn custom_role(&self, project: &str, id: &str) -> Option<Json> {
+        self.store
+            .lock()
+            .unwrap()
+            .roles
+            .get(&(project.into(), id.into()))
+            .cloned()
     }
 
     /// The emails of a project's service accounts.

@@ -583,6 +583,73 @@ fn iam_contract() {
     );
 }
 
+/// IAM custom roles are soft-deleted: the id stays taken (409) until undeleted, a deleted
+/// role can be granted to no one new, and a role that does not exist cannot be bound.
+#[test]
+fn custom_role_contract() {
+    let fake = FakeGcp::start();
+    let roles = "/v1/projects/p/roles";
+    let create = json!({ "roleId": "circleciAutoscaler_ci", "role": {
+        "title": "t", "description": "mine", "includedPermissions": ["compute.instanceGroupManagers.get"], "stage": 2 } });
+    let (code, role) = call(&fake, "POST", roles, &create);
+    assert_eq!(code, 200, "{role}");
+    assert_eq!(role["name"], "projects/p/roles/circleciAutoscaler_ci");
+    let (code, body) = call(&fake, "POST", roles, &json!({ "roleId": "bad-id", "role": {} }));
+    assert_eq!(
+        (code, body["error"]["status"].as_str()),
+        (400, Some("INVALID_ARGUMENT")),
+        "no hyphens"
+    );
+    let path = format!("{roles}/circleciAutoscaler_ci");
+    let (code, patched) = call(
+        &fake,
+        "PATCH",
+        &format!("{path}?updateMask=includedPermissions"),
+        &json!({ "includedPermissions": ["compute.instances.delete"], "description": "ignored" }),
+    );
+    assert_eq!(code, 200, "{patched}");
+    assert_eq!(patched["includedPermissions"], json!(["compute.instances.delete"]));
+    assert_eq!(patched["description"], "mine", "only the masked fields change");
+
+    // Bound, then deleted: the binding stays; no one new may be granted it.
+    let (_, policy) = call(&fake, "POST", "/v3/projects/p:getIamPolicy", &json!({}));
+    let mut granted = policy.clone();
+    granted["bindings"].as_array_mut().unwrap().push(json!({
+        "role": "projects/p/roles/circleciAutoscaler_ci", "members": ["user:a@example.com"] }));
+    let (code, written) = call(
+        &fake,
+        "POST",
+        "/v3/projects/p:setIamPolicy",
+        &json!({ "policy": granted }),
+    );
+    assert_eq!(code, 200, "{written}");
+    let (code, deleted) = call(&fake, "DELETE", &path, &Value::Null);
+    assert_eq!((code, deleted["deleted"].as_bool()), (200, Some(true)));
+    let (code, body) = call(&fake, "POST", roles, &create);
+    assert_eq!(
+        (code, body["error"]["status"].as_str()),
+        (409, Some("ALREADY_EXISTS")),
+        "the id stays taken"
+    );
+    let mut more = written.clone();
+    more["bindings"][1]["members"] = json!(["user:a@example.com", "user:b@example.com"]);
+    let (code, _) = call(&fake, "POST", "/v3/projects/p:setIamPolicy", &json!({ "policy": more }));
+    assert_eq!(code, 400, "a deleted role gains no one");
+    let (code, role) = call(&fake, "POST", &format!("{path}:undelete"), &json!({}));
+    assert_eq!((code, role["deleted"].as_bool()), (200, None), "{role}");
+    let (code, written) = call(&fake, "POST", "/v3/projects/p:setIamPolicy", &json!({ "policy": more }));
+    assert_eq!(code, 200, "undeleted, it can be granted again");
+    let mut unknown = written.clone();
+    unknown["bindings"][1]["role"] = json!("projects/p/roles/nothing");
+    let (code, _) = call(
+        &fake,
+        "POST",
+        "/v3/projects/p:setIamPolicy",
+        &json!({ "policy": unknown }),
+    );
+    assert_eq!(code, 400, "a role that does not exist cannot be bound");
+}
+
 /// Cloud Storage's gRPC contract for buckets: names are global (ALREADY_EXISTS), gone is
 /// NOT_FOUND, a non-empty bucket or a stale metageneration is FAILED_PRECONDITION, a stale
 /// policy etag is ABORTED, a new bucket's policy holds the project's legacy roles.

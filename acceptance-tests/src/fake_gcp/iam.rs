@@ -5,6 +5,9 @@
 //! (Google's answer to concurrent read-modify-writes). A policy naming a service account of the
 //! project that does not exist is refused with 400, and deleting a service account deletes its
 //! keys and policy but leaves the project's bindings naming it (as `deleted:serviceAccount:...`).
+//! Custom roles (`/v1/projects/{p}/roles`) are soft-deleted: a deleted role keeps its id (a
+//! create of the id is refused, 409), can be undeleted, and cannot be granted to anyone new;
+//! a policy binding a custom role that does not exist is refused with 400.
 
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -109,6 +112,9 @@ impl Store {
         let mut bindings = Vec::new();
         for binding in policy["bindings"].as_array().cloned().unwrap_or_default() {
             let members = binding["members"].as_array().cloned().unwrap_or_default();
+            if let Some(refusal) = self.check_custom_role(&current, &binding) {
+                return refusal;
+            }
             for member in &members {
                 let Some(email) = member.as_str().and_then(|m| m.strip_prefix("serviceAccount:")) else {
                     continue;
@@ -140,6 +146,162 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A binding of a custom role: the role must exist, and when deleted, gain no one.
+    fn check_custom_role(&self, current: &Json, binding: &Json) -> Option<Response> {
+        let role = binding["role"].as_str()?;
+        let ["projects", project, "roles", id] = role.split('/').collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let invalid = |message: String| {
+            Some(error_with_status(
+                StatusCode::BAD_REQUEST,
+                "INVALID_ARGUMENT",
+                "badRequest",
+                &message,
+            ))
+        };
+        let Some(found) = self.roles.get(&(project.to_string(), id.to_string())) else {
+            return invalid(format!("Role ({role}) does not exist in the resource's hierarchy."));
+        };
+        if found["deleted"] == true {
+            let had: Vec<&Json> = current["bindings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|b| b["role"] == role)
+                .flat_map(|b| b["members"].as_array().into_iter().flatten())
+                .collect();
+            let gains = binding["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|m| !had.contains(&m));
+            if gains {
+                return invalid(format!("Role ({role}) is deleted: it cannot be granted."));
+            }
+        }
+        None
+    }
+}
+
+/// IAM's rule for custom role ids.
+fn valid_role_id(id: &str) -> bool {
+    (3..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+}
+
+/// Custom roles: create, get, patch (by `updateMask`), delete (soft), undelete.
+fn route_roles(
+    store: &mut Store,
+    method: &Method,
+    project: &str,
+    rest: &[&str],
+    query: Option<&str>,
+    body: Json,
+) -> Option<Response> {
+    let invalid = |message: &str| error_with_status(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "badRequest", message);
+    let permissions_valid = |role: &Json| {
+        role["includedPermissions"].as_array().into_iter().flatten().all(|p| {
+            p.as_str()
+                .is_some_and(|p| p.split('.').count() == 3 && !p.contains(' '))
+        })
+    };
+    let response = match (method, rest) {
+        (&Method::POST, []) => {
+            let id = body["roleId"].as_str().unwrap_or_default();
+            if !valid_role_id(id) {
+                return Some(invalid(&format!(
+                    "The role id {id:?} is invalid: 3 to 64 letters, digits, '_' and '.'."
+                )));
+            }
+            if !permissions_valid(&body["role"]) {
+                return Some(invalid("Permission names are SERVICE.RESOURCE.VERB."));
+            }
+            let key = (project.to_string(), id.to_string());
+            if store.roles.contains_key(&key) {
+                return Some(error_with_status(
+                    StatusCode::CONFLICT,
+                    "ALREADY_EXISTS",
+                    "alreadyExists",
+                    &format!("A role named {id} in projects/{project} already exists."),
+                ));
+            }
+            let mut role = body["role"].clone();
+            role["name"] = format!("projects/{project}/roles/{id}").into();
+            role["etag"] = etag(store.id()).into();
+            if let Some(fields) = role.as_object_mut() {
+                fields.remove("deleted");
+            }
+            store.roles.insert(key, role.clone());
+            ok(role)
+        }
+        (_, [last]) => {
+            let (id, verb) = match last.split_once(':') {
+                Some((id, verb)) => (id, Some(verb)),
+                None => (*last, None),
+            };
+            let key = (project.to_string(), id.to_string());
+            let Some(role) = store.roles.get(&key).cloned() else {
+                return Some(not_found(&format!(
+                    "The role named projects/{project}/roles/{id} was not found."
+                )));
+            };
+            let deleted = role["deleted"] == true;
+            let changed = match (method, verb) {
+                (&Method::GET, None) => return Some(ok(role)),
+                (&Method::PATCH, None) if deleted => {
+                    return Some(invalid(&format!(
+                        "You can't update a deleted role: projects/{project}/roles/{id}."
+                    )));
+                }
+                (&Method::PATCH, None) => {
+                    if !permissions_valid(&body) {
+                        return Some(invalid("Permission names are SERVICE.RESOURCE.VERB."));
+                    }
+                    let mask = query
+                        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("updateMask=")))
+                        .map(decode_path)
+                        .unwrap_or_default();
+                    let mut role = role;
+                    for field in mask.split(',').filter(|f| !f.is_empty()) {
+                        role[field] = body[field].clone();
+                    }
+                    role
+                }
+                (&Method::DELETE, None) if deleted => {
+                    return Some(invalid(&format!(
+                        "The role projects/{project}/roles/{id} is already deleted."
+                    )));
+                }
+                (&Method::DELETE, None) => {
+                    let mut role = role;
+                    role["deleted"] = true.into();
+                    role
+                }
+                (&Method::POST, Some("undelete")) if !deleted => {
+                    return Some(invalid(&format!(
+                        "The role projects/{project}/roles/{id} is not deleted."
+                    )));
+                }
+                (&Method::POST, Some("undelete")) => {
+                    let mut role = role;
+                    if let Some(fields) = role.as_object_mut() {
+                        fields.remove("deleted");
+                    }
+                    role
+                }
+                _ => return None,
+            };
+            let mut changed = changed;
+            changed["etag"] = etag(store.id()).into();
+            store.roles.insert(key, changed.clone());
+            ok(changed)
+        }
+        _ => return None,
+    };
+    Some(response)
+}
+
 /// Routes `/v1/projects/...` (IAM) and `/v3/projects/...` (Resource Manager); `None` for other paths.
 pub fn route(store: &mut Store, method: &Method, path: &str, query: Option<&str>, body: Json) -> Option<Response> {
     let path = decode_path(path);
@@ -153,6 +315,10 @@ pub fn route(store: &mut Store, method: &Method, path: &str, query: Option<&str>
                 "setIamPolicy" => store.set_policy(&resource, body),
                 _ => return None,
             }
+        }
+        (_, ["v1", "projects", project, "roles", rest @ ..]) => {
+            let project = project.to_string();
+            return route_roles(store, method, &project, rest, query, body);
         }
         (&Method::POST, ["v1", "projects", project, "serviceAccounts"]) => create_account(store, project, body),
         (_, ["v1", "projects", project, "serviceAccounts", last]) => {

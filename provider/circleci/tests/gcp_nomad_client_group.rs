@@ -21,8 +21,9 @@ fn config(fake: &FakeGcp, body: &str, gcp_extra: &str) -> String {
          tls = {{\n    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem\n    client_cert_pem = circleci_nomad_tls.this.client_cert_pem\n    client_key_pem  = circleci_nomad_tls.this.client_key_pem\n  }}\n\
          {body}\n  gcp {{\n    network      = \"circleci\"\n    source_image = \"projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts\"\n{gcp_extra}\n  }}\n}}\n",
         provider_block(&format!(
-            "  gcp {{\n    project   = \"{PROJECT}\"\n    region    = \"{REGION}\"\n    anonymous = true\n    endpoints {{\n      compute = \"{}\"\n    }}\n  }}\n",
-            fake.url
+            "  gcp {{\n    project   = \"{PROJECT}\"\n    region    = \"{REGION}\"\n    anonymous = true\n    endpoints {{\n      \
+             compute         = \"{url}\"\n      iam             = \"{url}\"\n      resourcemanager = \"{url}\"\n    }}\n  }}\n",
+            url = fake.url
         ))
     )
 }
@@ -32,6 +33,10 @@ fn parts(fake: &FakeGcp) -> Vec<(String, Vec<String>)> {
     ["global/healthChecks", "global/firewalls", TEMPLATES, MIGS, AUTOSCALERS]
         .iter()
         .map(|c| (c.to_string(), fake.names(PROJECT, c)))
+        .chain([
+            ("serviceAccounts".to_string(), fake.service_accounts(PROJECT)),
+            ("roles".to_string(), fake.custom_roles(PROJECT)),
+        ])
         .collect()
 }
 
@@ -216,6 +221,7 @@ fn bad_input_is_refused_before_any_api_call() {
             ("  name_override = 1", "", r"(?s)Unsupported argument"),
             ("", "    cpu_target = 1.5", r"(?s)Invalid CPU target.*cpu_target is 1.5"),
             ("", "    autoscaling_mode = \"SOMETIMES\"", r"(?s)autoscaling_mode"),
+            ("", "    autoscaler_access = \"irsa\"", r"(?s)autoscaler_access"),
             (
                 "  min_size = 5\n  max_size = 2",
                 "",
@@ -229,4 +235,114 @@ fn bad_input_is_refused_before_any_api_call() {
         wd.step_expect_error(&bad_name, r"(?s)Invalid GCP group name");
     });
     assert_eq!(fake.request_count(), 0, "no request reached the fake");
+}
+
+/// nomad-autoscaler's access: a service account holding a custom role with only what the
+/// gce-mig plugin calls, by workload identity, then a key, then none (everything removed, the
+/// role soft-deleted), then workload identity again (the deleted role undeleted); a binding
+/// removed behind Terraform's back is granted again; destroy restores the project's policy.
+#[test]
+fn autoscaler_access_workload_identity_key_none_and_back() {
+    const EMAIL: &str = "nomad-as-ci-nomad@circleci-test.iam.gserviceaccount.com";
+    const ROLE_ID: &str = "circleciAutoscaler_ci_nomad";
+    const ROLE: &str = "projects/circleci-test/roles/circleciAutoscaler_ci_nomad";
+    const PROJECT_POLICY: &str = "projects/circleci-test";
+    let account = format!("projects/{PROJECT}/serviceAccounts/{EMAIL}");
+    let member = format!("serviceAccount:{EMAIL}");
+    for_each_terraform(|tf| {
+        let fake = FakeGcp::start();
+        let before = fake.iam_policy(PROJECT_POLICY)["bindings"].clone();
+        let mut wd = Workdir::new(tf, common::provider());
+        let with = |access: &str| {
+            config(
+                &fake,
+                "  min_size = 1\n  max_size = 3",
+                &format!("    autoscaler_access = \"{access}\""),
+            ) + "output \"autoscaler_key\" {\n  value     = circleci_nomad_client_group.this.gcp.autoscaler_service_account_key\n  sensitive = true\n}\n"
+        };
+
+        wd.step(&with("workload_identity"));
+        let state = wd.resource("circleci_nomad_client_group.this");
+        assert_eq!(state["gcp"]["autoscaler_service_account_email"], EMAIL);
+        assert!(state["gcp"]["autoscaler_service_account_key"].is_null());
+        let role = fake.custom_role(PROJECT, ROLE_ID).expect("the custom role");
+        let permissions: Vec<&str> = role["includedPermissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .collect();
+        assert!(
+            permissions.contains(&"compute.instanceGroupManagers.update"),
+            "{permissions:?}"
+        );
+        assert!(permissions.contains(&"compute.instances.delete"), "{permissions:?}");
+        assert!(
+            !permissions
+                .iter()
+                .any(|p| p.ends_with(".create") || p.ends_with(".setIamPolicy")),
+            "no more than the plugin calls: {permissions:?}"
+        );
+        assert_eq!(fake.members(PROJECT_POLICY, ROLE), vec![member.clone()]);
+        assert_eq!(
+            fake.members(PROJECT_POLICY, "roles/owner"),
+            vec!["user:owner@example.com".to_string()],
+            "someone else's binding is kept"
+        );
+        assert_eq!(
+            fake.members(&account, "roles/iam.workloadIdentityUser"),
+            vec!["serviceAccount:circleci-test.svc.id.goog[circleci-server/nomad-autoscaler]".to_string()]
+        );
+        assert!(fake.service_account_keys(PROJECT, EMAIL).is_empty());
+
+        // The project binding removed in the console: the refresh sees the access gone, and the
+        // next apply grants it again.
+        fake.edit_iam_policy(PROJECT_POLICY, |policy| {
+            let bindings = policy["bindings"].as_array_mut().unwrap();
+            bindings.retain(|b| b["role"] != ROLE);
+        });
+        assert!(
+            wd.plan().stdout.contains("autoscaler_access"),
+            "the lost grant shows in the plan"
+        );
+        wd.step(&with("workload_identity"));
+        assert_eq!(fake.members(PROJECT_POLICY, ROLE), vec![member.clone()]);
+
+        // A key instead: workload identity's binding goes, one key is made and output.
+        wd.step(&with("key"));
+        let state = wd.resource("circleci_nomad_client_group.this");
+        let key_id = state["gcp"]["autoscaler_key_id"]
+            .as_str()
+            .expect("a key id")
+            .to_string();
+        assert_eq!(fake.service_account_keys(PROJECT, EMAIL).len(), 1);
+        assert!(fake.members(&account, "roles/iam.workloadIdentityUser").is_empty());
+        let file: serde_json::Value = serde_json::from_str(&wd.output("autoscaler_key")).unwrap();
+        assert_eq!(file["client_email"], EMAIL);
+        assert_eq!(file["private_key_id"], key_id);
+
+        // None: the account, its binding and the role go (IAM keeps the role, deleted).
+        wd.step(&with("none"));
+        assert!(fake.service_account(PROJECT, EMAIL).is_none());
+        assert!(
+            fake.members(PROJECT_POLICY, ROLE).is_empty(),
+            "no binding, not even a deleted: one"
+        );
+        assert_eq!(fake.custom_role(PROJECT, ROLE_ID).unwrap()["deleted"], true);
+
+        // And back: the deleted role is undeleted (its id cannot be made again for weeks).
+        wd.step(&with("workload_identity"));
+        assert!(fake.custom_role(PROJECT, ROLE_ID).unwrap()["deleted"].is_null());
+        assert_eq!(fake.members(PROJECT_POLICY, ROLE), vec![member.clone()]);
+
+        wd.destroy();
+        for (collection, names) in parts(&fake) {
+            assert!(names.is_empty(), "destroy left {collection}: {names:?}");
+        }
+        assert_eq!(
+            fake.iam_policy(PROJECT_POLICY)["bindings"],
+            before,
+            "the project policy is as it was"
+        );
+    });
 }

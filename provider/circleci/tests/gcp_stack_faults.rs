@@ -50,11 +50,11 @@ fn apply_plan_destroy(tf: &Terraform, mut faults: Faults, kill_after: &[Duration
     // One image, template, health check, group and autoscaler for the clients; one health
     // check, backend service and forwarding rule for the load balancer; three firewall rules
     // (the clients' health checks, the load balancer's traffic and health checks): none twice.
-    // No service account or bucket: the example makes none.
+    // No service account, custom role or bucket: the example makes none.
     for (collection, names) in &made {
         let want = match collection.as_str() {
             "global/firewalls" => 3,
-            "serviceAccounts" | "buckets" => 0,
+            "serviceAccounts" | "buckets" | "roles" => 0,
             _ => 1,
         };
         assert_eq!(names.len(), want, "{collection}: {names:?} (made twice or not at all)");

@@ -11,6 +11,7 @@
 //! operation polling configured.
 
 mod client;
+pub mod custom_role;
 pub mod error;
 pub mod labels;
 pub mod load_balancer;

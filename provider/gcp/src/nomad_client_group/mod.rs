@@ -13,6 +13,8 @@
 //! whose answer was lost, or an apply killed half-way, is finished by the next apply: what
 //! exists with our description is adopted, anything else of that name is refused.
 //!
+//! nomad-autoscaler's access (`autoscaler_access`) is in [`autoscaler`].
+//!
 //! Import: `terraform import circleci_nomad_client_group.NAME projects/P/regions/R/instanceGroupManagers/NAME`.
 //! Everything, the TLS material and server address included, is read back from the template.
 
@@ -39,8 +41,11 @@ use serde::{Deserialize, Serialize};
 use crate::labels::{self, MANAGED_BY};
 use crate::parts::{self, last, network_link, region};
 use crate::retry::request_id;
+use crate::service_account::{KEY, NONE, WORKLOAD_IDENTITY};
 use crate::vm_service_image::valid_name;
 use crate::{Gcp, GcpData, error, operation};
+
+mod autoscaler;
 
 pub struct NomadClientGroup;
 
@@ -83,6 +88,11 @@ pub struct GcpSettings {
     autoscaler: Option<String>,
     health_check: Option<String>,
     firewall: Option<String>,
+    autoscaler_access: Option<String>,
+    namespace: Option<String>,
+    autoscaler_service_account_email: Option<String>,
+    autoscaler_key_id: Option<String>,
+    autoscaler_service_account_key: Option<String>,
 }
 
 type Model = CloudModel<Spec, GcpSettings>;
@@ -160,6 +170,24 @@ fn gcp_block() -> Block {
         .validate(validators::int_between(15, 3600)),
     )
     .attribute(
+        Attribute::optional(
+            "autoscaler_access",
+            Type::String,
+            "Grant nomad-autoscaler what it needs on this group (a service account with a custom role: read, \
+             resize, delete drained instances): `workload_identity`, `key` or `none`.",
+        )
+        .default(Value::from(NONE))
+        .validate(validators::one_of(&[WORKLOAD_IDENTITY, KEY, NONE])),
+    )
+    .attribute(
+        Attribute::optional(
+            "namespace",
+            Type::String,
+            "Namespace of nomad-autoscaler, for `workload_identity`.",
+        )
+        .default(Value::from(circleci_core::DEFAULT_NAMESPACE)),
+    )
+    .attribute(
         Attribute::computed("region", Type::String, "Region of the group (the provider's).").use_state_for_unknown(),
     )
     .attribute(Attribute::computed(
@@ -187,6 +215,25 @@ fn gcp_block() -> Block {
         Attribute::computed("firewall", Type::String, "The firewall rule for the health checkers.")
             .use_state_for_unknown(),
     )
+    .attribute(Attribute::computed(
+        "autoscaler_service_account_email",
+        Type::String,
+        "nomad-autoscaler's service account: annotate the `nomad-autoscaler` Kubernetes service account with it \
+         (`iam.gke.io/gcp-service-account`) for workload identity.",
+    ))
+    .attribute(Attribute::computed(
+        "autoscaler_key_id",
+        Type::String,
+        "The id of nomad-autoscaler's key, for `key`.",
+    ))
+    .attribute(
+        Attribute::computed(
+            "autoscaler_service_account_key",
+            Type::String,
+            "nomad-autoscaler's service-account key file (JSON), for `key`.",
+        )
+        .sensitive(),
+    )
 }
 
 /// A short digest of what goes into the template: its name changes with it.
@@ -208,7 +255,7 @@ fn template_name(name: &str, properties: &InstanceProperties) -> String {
 }
 
 /// The description every part carries: ownership, for adoption.
-fn owner(name: &str) -> String {
+pub(super) fn owner(name: &str) -> String {
     format!("circleci_nomad_client_group {name} (managed by terraform-provider-circleci)")
 }
 
@@ -462,6 +509,9 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
         "projects/{}/regions/{region}/instanceGroupManagers/{name}",
         gcp.project
     ));
+    // nomad-autoscaler's access comes last; until it is made, the state says it has none.
+    let wanted_access = autoscaler::kind(&model).to_string();
+    model.settings.autoscaler_access = Some(NONE.into());
     // Each step is idempotent (it adopts what an earlier, interrupted apply made), so whatever
     // failed half-way is recorded and the next apply carries on.
     let steps = async {
@@ -525,11 +575,19 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
             }
         }
         model.settings.autoscaler = Some(format!("projects/{}/regions/{region}/autoscalers/{name}", gcp.project));
-        wait_stable(ctx, gcp, &region, &name).await
+        wait_stable(ctx, gcp, &region, &name).await?;
+        model.settings.autoscaler_access = Some(wanted_access);
+        autoscaler::set(gcp, &mut model).await
     };
     match steps.await {
         Ok(()) => Ok(model),
-        Err(d) => Err(Failure::from(d).with_partial_state(model.value(Cloud::Gcp)?)),
+        Err(d) => {
+            // Whatever of the access was made is read back by the next refresh.
+            model.settings.autoscaler_access = Some(NONE.into());
+            model.settings.autoscaler_key_id = None;
+            model.settings.autoscaler_service_account_key = None;
+            Err(Failure::from(d).with_partial_state(model.value(Cloud::Gcp)?))
+        }
     }
 }
 
@@ -598,6 +656,7 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
             _ => "ONLY_SCALE_OUT".to_string(),
         });
     }
+    autoscaler::read(gcp, &mut model).await?;
     Ok(Some(model))
 }
 
@@ -706,6 +765,12 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
             operation::wait(ctx, &format!("update autoscaler {name}"), poller).await?;
         }
         wait_stable(ctx, gcp, &region, &name).await?;
+        // A new namespace changes only workload identity's binding: a key stays as it is.
+        let kind = autoscaler::kind(&planned);
+        let namespace_changed = prior.settings.namespace != planned.settings.namespace;
+        if autoscaler::kind(&prior) != kind || (namespace_changed && kind == WORKLOAD_IDENTITY) {
+            autoscaler::set(gcp, &mut planned).await?;
+        }
         // The old template, once no group uses it.
         if let Some(old) = old_template
             .filter(|old| last(old) != last(planned.settings.instance_template.as_deref().unwrap_or_default()))
@@ -773,6 +838,7 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .map(Ok)
         .unwrap_or_else(|| region(gcp, "Nomad client group").map(str::to_string))?;
     let name = model.spec.name.clone();
+    autoscaler::remove(gcp, &name).await?;
     let poller = gcp
         .autoscalers
         .delete()
@@ -868,6 +934,16 @@ impl<D: GcpData> TypedCloudHalf<D> for NomadClientGroup {
         if let Some(block) = plan.planned.attr_mut("gcp") {
             block.set_attr("instance_template", if changed { Value::Unknown } else { prior });
         }
+        circleci_core::cloud::keep_access_outputs(
+            plan,
+            "gcp",
+            &AttributePath::root().attr("gcp").attr("autoscaler_access"),
+            &[
+                "autoscaler_service_account_email",
+                "autoscaler_key_id",
+                "autoscaler_service_account_key",
+            ],
+        );
     }
 
     async fn create(&self, ctx: &Context<D>, planned: Model) -> Result<Model, Failure> {
