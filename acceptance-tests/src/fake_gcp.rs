@@ -284,15 +284,15 @@ impl FakeGcp {
         }
     }
 
-    /// Puts `count` objects in a bucket (as the server's writes would).
+    /// Puts `count` objects in a bucket, each with an old generation beside the live one (as
+    /// the server's writes to a versioned bucket leave them).
     pub fn put_objects(&self, name: &str, count: usize) {
-        *self
-            .buckets
-            .lock()
-            .unwrap()
-            .objects
-            .entry(name.to_string())
-            .or_default() += count;
+        self.buckets.lock().unwrap().put_objects(name, count);
+    }
+
+    /// How many object generations a bucket holds.
+    pub fn object_count(&self, name: &str) -> usize {
+        self.buckets.lock().unwrap().objects.get(name).map_or(0, Vec::len)
     }
 
     /// Deletes every object of a bucket.
@@ -329,7 +329,7 @@ impl FakeGcp {
         buckets
             .buckets
             .values()
-            .filter(|b| b.project == format!("projects/{project}"))
+            .filter(|b| b.project == format!("projects/{}", storage::project_number(project)))
             .map(|b| b.bucket_id.clone())
             .collect()
     }

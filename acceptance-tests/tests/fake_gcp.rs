@@ -652,7 +652,8 @@ fn custom_role_contract() {
 
 /// Cloud Storage's gRPC contract for buckets: names are global (ALREADY_EXISTS), gone is
 /// NOT_FOUND, a non-empty bucket or a stale metageneration is FAILED_PRECONDITION, a stale
-/// policy etag is ABORTED, a new bucket's policy holds the project's legacy roles.
+/// policy etag is ABORTED, a new bucket's policy holds the project's legacy roles; objects are
+/// listed live or with every generation, in pages, and deleted by generation.
 #[test]
 fn storage_contract() {
     use acceptance_tests::fake_gcp::storage::pb;
@@ -775,6 +776,56 @@ fn storage_contract() {
         };
         let kept = call::<_, pb::Empty>(&url, "/google.storage.v2.Storage/DeleteBucket", delete.clone()).await;
         assert_eq!(kept.unwrap_err().code(), Code::FailedPrecondition);
+
+        // Objects: live ones listed, old generations only with `versions`; pages by token.
+        fake.clear_objects("ci-data");
+        fake.put_objects("ci-data", 2);
+        let list = |versions: bool, page_token: String| pb::ListObjectsRequest {
+            parent: "projects/_/buckets/ci-data".into(),
+            page_size: 2,
+            page_token,
+            versions,
+        };
+        let live: pb::ListObjectsResponse = call(
+            &url,
+            "/google.storage.v2.Storage/ListObjects",
+            list(false, String::new()),
+        )
+        .await
+        .unwrap();
+        let names: Vec<&str> = live.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["artifacts/0", "artifacts/1"]);
+        let first: pb::ListObjectsResponse = call(
+            &url,
+            "/google.storage.v2.Storage/ListObjects",
+            list(true, String::new()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(first.objects.len(), 2);
+        assert!(!first.next_page_token.is_empty(), "four generations, two a page");
+        // A delete between pages skips nothing.
+        let old = &first.objects[0];
+        let delete_object = pb::DeleteObjectRequest {
+            bucket: old.bucket.clone(),
+            object: old.name.clone(),
+            generation: old.generation,
+        };
+        call::<_, pb::Empty>(&url, "/google.storage.v2.Storage/DeleteObject", delete_object.clone())
+            .await
+            .unwrap();
+        let gone = call::<_, pb::Empty>(&url, "/google.storage.v2.Storage/DeleteObject", delete_object).await;
+        assert_eq!(gone.unwrap_err().code(), Code::NotFound);
+        let second: pb::ListObjectsResponse = call(
+            &url,
+            "/google.storage.v2.Storage/ListObjects",
+            list(true, first.next_page_token.clone()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(second.objects.len(), 2);
+        assert!(second.next_page_token.is_empty(), "the last page");
+        assert_eq!(fake.object_count("ci-data"), 3);
         fake.clear_objects("ci-data");
         call::<_, pb::Empty>(&url, "/google.storage.v2.Storage/DeleteBucket", delete)
             .await

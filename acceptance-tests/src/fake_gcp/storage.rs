@@ -1,6 +1,7 @@
 //! Cloud Storage's bucket API over gRPC, as google-cloud-storage's `StorageControl` speaks it:
 //! `google.storage.v2.Storage` (CreateBucket, GetBucket, UpdateBucket with an update mask and
-//! `if_metageneration_match`, DeleteBucket) and `google.storage.control.v2.StorageControl`
+//! `if_metageneration_match`, DeleteBucket, ListObjects with `versions` and page tokens,
+//! DeleteObject by generation) and `google.storage.control.v2.StorageControl`
 //! (GetIamPolicy, SetIamPolicy on `projects/_/buckets/NAME`, etags refused with ABORTED when
 //! stale), with gRPC status codes as GCS answers: NOT_FOUND, ALREADY_EXISTS (bucket names are
 //! global), FAILED_PRECONDITION (a non-empty bucket, a stale metageneration), INVALID_ARGUMENT.
@@ -198,19 +199,77 @@ pub mod pb {
         #[prost(message, optional, tag = "2")]
         pub policy: Option<Policy>,
     }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Object {
+        #[prost(string, tag = "1")]
+        pub name: String,
+        /// `projects/_/buckets/NAME`.
+        #[prost(string, tag = "2")]
+        pub bucket: String,
+        #[prost(int64, tag = "3")]
+        pub generation: i64,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ListObjectsRequest {
+        #[prost(string, tag = "1")]
+        pub parent: String,
+        #[prost(int32, tag = "2")]
+        pub page_size: i32,
+        #[prost(string, tag = "3")]
+        pub page_token: String,
+        #[prost(bool, tag = "7")]
+        pub versions: bool,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ListObjectsResponse {
+        #[prost(message, repeated, tag = "1")]
+        pub objects: Vec<Object>,
+        #[prost(string, tag = "3")]
+        pub next_page_token: String,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct DeleteObjectRequest {
+        #[prost(string, tag = "1")]
+        pub bucket: String,
+        #[prost(string, tag = "2")]
+        pub object: String,
+        #[prost(int64, tag = "4")]
+        pub generation: i64,
+    }
 }
 
-/// What GCS holds: buckets by name (names are global), their IAM policies, and how many
-/// objects each holds (tests put objects in to check that a non-empty bucket is kept).
+/// One generation of an object; only the live one is listed without `versions`.
+#[derive(Clone, Debug)]
+pub struct StoredObject {
+    pub object: pb::Object,
+    pub live: bool,
+}
+
+/// What GCS holds: buckets by name (names are global), their IAM policies, and their objects
+/// (every generation, by name then generation).
 #[derive(Default)]
 pub struct Buckets {
     pub buckets: BTreeMap<String, pb::Bucket>,
     pub policies: BTreeMap<String, pb::Policy>,
-    pub objects: BTreeMap<String, usize>,
+    pub objects: BTreeMap<String, Vec<StoredObject>>,
     next: i64,
 }
 
 pub type SharedBuckets = Arc<Mutex<Buckets>>;
+
+/// The project number the fake gives a project id (Google's are 12 digits).
+pub fn project_number(project_id: &str) -> u64 {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for b in project_id.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    100_000_000_000 + hash % 900_000_000_000
+}
 
 /// `projects/_/buckets/NAME` -> NAME.
 fn bucket_name(path: &str) -> Result<String, Status> {
@@ -285,8 +344,10 @@ impl Buckets {
         iam.uniform_bucket_level_access.get_or_insert_with(Default::default);
         bucket.create_time = Some(pb::Timestamp { seconds: now, nanos: 0 });
         bucket.update_time = bucket.create_time.clone();
-        // A new bucket's policy: the project's owners, editors and viewers.
+        // A new bucket's policy: the project's owners, editors and viewers (by project id);
+        // the bucket names its project by number, as Google answers.
         let project = bucket.project.trim_start_matches("projects/").to_string();
+        bucket.project = format!("projects/{}", project_number(&project));
         let binding = |role: &str, members: &[&str]| pb::Binding {
             role: role.into(),
             members: members.iter().map(|m| format!("{m}:{project}")).collect(),
@@ -346,13 +407,94 @@ impl Buckets {
     fn delete(&mut self, request: pb::DeleteBucketRequest) -> Result<pb::Empty, Status> {
         let name = bucket_name(&request.name)?;
         self.get(&name)?;
-        if self.objects.get(&name).copied().unwrap_or(0) > 0 {
+        if self.objects.get(&name).is_some_and(|objects| !objects.is_empty()) {
             return Err(Status::failed_precondition(
                 "The bucket you tried to delete is not empty.",
             ));
         }
         self.buckets.remove(&name);
         self.policies.remove(&name);
+        Ok(pb::Empty {})
+    }
+
+    /// Two generations of each of `count` objects (an old one kept by versioning, the live
+    /// one), as the server's writes leave them.
+    pub fn put_objects(&mut self, name: &str, count: usize) {
+        for i in 0..count {
+            for live in [false, true] {
+                let generation = self.tick() * 1000;
+                let object = pb::Object {
+                    name: format!("artifacts/{i}"),
+                    bucket: format!("projects/_/buckets/{name}"),
+                    generation,
+                };
+                let objects = self.objects.entry(name.to_string()).or_default();
+                // A new live generation makes the one before it an old version.
+                for older in objects.iter_mut().filter(|o| o.object.name == object.name) {
+                    older.live = false;
+                }
+                objects.push(StoredObject { object, live });
+            }
+        }
+        if let Some(objects) = self.objects.get_mut(name) {
+            objects.sort_by(|a, b| (&a.object.name, a.object.generation).cmp(&(&b.object.name, b.object.generation)));
+        }
+    }
+
+    /// A page of objects in name then generation order; the token names the last one given, so
+    /// deletes between pages skip nothing.
+    fn list_objects(&mut self, request: pb::ListObjectsRequest) -> Result<pb::ListObjectsResponse, Status> {
+        let name = bucket_name(&request.parent)?;
+        self.get(&name)?;
+        let size = match request.page_size {
+            n if n <= 0 || n > 1000 => 1000,
+            n => n as usize,
+        };
+        let after = request
+            .page_token
+            .rsplit_once('#')
+            .and_then(|(object, generation)| Some((object.to_string(), generation.parse::<i64>().ok()?)));
+        let mut listed = self
+            .objects
+            .get(&name)
+            .into_iter()
+            .flatten()
+            .filter(|o| request.versions || o.live)
+            .map(|o| o.object.clone())
+            .filter(|o| after.as_ref().is_none_or(|(n, g)| (&o.name, o.generation) > (n, *g)));
+        let objects: Vec<pb::Object> = listed.by_ref().take(size).collect();
+        let next_page_token = match (listed.next(), objects.last()) {
+            (Some(_), Some(last)) => format!("{}#{}", last.name, last.generation),
+            _ => String::new(),
+        };
+        Ok(pb::ListObjectsResponse {
+            objects,
+            next_page_token,
+        })
+    }
+
+    /// A generation, or without one the live object (kept as an old version when the bucket
+    /// is versioned).
+    fn delete_object(&mut self, request: pb::DeleteObjectRequest) -> Result<pb::Empty, Status> {
+        let name = bucket_name(&request.bucket)?;
+        let versioned = self.get(&name)?.versioning.as_ref().is_some_and(|v| v.enabled);
+        let objects = self.objects.entry(name.clone()).or_default();
+        let found = objects.iter().position(|o| {
+            o.object.name == request.object
+                && if request.generation == 0 {
+                    o.live
+                } else {
+                    o.object.generation == request.generation
+                }
+        });
+        let Some(index) = found else {
+            return Err(Status::not_found(format!("No such object: {name}/{}", request.object)));
+        };
+        if request.generation == 0 && versioned {
+            objects[index].live = false;
+        } else {
+            objects.remove(index);
+        }
         Ok(pb::Empty {})
     }
 
@@ -455,6 +597,8 @@ impl<const CONTROL: bool> tower::Service<http::Request<tonic::body::Body>> for S
                 }
                 (false, "UpdateBucket") => unary(buckets, Buckets::update, request).await,
                 (false, "DeleteBucket") => unary(buckets, Buckets::delete, request).await,
+                (false, "ListObjects") => unary(buckets, Buckets::list_objects, request).await,
+                (false, "DeleteObject") => unary(buckets, Buckets::delete_object, request).await,
                 (true, "GetIamPolicy") => {
                     unary(
                         buckets,

@@ -67,7 +67,14 @@ fn bucket_and_access_create_update_drift_import_destroy() {
         assert_eq!(rules.len(), 2);
         assert_eq!(rules[0].condition.clone().unwrap().age_days, Some(30));
         assert_eq!(bucket.labels.get("team").map(String::as_str), Some("ci"));
-        assert_eq!(bucket.project, format!("projects/{PROJECT}"));
+        assert_eq!(
+            bucket.project,
+            format!(
+                "projects/{}",
+                acceptance_tests::fake_gcp::storage::project_number(PROJECT)
+            ),
+            "Google names the project by number"
+        );
         // Object admin on this bucket only, beside the bucket's default bindings; the server's
         // storage users may act as the service account.
         assert_eq!(object_admins(&fake), vec![format!("serviceAccount:{EMAIL}")]);
@@ -128,15 +135,27 @@ fn bucket_and_access_create_update_drift_import_destroy() {
         assert_eq!(imported["gcp"]["location"], "us-east1");
         assert_eq!(wd.plan().code, 0, "the import plans nothing");
 
-        // A bucket with objects is kept; emptied, it goes, and the service account with it.
-        fake.put_objects(BUCKET, 3);
+        // A bucket with objects is kept; with force_destroy, every generation of every object
+        // goes (1200 objects with an old version each: more than one page of 1000), then the
+        // bucket, and the service account with it.
+        fake.put_objects(BUCKET, 1200);
         let run = wd.run(&["destroy", "-auto-approve", "-no-color"]);
         assert!(!run.success);
         assert!(run.all().contains("is not empty"), "{}", run.all());
+        assert!(
+            run.all().contains("force_destroy"),
+            "the way out is named: {}",
+            run.all()
+        );
         assert!(fake.bucket(BUCKET).is_some(), "user data is kept");
-        fake.clear_objects(BUCKET);
+        assert_eq!(fake.object_count(BUCKET), 2400, "not one object deleted");
+        wd.step(&config(
+            &fake,
+            "  access = \"key\"\n  tags   = { team = \"platform\" }\n  force_destroy = true",
+        ));
         wd.destroy();
         assert!(fake.bucket(BUCKET).is_none());
+        assert_eq!(fake.object_count(BUCKET), 0);
         assert!(fake.service_accounts(PROJECT).is_empty());
     });
 }

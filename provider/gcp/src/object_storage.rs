@@ -9,7 +9,7 @@
 //!
 //! A bucket of the name made by an earlier, interrupted apply (it carries this provider's
 //! `managed-by` label) is adopted; any other is refused. Destroy keeps a non-empty bucket
-//! unless `force_destroy`.
+//! unless `force_destroy`, which deletes every object generation first.
 //!
 //! Import: `terraform import circleci_object_storage.NAME projects/_/buckets/BUCKET` (Cloud
 //! Storage's resource name; a bare name is an S3 bucket's). A key file cannot be read back: after
@@ -497,22 +497,70 @@ async fn update(gcp: &Gcp, prior: Model, mut planned: Model) -> Result<Model, Fa
     }
 }
 
+/// Objects deleted at once while emptying a bucket.
+const PARALLEL_DELETES: usize = 32;
+
+/// Deletes every object generation in the bucket (old versions too, or the bucket stays
+/// non-empty); answers how many. Listing starts afresh after each page, so objects written
+/// meanwhile (a server still running) are found too.
+async fn empty_bucket(gcp: &Gcp, name: &str) -> Result<usize, Diagnostic> {
+    let parent = bucket_path(name);
+    let mut deleted = 0;
+    loop {
+        let page = gcp
+            .storage
+            .list_objects()
+            .set_parent(&parent)
+            .set_versions(true)
+            .set_page_size(1000)
+            .send()
+            .await
+            .map_err(|e| error::api(&format!("list the objects of bucket {name}"), e))?;
+        if page.objects.is_empty() {
+            return Ok(deleted);
+        }
+        for chunk in page.objects.chunks(PARALLEL_DELETES) {
+            let mut tasks = tokio::task::JoinSet::new();
+            for object in chunk {
+                let storage = gcp.storage.clone();
+                let (bucket, object, generation) = (parent.clone(), object.name.clone(), object.generation);
+                tasks.spawn(async move {
+                    let result = storage
+                        .delete_object()
+                        .set_bucket(bucket)
+                        .set_object(&object)
+                        .set_generation(generation)
+                        .send()
+                        .await;
+                    error::unless_gone(result, &format!("delete object {object} (generation {generation})"))
+                });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                joined.map_err(|e| Diagnostic::error("Deleting an object failed", e.to_string()))??;
+                deleted += 1;
+            }
+        }
+    }
+}
+
 async fn delete(gcp: &Gcp, model: Model) -> Result<(), Failure> {
     let name = model.spec.name.clone();
+    if model.spec.force_destroy == Some(true) {
+        let deleted = empty_bucket(gcp, &name).await?;
+        tracing::info!(bucket = name, deleted, "emptied bucket (force_destroy)");
+    }
     let deleted = gcp.storage.delete_bucket().set_name(bucket_path(&name)).send().await;
     match deleted {
         Ok(_) => {}
         Err(e) if error::is_not_found(&e) => {}
         Err(e) if e.status().is_some_and(|s| s.code == Code::FailedPrecondition) => {
-            let advice = if model.spec.force_destroy == Some(true) {
-                "It holds artifacts, job output or audit logs, so it was kept: this provider does not delete objects in \
-                 Cloud Storage yet. Empty it (`gcloud storage rm -r gs://BUCKET/**`), then destroy again."
-            } else {
-                "It holds artifacts, job output or audit logs, so it was kept. Empty it, then destroy again."
-            };
-            return Err(Diagnostic::error(format!("Bucket {name} is not empty"), advice)
-                .at(&AttributePath::root().attr("force_destroy"))
-                .into());
+            return Err(Diagnostic::error(
+                format!("Bucket {name} is not empty"),
+                "It holds artifacts, job output or audit logs, so it was kept. Empty it, or set force_destroy = true \
+                 and apply, then destroy again.",
+            )
+            .at(&AttributePath::root().attr("force_destroy"))
+            .into());
         }
         Err(e) => return Err(error::api(&format!("delete bucket {name}"), e).into()),
     }
