@@ -379,8 +379,9 @@ impl FakeGcp {
         let _ = store.set_policy(resource, body);
     }
 
+    /// Requests served by the REST APIs and Cloud Storage's gRPC API together.
     pub fn request_count(&self) -> usize {
-        self.store.lock().unwrap().requests
+        self.store.lock().unwrap().requests + self.buckets.lock().unwrap().requests
     }
 }
 

@@ -634,6 +634,31 @@ fn gcp_stack(tf: &Path, cli_config: &Path) -> Phases {
     phases(tf, dir.path(), cli_config, &vars, || fake.request_count())
 }
 
+/// examples/object-storage with `cloud = "gcp"` (a Cloud Storage bucket over gRPC, a service
+/// account with object admin on it, workload identity for the server's storage users) against
+/// a fresh fake GCP; requests are REST and gRPC together.
+fn gcp_storage(tf: &Path, cli_config: &Path) -> Phases {
+    let fake = acceptance_tests::fake_gcp::FakeGcp::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        workspace_root().join("examples/object-storage/main.tf"),
+        dir.path().join("main.tf"),
+    )
+    .unwrap();
+    let endpoints = format!(
+        "{{ iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
+        fake.storage_url,
+        url = fake.url
+    );
+    let vars = [
+        ("cloud", "gcp".to_string()),
+        ("project", "bench-project".to_string()),
+        ("region", "us-east1".to_string()),
+        ("gcp_endpoints", endpoints),
+    ];
+    phases(tf, dir.path(), cli_config, &vars, || fake.request_count())
+}
+
 /// The binary as built and as shipped (debug info split out with `strip --strip-debug
 /// --strip-unneeded`, as scripts/dist does).
 fn print_binary_size(provider: &Path) {
@@ -761,6 +786,14 @@ fn main() {
         println!("|---|---|---|---|---|");
         for tf in terraforms() {
             println!("{}", gcp_stack(&tf.path, &cli_config).row(&tf.version));
+        }
+        println!(
+            "\n# GCP against the fake IAM, Resource Manager and Cloud Storage (gRPC) APIs: examples/object-storage with cloud = \"gcp\" (bucket, service account, bucket and account policies)"
+        );
+        println!("\n| Terraform | apply | plan | destroy | API requests (apply / plan / destroy) |");
+        println!("|---|---|---|---|---|");
+        for tf in terraforms() {
+            println!("{}", gcp_storage(&tf.path, &cli_config).row(&tf.version));
         }
     }
     println!("\n| Terraform | resources | plan (floor) | apply (floor) | provider share of plan / apply |");

@@ -256,6 +256,8 @@ pub struct Buckets {
     pub buckets: BTreeMap<String, pb::Bucket>,
     pub policies: BTreeMap<String, pb::Policy>,
     pub objects: BTreeMap<String, Vec<StoredObject>>,
+    /// Calls served, of any method.
+    pub requests: usize,
     next: i64,
 }
 
@@ -583,6 +585,7 @@ impl<const CONTROL: bool> tower::Service<http::Request<tonic::body::Body>> for S
 
     fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
         let buckets = self.buckets.clone();
+        buckets.lock().unwrap().requests += 1;
         let method = request.uri().path().rsplit('/').next().unwrap_or_default().to_string();
         Box::pin(async move {
             let response = match (CONTROL, method.as_str()) {

@@ -320,6 +320,16 @@ fn autoscaler_access_workload_identity_key_none_and_back() {
         let file: serde_json::Value = serde_json::from_str(&wd.output("autoscaler_key")).unwrap();
         assert_eq!(file["client_email"], EMAIL);
         assert_eq!(file["private_key_id"], key_id);
+        // Lost state: the import reads the access back (the key file cannot be: it stays null).
+        wd.must(&["state", "rm", "circleci_nomad_client_group.this"]);
+        let run = wd.import(
+            "circleci_nomad_client_group.this",
+            &format!("projects/{PROJECT}/regions/{REGION}/instanceGroupManagers/ci-nomad"),
+        );
+        assert!(run.success, "{}", run.all());
+        let imported = wd.resource("circleci_nomad_client_group.this");
+        assert_eq!(imported["gcp"]["autoscaler_access"], "key");
+        assert_eq!(imported["gcp"]["autoscaler_key_id"], key_id.as_str());
 
         // None: the account, its binding and the role go (IAM keeps the role, deleted).
         wd.step(&with("none"));
