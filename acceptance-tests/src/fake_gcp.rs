@@ -89,6 +89,8 @@ struct Store {
     policy_writes: u64,
     /// IAM custom roles: (project, role id) -> role; a deleted one stays, `deleted: true`.
     roles: BTreeMap<(String, String), Json>,
+    /// Requests to IAM and Resource Manager (every path but `/compute/`).
+    iam_requests: usize,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -377,6 +379,11 @@ impl FakeGcp {
         policy["etag"] = Json::Null;
         let body = json!({ "policy": policy });
         let _ = store.set_policy(resource, body);
+    }
+
+    /// Requests to IAM and Resource Manager alone.
+    pub fn iam_request_count(&self) -> usize {
+        self.store.lock().unwrap().iam_requests
     }
 
     /// Requests served by the REST APIs and Cloud Storage's gRPC API together.
@@ -668,6 +675,7 @@ fn valid_request_id(id: &str) -> bool {
 
 fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, body: Json) -> Response {
     if !uri.path().starts_with("/compute/") {
+        store.iam_requests += 1;
         return iam::route(store, method, uri.path(), uri.query(), body).unwrap_or_else(|| unserved(method, uri));
     }
     let segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();

@@ -46,6 +46,11 @@ fn create_resize_roll_drift_import_destroy() {
         let fake = FakeGcp::start();
         let mut wd = Workdir::new(tf, common::provider());
         wd.step(&config(&fake, "  min_size = 1\n  max_size = 3", ""));
+        assert_eq!(
+            fake.iam_request_count(),
+            0,
+            "a group without autoscaler access needs no IAM, to make, refresh or plan"
+        );
         let state = wd.resource("circleci_nomad_client_group.this");
         assert_eq!(state["desired_size"], 1);
         assert_eq!(

@@ -62,6 +62,18 @@ pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> 
         return remove(gcp, &group).await;
     }
     let owner_name = format!("circleci_nomad_client_group {group:?}");
+    // The account first, recorded at once: a failure after it leaves its email in the state,
+    // which is what tells destroy there is something to remove.
+    let account = service_account::ensure(
+        gcp,
+        &account_id(&group),
+        "CircleCI nomad-autoscaler",
+        &owner(&group),
+        &owner_name,
+    )
+    .await?;
+    let path = service_account::path(gcp, &account.email);
+    model.settings.autoscaler_service_account_email = Some(account.email.clone());
     let role = custom_role::ensure(
         gcp,
         &Wanted {
@@ -73,16 +85,6 @@ pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> 
         },
     )
     .await?;
-    let account = service_account::ensure(
-        gcp,
-        &account_id(&group),
-        "CircleCI nomad-autoscaler",
-        &owner(&group),
-        &owner_name,
-    )
-    .await?;
-    let path = service_account::path(gcp, &account.email);
-    model.settings.autoscaler_service_account_email = Some(account.email.clone());
     service_account::change_project_role(gcp, &role, &member(&account.email), true).await?;
     let mut bindings = Vec::new();
     if kind == WORKLOAD_IDENTITY {
@@ -99,20 +101,32 @@ pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> 
     Ok(())
 }
 
+/// Whether the state says this group has (or may have, after a failure) access of its own:
+/// only then do refresh and destroy call IAM, so a group without it needs no IAM at all.
+pub(super) fn may_exist(model: &Model) -> bool {
+    kind(model) != NONE || model.settings.autoscaler_service_account_email.is_some()
+}
+
 /// What Google holds: the access is `none` unless our service account exists and holds the
 /// role on the project (a binding removed behind our back reads `none`, so the next apply
-/// grants it again).
+/// grants it again). Nothing is asked when the state says there is none; after an import
+/// (no access known yet) everything is.
 pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> {
     let group = model.spec.name.clone();
     model
         .settings
         .namespace
         .get_or_insert_with(|| DEFAULT_NAMESPACE.to_string());
+    if model.settings.autoscaler_access.is_some() && !may_exist(model) {
+        return Ok(());
+    }
     let email = service_account::email(gcp, &account_id(&group));
     let path = service_account::path(gcp, &email);
     let ours = service_account::get(gcp, &path)
         .await?
         .filter(|account| account.description == owner(&group));
+    // Our account, even without its grant, is ours to remove on destroy.
+    model.settings.autoscaler_service_account_email = ours.as_ref().map(|_| email.clone());
     let granted = match ours {
         Some(_) => {
             let project = gcp
@@ -129,14 +143,14 @@ pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic>
     };
     if !granted {
         model.settings.autoscaler_access = Some(NONE.into());
-        clear(model);
+        model.settings.autoscaler_key_id = None;
+        model.settings.autoscaler_service_account_key = None;
         return Ok(());
     }
     let policy = service_account::get_policy(gcp, &path).await?;
     let namespace = service_account::workload_identity_namespaces(gcp, &policy, KUBERNETES_SERVICE_ACCOUNT).pop();
     let keys = service_account::user_keys(gcp, &path).await?;
     let settings = &mut model.settings;
-    settings.autoscaler_service_account_email = Some(email);
     let kind = if let Some(namespace) = namespace {
         settings.namespace = Some(namespace);
         WORKLOAD_IDENTITY

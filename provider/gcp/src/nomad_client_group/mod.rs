@@ -577,7 +577,10 @@ async fn create<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, mut model: Model) -> Re
         model.settings.autoscaler = Some(format!("projects/{}/regions/{region}/autoscalers/{name}", gcp.project));
         wait_stable(ctx, gcp, &region, &name).await?;
         model.settings.autoscaler_access = Some(wanted_access);
-        autoscaler::set(gcp, &mut model).await
+        if autoscaler::may_exist(&model) {
+            autoscaler::set(gcp, &mut model).await?;
+        }
+        Ok::<_, Diagnostic>(())
     };
     match steps.await {
         Ok(()) => Ok(model),
@@ -838,7 +841,9 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .map(Ok)
         .unwrap_or_else(|| region(gcp, "Nomad client group").map(str::to_string))?;
     let name = model.spec.name.clone();
-    autoscaler::remove(gcp, &name).await?;
+    if autoscaler::may_exist(&model) {
+        autoscaler::remove(gcp, &name).await?;
+    }
     let poller = gcp
         .autoscalers
         .delete()
