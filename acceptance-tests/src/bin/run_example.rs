@@ -2,10 +2,11 @@
 //! Used by `scripts/run-example`; the provider binary path comes in CIRCLECI_PROVIDER_BIN.
 //!
 //! AWS examples (`aws`, `aws-*`) run against a moto server started here, with the network,
-//! node groups and images they expect made first through the AWS API; GCP examples (`gcp-*`)
-//! against the fake Compute Engine API; `aws` and `server-install` also against the fake
-//! Kubernetes API server, which they install CircleCI Server into. Because the emulators end with this process, what was made is destroyed again
-//! after the outputs are printed.
+//! node groups and images they expect made first through the AWS API; GCP examples (`gcp`,
+//! `gcp-*`) against the fake GCP APIs (Compute Engine, IAM, Resource Manager, Cloud Storage);
+//! `aws`, `gcp` and `server-install` also against the fake Kubernetes API server, which they
+//! install CircleCI Server into. Because the emulators end with this process, what was made is
+//! destroyed again after the outputs are printed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -117,7 +118,9 @@ fn main() {
         fake
     });
     // The server examples install into a fake Kubernetes API server that lives as long as we do.
-    let fake_kube = (name == "server-install" || name == "aws").then(acceptance_tests::fake_kube::FakeKube::start);
+    let fake_kube = ["server-install", "aws", "gcp"]
+        .contains(&name.as_str())
+        .then(acceptance_tests::fake_kube::FakeKube::start);
     #[cfg(feature = "aws")]
     let (_moto, env) = if name.starts_with("aws") {
         // A fresh emulator each run: state from an earlier run points at one that is gone.
@@ -132,10 +135,26 @@ fn main() {
     let mut env = env;
     if let Some(fake) = &fake_gcp {
         let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
-        eprintln!("fake GCP (Compute Engine API) on {}", fake.url);
+        eprintln!(
+            "fake GCP on {} (Compute Engine, IAM, Resource Manager) and {} (Cloud Storage, gRPC)",
+            fake.url, fake.storage_url
+        );
+        // Each example declares the variables it takes; Terraform ignores the others.
         env.push(("TF_VAR_project".into(), "sandbox-project".into()));
         env.push(("TF_VAR_compute_endpoint".into(), fake.url.clone()));
         env.push(("TF_VAR_anonymous".into(), "true".into()));
+        env.push((
+            "TF_VAR_gcp_endpoints".into(),
+            format!(
+                "{{ compute = \"{url}\", iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
+                fake.storage_url,
+                url = fake.url
+            ),
+        ));
+        env.push((
+            "TF_VAR_cluster_instance_groups".into(),
+            "[\"projects/sandbox-project/zones/us-east1-b/instanceGroups/gke-circleci-default-pool\"]".into(),
+        ));
     }
     if let Some(fake) = &fake_kube {
         let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));

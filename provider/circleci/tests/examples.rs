@@ -168,6 +168,121 @@ fn aws_example_installs_the_whole_server_through_the_module() {
     });
 }
 
+/// examples/gcp: modules/gcp on an existing network and GKE cluster, the install included,
+/// against the fake GCP APIs and the fake Kubernetes API server: five passthrough load
+/// balancers whose addresses the install reports, every service ready, each part of the
+/// server acting as its own service account by workload identity; destroy leaves nothing in
+/// GCP and only the kept inputs in the cluster.
+#[cfg(all(feature = "gcp", feature = "kubernetes"))]
+#[test]
+fn gcp_example_installs_the_whole_server_through_the_module() {
+    use acceptance_tests::fake_gcp::FakeGcp;
+    use acceptance_tests::fake_kube::FakeKube;
+    for_each_terraform(|tf| {
+        let gcp = FakeGcp::start();
+        gcp.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
+        let kube = FakeKube::start();
+        let project_policy = gcp.iam_policy("projects/sandbox-project")["bindings"].clone();
+        let endpoints = format!(
+            "{{ compute = \"{url}\", iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
+            gcp.storage_url,
+            url = gcp.url
+        );
+        let mut wd = Workdir::example(tf, common::provider(), "gcp")
+            .env("TF_VAR_project", "sandbox-project")
+            .env("TF_VAR_gcp_endpoints", &endpoints)
+            .env("TF_VAR_kubernetes_host", &kube.url)
+            .env("TF_VAR_kubernetes_token", "fake-token")
+            .env("TF_VAR_kubernetes_insecure", "true")
+            .env(
+                "TF_VAR_cluster_instance_groups",
+                "[\"projects/sandbox-project/zones/us-east1-b/instanceGroups/gke-circleci-default-pool\"]",
+            );
+        wd.step(&example("gcp"));
+
+        let output = |name: &str| -> serde_json::Value {
+            serde_json::from_str(&wd.must(&["output", "-json", name]).stdout).unwrap()
+        };
+        let rules = gcp.names("sandbox-project", "regions/us-east1/forwardingRules");
+        let addresses: Vec<String> = rules
+            .iter()
+            .filter_map(|r| gcp.get("sandbox-project", "regions/us-east1/forwardingRules", r))
+            .filter_map(|r| r["IPAddress"].as_str().map(str::to_string))
+            .collect();
+        let reported = output("load_balancers");
+        let reported = reported.as_object().unwrap();
+        assert_eq!(reported.len(), 5, "{reported:?}");
+        for (role, address) in reported {
+            assert!(
+                addresses.iter().any(|a| address == a),
+                "{role} is reported at {address}, not at one of our load balancers {addresses:?}"
+            );
+        }
+        assert_eq!(
+            output("nomad_server_endpoint"),
+            format!("{}:4647", reported["nomad"].as_str().unwrap())
+        );
+        let services = output("services");
+        assert_eq!(
+            services["nomad-autoscaler"], "ready",
+            "nomad-autoscaler runs: {services}"
+        );
+        assert!(
+            services.as_object().unwrap().values().all(|s| s == "ready"),
+            "{services}"
+        );
+
+        // Each part acts as its own service account, by workload identity.
+        let accounts = output("service_accounts");
+        let annotation = |name: &str| {
+            kube.get("serviceaccounts", "circleci-server", name).unwrap()["metadata"]["annotations"]
+                ["iam.gke.io/gcp-service-account"]
+                .clone()
+        };
+        assert_eq!(annotation("vm-service"), accounts["vm_service"]);
+        assert_eq!(annotation("nomad-autoscaler"), accounts["nomad_autoscaler"]);
+        assert_eq!(annotation("output-processor"), accounts["storage"]);
+        let autoscaler = accounts["nomad_autoscaler"].as_str().unwrap();
+        assert_eq!(
+            gcp.members(
+                &format!("projects/sandbox-project/serviceAccounts/{autoscaler}"),
+                "roles/iam.workloadIdentityUser"
+            ),
+            vec!["serviceAccount:sandbox-project.svc.id.goog[circleci-server/nomad-autoscaler]".to_string()]
+        );
+        let config = kube
+            .get("configmaps", "circleci-server", "circleci-server-config")
+            .unwrap();
+        assert_eq!(config["data"]["VM_SERVICE_PROVIDER"], "gce");
+        assert_eq!(config["data"]["VM_SERVICE_PROJECT"], "sandbox-project");
+        assert_eq!(config["data"]["VM_SERVICE_NETWORK_TAG"], "circleci-vm-service");
+        assert_eq!(
+            config["data"]["NOMAD_AUTOSCALER_GROUP"],
+            "projects/sandbox-project/regions/us-east1/instanceGroupManagers/circleci-nomad"
+        );
+        assert_eq!(
+            config["data"]["VM_SERVICE_LINUX_IMAGE"],
+            "projects/sandbox-project/global/images/circleci-vm-linux"
+        );
+
+        wd.destroy();
+        for (collection, left) in gcp.inventory("sandbox-project", "us-east1") {
+            assert!(left.is_empty(), "destroy left {collection}: {left:?}");
+        }
+        assert_eq!(
+            gcp.iam_policy("projects/sandbox-project")["bindings"],
+            project_policy,
+            "the project's policy is as it was"
+        );
+        assert_eq!(
+            kube.names("secrets", "circleci-server"),
+            vec!["circleci-server-inputs".to_string()],
+            "only the kept inputs (and the data's volume claims) stay in the cluster"
+        );
+        assert!(kube.names("services", "circleci-server").is_empty());
+    });
+}
+
 #[cfg(feature = "kubernetes")]
 #[test]
 fn server_install_example() {

@@ -31,12 +31,23 @@ fn external_store(name: &str, what: &str) -> NestedBlock {
 /// field in the block the renderer reads). Terraform 1.0's plan renderer crashes on a nested
 /// block that holds a value marked sensitive (e.g. a reference to another resource's key), so
 /// the blocks carry only public fields.
-pub const SECRETS: [(&str, &str, &str); 8] = [
+pub const SECRETS: [(&str, &str, &str); 11] = [
     ("github_client_secret", "github", "client_secret"),
     (
         "object_storage_secret_access_key",
         "object_storage",
         "secret_access_key",
+    ),
+    (
+        "object_storage_service_account_key",
+        "object_storage",
+        "service_account_key",
+    ),
+    ("vm_service_service_account_key", "vm_service", "service_account_key"),
+    (
+        "nomad_autoscaler_service_account_key",
+        "nomad_autoscaler",
+        "service_account_key",
     ),
     ("nomad_server_key_pem", "nomad_tls", "server_key_pem"),
     ("vm_service_secret_access_key", "vm_service", "secret_access_key"),
@@ -120,7 +131,11 @@ pub fn spec_attributes(block: Block) -> Block {
                 .attribute(text("endpoint", "Storage endpoint URL, for S3-compatible stores."))
                 .attribute(text("access_key_id", "Access key id, when not using a role (its secret: `object_storage_secret_access_key`)."))
                 .attribute(text("role_arn", "IRSA role for the server's service accounts."))
-                .attribute(text("gcp_service_account", "GCP service account for workload identity.")),
+                .attribute(text(
+                    "gcp_service_account",
+                    "GCP service account of the services that use storage, for workload identity (annotates their \
+                     Kubernetes service accounts); with a key, its file goes in `object_storage_service_account_key`.",
+                )),
             )
             .required(),
         )
@@ -157,6 +172,13 @@ pub fn spec_attributes(block: Block) -> Block {
             .attribute(text("windows_image", "Windows image id."))
             .attribute(text("access_key_id", "Access key id, when not using a role (its secret: `vm_service_secret_access_key`)."))
             .attribute(text("role_arn", "IRSA role of the VM service."))
+            .attribute(text("project", "GCP project of the VMs (GCE)."))
+            .attribute(text("network_tag", "Network tag the VMs carry, for the firewall rules of `circleci_vm_service_access` (GCE)."))
+            .attribute(text(
+                "gcp_service_account",
+                "GCP service account of the VM service, for workload identity (GCE); with a key, its file goes in \
+                 `vm_service_service_account_key`.",
+            ))
             .attribute(Attribute::optional("prescaled_linux", Type::Number, "Linux VMs to keep prescaled (0-5)."))
             .attribute(Attribute::optional("prescaled_windows", Type::Number, "Windows VMs to keep prescaled (0-5).")),
         ))
@@ -170,6 +192,12 @@ pub fn spec_attributes(block: Block) -> Block {
                 .attribute(Attribute::optional("min", Type::Number, "Fewest clients (at least 1)."))
                 .attribute(Attribute::optional("max", Type::Number, "Most clients."))
                 .attribute(text("role_arn", "IRSA role of nomad-autoscaler."))
+                .attribute(text("project", "GCP project of the group."))
+                .attribute(text(
+                    "gcp_service_account",
+                    "GCP service account of nomad-autoscaler, for workload identity; with a key, its file goes in \
+                     `nomad_autoscaler_service_account_key`.",
+                ))
                 .attribute(text("access_key_id", "Access key id, when not using a role (its secret: `nomad_autoscaler_secret_access_key`).")),
         ))
         .block(external_store("postgres", "PostgreSQL"))
@@ -185,6 +213,18 @@ pub fn spec_attributes(block: Block) -> Block {
                 .sensitive(),
         )
         .attribute(secret("object_storage_secret_access_key", "Secret key of `object_storage.access_key_id`."))
+        .attribute(secret(
+            "object_storage_service_account_key",
+            "GCP service-account key file (JSON) of the services that use storage: `circleci_object_storage.gcp.service_account_key`.",
+        ))
+        .attribute(secret(
+            "vm_service_service_account_key",
+            "GCP service-account key file (JSON) of the VM service: `circleci_vm_service_access.gcp.service_account_key`.",
+        ))
+        .attribute(secret(
+            "nomad_autoscaler_service_account_key",
+            "GCP service-account key file (JSON) of nomad-autoscaler: `circleci_nomad_client_group.gcp.autoscaler_service_account_key`.",
+        ))
         .attribute(secret("vm_service_secret_access_key", "Secret key of `vm_service.access_key_id`."))
         .attribute(secret("nomad_autoscaler_secret_access_key", "Secret key of `nomad_autoscaler.access_key_id`."))
         .attribute(secret("postgres_password", "Password of the external PostgreSQL."))

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-use crate::services::{LOAD_BALANCERS, SERVICES, Service, Workload};
+use crate::services::{LOAD_BALANCERS, NOMAD_AUTOSCALER, SERVICES, Service, Workload};
 
 pub const FIELD_MANAGER: &str = "terraform-provider-circleci";
 pub const CONFIG_NAME: &str = "circleci-server-config";
@@ -22,7 +22,7 @@ pub const NOMAD_TLS_DIR: &str = "/etc/ssl/nomad";
 pub const NOMAD_HTTP_PORT: u16 = 4646;
 /// Services besides the Nomad server that call Nomad's HTTP API (they get its TLS files when
 /// the API requires mTLS).
-const NOMAD_API_CALLERS: &[&str] = &["dispatcher"];
+const NOMAD_API_CALLERS: &[&str] = &["dispatcher", "nomad-autoscaler"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -44,6 +44,8 @@ pub struct Storage {
     pub role_arn: Option<String>,
     /// GCP workload identity of the services that use storage.
     pub gcp_service_account: Option<String>,
+    /// GCP service-account key file (JSON), when not using workload identity.
+    pub service_account_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -70,6 +72,12 @@ pub struct VmService {
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub role_arn: Option<String>,
+    /// GCE: the project of the VMs, the network tag they carry, and the service account of the
+    /// VM service (workload identity) or its key file.
+    pub project: Option<String>,
+    pub network_tag: Option<String>,
+    pub gcp_service_account: Option<String>,
+    pub service_account_key: Option<String>,
     /// VMs kept started ahead of demand (0-5).
     pub prescaled_linux: Option<i64>,
     pub prescaled_windows: Option<i64>,
@@ -89,6 +97,11 @@ pub struct NomadAutoscaler {
     pub role_arn: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
+    /// GCP: the project of the group, and nomad-autoscaler's service account (workload
+    /// identity) or its key file.
+    pub project: Option<String>,
+    pub gcp_service_account: Option<String>,
+    pub service_account_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -187,29 +200,45 @@ fn external<'a>(spec: &'a ServerSpec, service: &Service) -> Option<&'a External>
     ext.filter(|e| e.host.is_some())
 }
 
-/// The services that run in the cluster: external data stores replace their own.
+/// The services that run in the cluster: external data stores replace their own;
+/// nomad-autoscaler runs when enabled.
 pub fn running(spec: &ServerSpec) -> Vec<&'static Service> {
-    SERVICES.iter().filter(|s| external(spec, s).is_none()).collect()
+    let mut running: Vec<&'static Service> = SERVICES.iter().filter(|s| external(spec, s).is_none()).collect();
+    if spec.nomad_autoscaler.as_ref().and_then(|a| a.enabled) == Some(true) {
+        running.push(&NOMAD_AUTOSCALER);
+    }
+    running
+}
+
+/// The cloud identity a service's Kubernetes service account is annotated with: an IRSA role
+/// (AWS) or a GCP service account (workload identity). The VM service and nomad-autoscaler
+/// have their own; the services that use storage share the storage one.
+fn identity(spec: &ServerSpec, service: &Service) -> (Option<String>, Option<String>) {
+    match service.name {
+        "vm-service" => {
+            let vm = spec.vm_service.clone().unwrap_or_default();
+            (vm.role_arn, vm.gcp_service_account)
+        }
+        "nomad-autoscaler" => {
+            let scaler = spec.nomad_autoscaler.clone().unwrap_or_default();
+            (scaler.role_arn, scaler.gcp_service_account)
+        }
+        _ if service.uses_storage => {
+            let storage = spec.storage.clone().unwrap_or_default();
+            (storage.role_arn, storage.gcp_service_account)
+        }
+        _ => (None, None),
+    }
 }
 
 fn service_account(spec: &ServerSpec, service: &Service) -> Json {
     let mut annotations = serde_json::Map::new();
-    // The VM service and nomad-autoscaler (beside the Nomad server) have roles of their own.
-    let own_role = match service.name {
-        "vm-service" => spec.vm_service.as_ref().and_then(|v| v.role_arn.clone()),
-        "nomad-server" => spec.nomad_autoscaler.as_ref().and_then(|a| a.role_arn.clone()),
-        _ => None,
-    };
-    if let Some(role) = own_role.filter(|_| spec.cloud == "aws") {
+    let (role_arn, gcp_service_account) = identity(spec, service);
+    if let Some(role) = role_arn.filter(|_| spec.cloud == "aws") {
         annotations.insert("eks.amazonaws.com/role-arn".into(), role.into());
-    } else if service.uses_storage {
-        let storage = spec.storage.clone().unwrap_or_default();
-        if let Some(role) = storage.role_arn.filter(|_| spec.cloud == "aws") {
-            annotations.insert("eks.amazonaws.com/role-arn".into(), role.into());
-        }
-        if let Some(sa) = storage.gcp_service_account.filter(|_| spec.cloud == "gcp") {
-            annotations.insert("iam.gke.io/gcp-service-account".into(), sa.into());
-        }
+    }
+    if let Some(account) = gcp_service_account.filter(|_| spec.cloud == "gcp") {
+        annotations.insert("iam.gke.io/gcp-service-account".into(), account.into());
     }
     let mut meta = metadata(spec, service.name, service.name);
     meta["annotations"] = Json::Object(annotations);
@@ -527,6 +556,8 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
     put("VM_SERVICE_SECURITY_GROUP", vm.security_group.clone());
     put("VM_SERVICE_LINUX_IMAGE", vm.linux_image.clone());
     put("VM_SERVICE_WINDOWS_IMAGE", vm.windows_image.clone());
+    put("VM_SERVICE_PROJECT", vm.project.clone());
+    put("VM_SERVICE_NETWORK_TAG", vm.network_tag.clone());
     put("VM_SERVICE_PRESCALED_LINUX", vm.prescaled_linux.map(|n| n.to_string()));
     put(
         "VM_SERVICE_PRESCALED_WINDOWS",
@@ -539,6 +570,7 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
     put("NOMAD_AUTOSCALER_GROUP", scaler.group.clone());
     put("NOMAD_AUTOSCALER_MIN", scaler.min.map(|n| n.to_string()));
     put("NOMAD_AUTOSCALER_MAX", scaler.max.map(|n| n.to_string()));
+    put("NOMAD_AUTOSCALER_PROJECT", scaler.project.clone());
     for (name, ext) in [
         ("POSTGRES", &spec.postgres),
         ("MONGODB", &spec.mongodb),
@@ -559,11 +591,17 @@ pub fn render(spec: &ServerSpec) -> Vec<Json> {
     secret("GITHUB_CLIENT_SECRET", github.client_secret.clone());
     secret("STORAGE_ACCESS_KEY_ID", storage.access_key_id.clone());
     secret("STORAGE_SECRET_ACCESS_KEY", storage.secret_access_key.clone());
+    secret("STORAGE_SERVICE_ACCOUNT_KEY", storage.service_account_key.clone());
     secret("SIGNING_KEYSET", spec.signing_keyset.clone());
     secret("VM_SERVICE_ACCESS_KEY_ID", vm.access_key_id.clone());
     secret("VM_SERVICE_SECRET_ACCESS_KEY", vm.secret_access_key.clone());
+    secret("VM_SERVICE_SERVICE_ACCOUNT_KEY", vm.service_account_key.clone());
     secret("NOMAD_AUTOSCALER_ACCESS_KEY_ID", scaler.access_key_id.clone());
     secret("NOMAD_AUTOSCALER_SECRET_ACCESS_KEY", scaler.secret_access_key.clone());
+    secret(
+        "NOMAD_AUTOSCALER_SERVICE_ACCOUNT_KEY",
+        scaler.service_account_key.clone(),
+    );
     secret("ENCRYPTION_KEYSET", spec.encryption_keyset.clone());
     secret("LICENSE", spec.license.clone());
     secret("API_TOKEN", spec.api_token.clone());
@@ -701,6 +739,53 @@ mod tests {
         // The others keep their cloud load balancers.
         assert_eq!(service("circleci-api-lb")["spec"]["type"], "LoadBalancer");
         assert_eq!(load_balancer_mode(&s, "nomad"), "internal");
+    }
+
+    #[test]
+    fn each_identity_annotates_its_own_service_account_and_nomad_autoscaler_runs_when_enabled() {
+        let service_account = |objects: &[Json], name: &str| {
+            objects
+                .iter()
+                .find(|o| o["kind"] == "ServiceAccount" && o["metadata"]["name"] == name)
+                .map(|o| o["metadata"]["annotations"].clone())
+        };
+        let mut s = spec();
+        assert!(
+            service_account(&render(&s), "nomad-autoscaler").is_none(),
+            "not enabled: not run"
+        );
+        s.cloud = "gcp".into();
+        s.storage = Some(Storage {
+            bucket: Some("b".into()),
+            gcp_service_account: Some("cci-b@p.iam.gserviceaccount.com".into()),
+            ..Default::default()
+        });
+        s.vm_service = Some(VmService {
+            gcp_service_account: Some("vm@p.iam.gserviceaccount.com".into()),
+            ..Default::default()
+        });
+        s.nomad_autoscaler = Some(NomadAutoscaler {
+            enabled: Some(true),
+            gcp_service_account: Some("nomad-as-x@p.iam.gserviceaccount.com".into()),
+            service_account_key: Some("{\"type\":\"service_account\"}".into()),
+            ..Default::default()
+        });
+        let objects = render(&s);
+        let gke = |name: &str| service_account(&objects, name).unwrap()["iam.gke.io/gcp-service-account"].clone();
+        assert_eq!(gke("nomad-autoscaler"), "nomad-as-x@p.iam.gserviceaccount.com");
+        assert_eq!(gke("vm-service"), "vm@p.iam.gserviceaccount.com");
+        assert_eq!(gke("frontend"), "cci-b@p.iam.gserviceaccount.com", "a storage user");
+        assert!(
+            gke("nomad-server").is_null(),
+            "the Nomad server itself needs no cloud identity"
+        );
+        assert!(
+            objects
+                .iter()
+                .any(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "nomad-autoscaler")
+        );
+        let secrets = objects.iter().find(|o| o["metadata"]["name"] == SECRET_NAME).unwrap();
+        assert!(secrets["data"]["NOMAD_AUTOSCALER_SERVICE_ACCOUNT_KEY"].is_string());
     }
 
     #[test]

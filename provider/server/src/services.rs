@@ -233,6 +233,20 @@ pub const SERVICES: &[Service] = &[
     ),
 ];
 
+/// nomad-autoscaler, run when `nomad_autoscaler.enabled`: it resizes the Nomad client group
+/// through the cloud's API (as its own Kubernetes service account, for IRSA or workload
+/// identity) and drains clients before scaling in. Port: its health API.
+pub static NOMAD_AUTOSCALER: Service = service(
+    "nomad-autoscaler",
+    "Execution",
+    Deployment,
+    8080,
+    "nomad-autoscaler",
+    "Scales the Nomad clients with the queue of jobs",
+    "the Nomad clients do not scale: jobs queue when the clients are full",
+    false,
+);
+
 /// The five load balancers: role, the service behind it, ports, internal by default.
 pub const LOAD_BALANCERS: &[(&str, &str, &[u16], bool)] = &[
     ("frontend", "frontend", &[80, 443], false),
@@ -243,7 +257,7 @@ pub const LOAD_BALANCERS: &[(&str, &str, &[u16], bool)] = &[
 ];
 
 pub fn find(name: &str) -> Option<&'static Service> {
-    SERVICES.iter().find(|s| s.name == name)
+    SERVICES.iter().chain([&NOMAD_AUTOSCALER]).find(|s| s.name == name)
 }
 
 #[cfg(test)]
