@@ -112,7 +112,7 @@ fn gcp_block() -> Block {
             "source_ranges",
             Type::list(Type::String),
             "Who may connect: `[\"0.0.0.0/0\"]` for a public frontend, the VPC's and Nomad clients' ranges for the \
-                 internal roles. A CIDR block such as `10.0.0.0/16`.",
+                 internal roles.",
         )
         .validate(validators::cidr()),
     )
