@@ -2,8 +2,9 @@
 //!
 //! `cargo run -p acceptance-tests --bin fake-gcp` prints one JSON line,
 //! `{"url": "http://127.0.0.1:PORT", "compute": "http://127.0.0.1:PORT/compute/v1/", "iam": ...,
-//! "resourcemanager": ..., "project": "...", "public_images": [...]}` (the provider's
-//! `gcp.endpoints` take `url` for every API),
+//! "resourcemanager": ..., "storage": "http://127.0.0.1:PORT2", "project": "...",
+//! "public_images": [...]}` (the provider's `gcp.endpoints` take `url` for every REST API, and
+//! `storage`, Cloud Storage's gRPC endpoint, for `storage`),
 //! then serves on 127.0.0.1 until killed. Public images (e.g.
 //! `projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts`) are there to copy from.
 
@@ -20,6 +21,7 @@ fn main() {
         "compute": format!("{}/compute/v1/", fake.url),
         "iam": format!("{}/v1/", fake.url),
         "resourcemanager": format!("{}/v3/", fake.url),
+        "storage": fake.storage_url,
         "project": "sandbox-project",
         "public_images": public.iter().map(|(p, n, _)| format!("projects/{p}/global/images/{n}")).collect::<Vec<_>>(),
     });
