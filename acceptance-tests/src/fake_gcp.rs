@@ -89,8 +89,10 @@ struct Store {
     policy_writes: u64,
     /// IAM custom roles: (project, role id) -> role; a deleted one stays, `deleted: true`.
     roles: BTreeMap<(String, String), Json>,
-    /// Requests to IAM and Resource Manager (every path but `/compute/`).
+    /// Requests to IAM and Resource Manager (every path but `/compute/` and `/storage/`).
     iam_requests: usize,
+    /// Cloud Storage's buckets, for the JSON API's reads of them.
+    buckets: storage::SharedBuckets,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -108,12 +110,15 @@ pub struct FakeGcp {
 
 impl FakeGcp {
     pub fn start() -> FakeGcp {
-        let store: Shared = Arc::new(Mutex::new(Store::default()));
+        let buckets = storage::SharedBuckets::default();
+        let store: Shared = Arc::new(Mutex::new(Store {
+            buckets: buckets.clone(),
+            ..Store::default()
+        }));
         let app = axum::Router::new().fallback(handle).with_state(store.clone());
         let server = crate::serve::Served::start(app);
         // Self links name the fake's own address, as Google's name googleapis.com.
         store.lock().unwrap().base = server.url.clone();
-        let buckets = storage::SharedBuckets::default();
         let storage = storage::Served::start(buckets.clone());
         FakeGcp {
             url: server.url.clone(),
@@ -673,7 +678,35 @@ fn valid_request_id(id: &str) -> bool {
         && id.chars().any(|c| c != '0' && c != '-')
 }
 
+/// Cloud Storage's JSON API reads: `{bucket}` and `{bucket}/iam`; `None` for other requests.
+fn storage_json(store: &Store, method: &Method, rest: &str) -> Option<Response> {
+    if method != Method::GET {
+        return None;
+    }
+    let (name, iam) = match rest.strip_suffix("/iam") {
+        Some(name) => (name, true),
+        None => (rest, false),
+    };
+    let buckets = store.buckets.lock().unwrap();
+    let found = if iam {
+        buckets.json_policy(name)
+    } else {
+        buckets.json_bucket(name)
+    };
+    Some(match found {
+        Some(json) => ok(json),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "notFound",
+            &format!("The specified bucket does not exist: {name}"),
+        ),
+    })
+}
+
 fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, body: Json) -> Response {
+    if let Some(rest) = uri.path().strip_prefix("/storage/v1/b/") {
+        return storage_json(store, method, rest).unwrap_or_else(|| unserved(method, uri));
+    }
     if !uri.path().starts_with("/compute/") {
         store.iam_requests += 1;
         return iam::route(store, method, uri.path(), uri.query(), body).unwrap_or_else(|| unserved(method, uri));

@@ -768,6 +768,31 @@ fn storage_contract() {
         .await;
         assert_eq!(stale.unwrap_err().code(), Code::Aborted);
 
+        // The JSON API reads the same bucket and policy, in its own shape.
+        let (code, json) = crate::call(&fake, "GET", "/storage/v1/b/ci-data", &Value::Null);
+        assert_eq!(code, 200, "{json}");
+        assert_eq!(json["kind"], "storage#bucket");
+        assert_eq!(json["metageneration"], "2", "numbers as strings");
+        assert_eq!(json["versioning"]["enabled"], true);
+        assert_eq!(json["location"], "US-EAST1");
+        assert!(json["projectNumber"].as_str().unwrap().parse::<u64>().is_ok(), "{json}");
+        assert!(json["timeCreated"].as_str().unwrap().ends_with('Z'));
+        let (code, iam) = crate::call(&fake, "GET", "/storage/v1/b/ci-data/iam", &Value::Null);
+        assert_eq!(code, 200, "{iam}");
+        assert!(
+            iam["bindings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|b| b["role"] == "roles/storage.objectAdmin"),
+            "{iam}"
+        );
+        let (code, body) = crate::call(&fake, "GET", "/storage/v1/b/nope", &Value::Null);
+        assert_eq!(
+            (code, body["error"]["errors"][0]["reason"].as_str()),
+            (404, Some("notFound"))
+        );
+
         // A bucket with objects is not deleted.
         fake.put_objects("ci-data", 1);
         let delete = pb::DeleteBucketRequest {

@@ -9,7 +9,9 @@
 //!
 //! The messages are written here with the field numbers of Google's published `storage.proto`
 //! and `iam_policy.proto`, only the fields the provider uses; a client's other fields are
-//! skipped on decode, as protobuf does.
+//! skipped on decode, as protobuf does. The same buckets and policies are also read through the
+//! JSON API (`GET /storage/v1/b/{bucket}` and `/iam`, served with the REST APIs), as GCS serves
+//! both.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -526,6 +528,107 @@ impl Buckets {
     }
 }
 
+/// Seconds since the epoch as RFC 3339, as the JSON API writes times.
+fn rfc3339(time: Option<&pb::Timestamp>) -> Option<String> {
+    let seconds = time?.seconds;
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    ))
+}
+
+impl Buckets {
+    /// `GET /storage/v1/b/{bucket}`: the same bucket as the gRPC API holds it, in the JSON API's
+    /// shape (numbers as strings, the project by number, upper-case locations).
+    pub fn json_bucket(&self, name: &str) -> Option<serde_json::Value> {
+        use serde_json::json;
+        let bucket = self.buckets.get(name)?;
+        let iam = bucket.iam_config.clone().unwrap_or_default();
+        let rules: Vec<serde_json::Value> = bucket
+            .lifecycle
+            .iter()
+            .flat_map(|l| l.rule.iter())
+            .map(|rule| {
+                let condition = rule.condition.clone().unwrap_or_default();
+                let mut c = serde_json::Map::new();
+                if let Some(age) = condition.age_days {
+                    c.insert("age".into(), age.into());
+                }
+                if let Some(live) = condition.is_live {
+                    c.insert("isLive".into(), live.into());
+                }
+                if let Some(days) = condition.days_since_noncurrent_time {
+                    c.insert("daysSinceNoncurrentTime".into(), days.into());
+                }
+                json!({ "action": { "type": rule.action.clone().unwrap_or_default().r#type }, "condition": c })
+            })
+            .collect();
+        let mut out = json!({
+            "kind": "storage#bucket",
+            "id": name,
+            "name": name,
+            "selfLink": format!("https://www.googleapis.com/storage/v1/b/{name}"),
+            "projectNumber": bucket.project.trim_start_matches("projects/"),
+            "metageneration": bucket.metageneration.to_string(),
+            "location": bucket.location.to_uppercase(),
+            "locationType": bucket.location_type,
+            "storageClass": bucket.storage_class,
+            "etag": bucket.etag,
+            "timeCreated": rfc3339(bucket.create_time.as_ref()),
+            "updated": rfc3339(bucket.update_time.as_ref()),
+            "versioning": { "enabled": bucket.versioning.as_ref().is_some_and(|v| v.enabled) },
+            "iamConfiguration": {
+                "uniformBucketLevelAccess": {
+                    "enabled": iam.uniform_bucket_level_access.as_ref().is_some_and(|u| u.enabled),
+                },
+                "publicAccessPrevention": iam.public_access_prevention,
+            },
+        });
+        if !bucket.labels.is_empty() {
+            out["labels"] = json!(bucket.labels);
+        }
+        if !rules.is_empty() {
+            out["lifecycle"] = json!({ "rule": rules });
+        }
+        if let Some(key) = bucket.encryption.as_ref().filter(|e| !e.default_kms_key.is_empty()) {
+            out["encryption"] = json!({ "defaultKmsKeyName": key.default_kms_key });
+        }
+        Some(out)
+    }
+
+    /// `GET /storage/v1/b/{bucket}/iam`: the bucket's policy in the JSON API's shape.
+    pub fn json_policy(&self, name: &str) -> Option<serde_json::Value> {
+        use base64::Engine;
+        self.buckets.get(name)?;
+        let policy = self.policies.get(name).cloned().unwrap_or_default();
+        Some(serde_json::json!({
+            "kind": "storage#policy",
+            "resourceId": format!("projects/_/buckets/{name}"),
+            "version": policy.version.max(1),
+            "etag": base64::engine::general_purpose::STANDARD.encode(&policy.etag),
+            "bindings": policy
+                .bindings
+                .iter()
+                .map(|b| serde_json::json!({ "role": b.role, "members": b.members }))
+                .collect::<Vec<_>>(),
+        }))
+    }
+}
+
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// One unary method: decode, call `handler` on the buckets, encode.
@@ -666,5 +769,16 @@ impl Drop for Served {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_rfc3339_in_utc() {
+        let at = |seconds| super::rfc3339(Some(&super::pb::Timestamp { seconds, nanos: 0 })).unwrap();
+        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(1_764_547_200), "2025-12-01T00:00:00.000Z");
+        assert_eq!(at(951_827_696), "2000-02-29T12:34:56.000Z");
     }
 }
