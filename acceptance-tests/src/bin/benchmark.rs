@@ -639,10 +639,13 @@ fn gcp_stack(tf: &Path, cli_config: &Path) -> Phases {
 /// a fresh fake GCP; requests are REST and gRPC together.
 fn gcp_storage(tf: &Path, cli_config: &Path) -> Phases {
     let fake = acceptance_tests::fake_gcp::FakeGcp::start();
-    let dir = tempfile::tempdir().unwrap();
+    // Beside examples/ (in .work/), so that the example's `../../modules/...` resolves.
+    let dir = workspace_root().join(".work/benchmark-object-storage");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(
         workspace_root().join("examples/object-storage/main.tf"),
-        dir.path().join("main.tf"),
+        dir.join("main.tf"),
     )
     .unwrap();
     let endpoints = format!(
@@ -656,7 +659,7 @@ fn gcp_storage(tf: &Path, cli_config: &Path) -> Phases {
         ("region", "us-east1".to_string()),
         ("gcp_endpoints", endpoints),
     ];
-    phases(tf, dir.path(), cli_config, &vars, || fake.request_count())
+    phases(tf, &dir, cli_config, &vars, || fake.request_count())
 }
 
 /// The binary as built and as shipped (debug info split out with `strip --strip-debug
