@@ -105,7 +105,7 @@ pub struct FakeGcp {
     store: Shared,
     buckets: storage::SharedBuckets,
     _server: crate::serve::Served,
-    _storage: storage::Served,
+    _storage: crate::serve::Served,
 }
 
 impl FakeGcp {
@@ -119,7 +119,7 @@ impl FakeGcp {
         let server = crate::serve::Served::start(app);
         // Self links name the fake's own address, as Google's name googleapis.com.
         store.lock().unwrap().base = server.url.clone();
-        let storage = storage::Served::start(buckets.clone());
+        let storage = storage::serve(buckets.clone());
         FakeGcp {
             url: server.url.clone(),
             storage_url: storage.url.clone(),

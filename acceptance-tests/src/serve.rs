@@ -1,6 +1,6 @@
 //! Serving a fake on 127.0.0.1 from its own thread and runtime, until dropped.
 
-/// An axum app served on a free port of 127.0.0.1; dropping it stops the server.
+/// A server on a free port of 127.0.0.1, from its own thread; dropping it stops the server.
 pub struct Served {
     pub url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -8,8 +8,24 @@ pub struct Served {
 }
 
 impl Served {
-    /// Binds a free port and serves `app` on it from a thread of its own.
+    /// Binds a free port and serves the axum `app` on it from a thread of its own.
     pub fn start(app: axum::Router) -> Served {
+        Served::start_with(|listener, stop| async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await;
+        })
+    }
+
+    /// Binds a free port and runs `serve` (any server: axum, tonic) on it from a thread of its
+    /// own; `serve` ends when its `stop` receiver fires, which dropping the result does.
+    pub fn start_with<F, Fut>(serve: F) -> Served
+    where
+        F: FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -21,11 +37,7 @@ impl Served {
                 .expect("runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
+                serve(listener, rx).await;
             });
         });
         Served {

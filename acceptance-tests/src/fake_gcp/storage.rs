@@ -721,55 +721,20 @@ impl<const CONTROL: bool> tower::Service<http::Request<tonic::body::Body>> for S
     }
 }
 
-/// Serves both services on a free port of 127.0.0.1 from a thread of its own; dropping it stops it.
-pub struct Served {
-    pub url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Served {
-    pub fn start(buckets: SharedBuckets) -> Served {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let incoming = tonic::transport::server::TcpIncoming::from(listener);
-                let _ = tonic::transport::Server::builder()
-                    .add_service(StorageService::<false> {
-                        buckets: buckets.clone(),
-                    })
-                    .add_service(StorageService::<true> { buckets })
-                    .serve_with_incoming_shutdown(incoming, async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
-        });
-        Served {
-            url,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// Serves both services (HTTP/2) on a free port of 127.0.0.1; dropping the result stops them.
+pub fn serve(buckets: SharedBuckets) -> crate::serve::Served {
+    crate::serve::Served::start_with(|listener, stop| async move {
+        let incoming = tonic::transport::server::TcpIncoming::from(listener);
+        let _ = tonic::transport::Server::builder()
+            .add_service(StorageService::<false> {
+                buckets: buckets.clone(),
+            })
+            .add_service(StorageService::<true> { buckets })
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = stop.await;
+            })
+            .await;
+    })
 }
 
 #[cfg(test)]
