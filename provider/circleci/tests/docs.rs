@@ -93,8 +93,72 @@ fn every_resource_has_a_page_matching_its_schema() {
     );
 }
 
+/// One block of a `terraform fmt`-clean file: its label (`variable "NAME"`, `module "NAME"`;
+/// empty for `locals`) and its top-level arguments, a multi-line value joined on one line.
+/// Not an HCL parser: our modules' and examples' own files are all it reads (and
+/// `modules_and_examples_are_terraform_fmt_clean` has Terraform parse them).
+struct Block {
+    name: String,
+    arguments: Vec<(String, String)>,
+}
+
+impl Block {
+    fn argument(&self, key: &str) -> Option<&str> {
+        self.arguments.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The `keyword` blocks (`variable`, `output`, `module`, `locals`) of a file.
+fn blocks(text: &str, keyword: &str) -> Vec<Block> {
+    let mut found = Vec::new();
+    let mut lines = text.lines();
+    let depth_change =
+        |line: &str| line.matches(['{', '[', '(']).count() as i64 - line.matches(['}', ']', ')']).count() as i64;
+    while let Some(line) = lines.next() {
+        let name = if keyword == "locals" {
+            if line != "locals {" {
+                continue;
+            }
+            ""
+        } else {
+            let Some(name) = line
+                .strip_prefix(&format!("{keyword} \""))
+                .and_then(|rest| rest.strip_suffix("\" {"))
+            else {
+                continue;
+            };
+            name
+        };
+        let mut block = Block {
+            name: name.to_string(),
+            arguments: Vec::new(),
+        };
+        let mut depth = 1;
+        while depth > 0 {
+            let line = lines.next().expect("unterminated block");
+            let trimmed = line.trim();
+            if depth == 1
+                && !trimmed.starts_with('#')
+                && let Some((key, value)) = trimmed.split_once(" = ")
+            {
+                let mut value = value.to_string();
+                let mut inner = depth_change(&value);
+                while inner > 0 {
+                    let more = lines.next().expect("unterminated value").trim();
+                    inner += depth_change(more);
+                    value = format!("{value} {more}");
+                }
+                block.arguments.push((key.trim().to_string(), value));
+                continue;
+            }
+            depth += depth_change(trimmed);
+        }
+        found.push(block);
+    }
+    found
+}
+
 /// One `variable` or `output` block of a module, as its README lists it.
-#[derive(Default)]
 struct Item {
     name: String,
     description: String,
@@ -103,56 +167,20 @@ struct Item {
     sensitive: bool,
 }
 
-/// The `variable` or `output` blocks (by `keyword`) of a `terraform fmt`-clean file: their
-/// top-level `description`, `type`, `default` (a multi-line default joined on one line) and
-/// `sensitive`. Not an HCL parser: our modules' own files are all it reads.
-fn blocks(text: &str, keyword: &str) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut lines = text.lines();
-    let depth_change =
-        |line: &str| line.matches(['{', '[', '(']).count() as i64 - line.matches(['}', ']', ')']).count() as i64;
-    while let Some(line) = lines.next() {
-        let Some(name) = line
-            .strip_prefix(&format!("{keyword} \""))
-            .and_then(|rest| rest.strip_suffix("\" {"))
-        else {
-            continue;
-        };
-        let mut item = Item {
-            name: name.to_string(),
-            ..Item::default()
-        };
-        let mut depth = 1;
-        while depth > 0 {
-            let line = lines.next().expect("unterminated block");
-            let trimmed = line.trim();
-            if depth == 1
-                && let Some((key, value)) = trimmed.split_once(" = ")
-            {
-                let key = key.trim();
-                let mut value = value.to_string();
-                let mut inner = depth_change(&value);
-                while inner > 0 {
-                    let more = lines.next().expect("unterminated value").trim();
-                    inner += depth_change(more);
-                    value = format!("{value} {more}");
-                }
-                match key {
-                    "description" => {
-                        item.description = serde_json::from_str(&value).expect("description is one string")
-                    }
-                    "type" => item.type_ = value,
-                    "default" => item.default = Some(value),
-                    "sensitive" => item.sensitive = value == "true",
-                    _ => {}
-                }
-                continue;
-            }
-            depth += depth_change(trimmed);
-        }
-        items.push(item);
-    }
-    items
+fn items(text: &str, keyword: &str) -> Vec<Item> {
+    blocks(text, keyword)
+        .into_iter()
+        .map(|block| Item {
+            description: block
+                .argument("description")
+                .map(|d| serde_json::from_str(d).expect("description is one string"))
+                .unwrap_or_default(),
+            type_: block.argument("type").unwrap_or_default().to_string(),
+            default: block.argument("default").map(str::to_string),
+            sensitive: block.argument("sensitive") == Some("true"),
+            name: block.name,
+        })
+        .collect()
 }
 
 fn module_docs(dir: &std::path::Path) -> String {
@@ -160,7 +188,7 @@ fn module_docs(dir: &std::path::Path) -> String {
     let cell = |text: &str| text.replace('|', "\\|");
     let mut out =
         String::from("## Inputs\n\n| Name | Description | Type | Default | Required |\n|---|---|---|---|---|\n");
-    for v in blocks(&read("variables.tf"), "variable") {
+    for v in items(&read("variables.tf"), "variable") {
         let default = v
             .default
             .as_deref()
@@ -176,7 +204,7 @@ fn module_docs(dir: &std::path::Path) -> String {
         );
     }
     out += "\n## Outputs\n\n| Name | Description |\n|---|---|\n";
-    for o in blocks(&read("outputs.tf"), "output") {
+    for o in items(&read("outputs.tf"), "output") {
         out += &format!("| `{}` | {} |\n", o.name, cell(&o.description));
     }
     out
@@ -215,4 +243,121 @@ fn module_readmes_list_every_input_and_output() {
         stale.is_empty(),
         "module READMEs out of date (run UPDATE_DOCS=1 cargo test --test docs): {stale:?}"
     );
+}
+
+/// Every module in modules/ and every root module in examples/ (a folder with a main.tf): each
+/// `var.NAME`, `local.NAME` and `module.NAME.OUTPUT` it uses is declared, and each call of one
+/// of our modules (`source = "../…"`) passes only variables that module declares and every one
+/// it requires. `terraform validate` checks this too, but only where every provider a module
+/// uses can be installed: hashicorp/google cannot be here, so for modules/gcp-cluster and
+/// examples/gcp-complete this (and `terraform fmt`) is the whole check.
+#[test]
+fn module_calls_and_references_match_what_they_name() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The module's *.tf files as one text, comment lines left out.
+    let read_module = |dir: &std::path::Path| -> String {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .flat_map(|f| {
+                std::fs::read_to_string(f)
+                    .unwrap()
+                    .lines()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let names =
+        |text: &str, keyword: &str| -> Vec<String> { blocks(text, keyword).into_iter().map(|b| b.name).collect() };
+    let reference =
+        |prefix: &str| regex::Regex::new(&format!(r"\b{prefix}\.([a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?")).unwrap();
+    let (var_ref, local_ref, module_ref) = (reference("var"), reference("local"), reference("module"));
+    const META_ARGUMENTS: &[&str] = &["source", "version", "providers", "depends_on", "count", "for_each"];
+
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(repo.join("modules")).unwrap().flatten() {
+        dirs.push(entry.path());
+    }
+    for entry in std::fs::read_dir(repo.join("examples")).unwrap().flatten() {
+        if entry.path().join("main.tf").exists() {
+            dirs.push(entry.path());
+        }
+    }
+    dirs.sort();
+    let mut problems = Vec::new();
+    let mut calls_checked = 0;
+    for dir in &dirs {
+        let text = read_module(dir);
+        let shown = dir.strip_prefix(&repo).unwrap().display().to_string();
+        let variables = names(&text, "variable");
+        let locals: Vec<String> = blocks(&text, "locals")
+            .into_iter()
+            .flat_map(|b| b.arguments.into_iter().map(|(key, _)| key))
+            .collect();
+        for name in var_ref.captures_iter(&text).map(|c| c[1].to_string()) {
+            if !variables.contains(&name) {
+                problems.push(format!("{shown}: var.{name} is not declared"));
+            }
+        }
+        for name in local_ref.captures_iter(&text).map(|c| c[1].to_string()) {
+            if !locals.contains(&name) {
+                problems.push(format!("{shown}: local.{name} is not declared"));
+            }
+        }
+        let calls = blocks(&text, "module");
+        for capture in module_ref.captures_iter(&text) {
+            let (name, output) = (&capture[1], capture.get(2).map_or("", |m| m.as_str()));
+            let Some(call) = calls.iter().find(|c| c.name == name) else {
+                problems.push(format!("{shown}: module.{name} is not called"));
+                continue;
+            };
+            let source: String = serde_json::from_str(call.argument("source").unwrap_or("\"\"")).unwrap();
+            if source.starts_with("../")
+                && !names(&read_module(&dir.join(&source)), "output")
+                    .iter()
+                    .any(|o| o == output)
+            {
+                problems.push(format!("{shown}: module.{name}.{output}: {source} has no such output"));
+            }
+        }
+        for call in &calls {
+            let source: String = serde_json::from_str(call.argument("source").expect("module has a source")).unwrap();
+            if !source.starts_with("../") {
+                continue;
+            }
+            calls_checked += 1;
+            let target = read_module(&dir.join(&source));
+            let declared = items(&target, "variable");
+            for (key, _) in &call.arguments {
+                if !META_ARGUMENTS.contains(&key.as_str()) && !declared.iter().any(|v| &v.name == key) {
+                    problems.push(format!(
+                        "{shown}: module {:?} passes {key}, which {source} does not declare",
+                        call.name
+                    ));
+                }
+            }
+            for required in declared.iter().filter(|v| v.default.is_none()) {
+                if call.argument(&required.name).is_none() {
+                    problems.push(format!(
+                        "{shown}: module {:?} does not pass {}, which {source} requires",
+                        call.name, required.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        calls_checked >= 6,
+        "only {calls_checked} module calls found in {dirs:?}"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

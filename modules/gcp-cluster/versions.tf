@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.0"
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.0"
+    }
+    circleci = {
+      source = "circleci-server/circleci"
+    }
+  }
+}
