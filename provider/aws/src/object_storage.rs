@@ -19,7 +19,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
 };
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
-use circleci_core::object_storage::Spec;
+use circleci_core::object_storage::{self, Spec};
 use circleci_core::tags::own_tags;
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_cty::{AttributePath, Type, Value};
@@ -655,13 +655,7 @@ async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
         Ok(_) => {}
         Err(e) if error::has_code(&e, BUCKET_GONE) => {}
         Err(e) if error::has_code(&e, &["BucketNotEmpty"]) => {
-            return Err(Diagnostic::error(
-                format!("Bucket {bucket} is not empty"),
-                "It holds artifacts, job output or audit logs, so it was kept. Empty it, or set force_destroy = true \
-                 and apply, then destroy again.",
-            )
-            .at(&AttributePath::root().attr("force_destroy"))
-            .into());
+            return Err(object_storage::bucket_not_empty(&bucket).into());
         }
         Err(e) => return Err(error::api(&format!("delete bucket {bucket}"), e).into()),
     }

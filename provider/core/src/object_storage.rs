@@ -3,14 +3,25 @@
 
 use std::collections::BTreeMap;
 
-use circleci_cty::{Type, Value};
+use circleci_cty::{AttributePath, Type, Value};
 use circleci_tfplugin::schema::{Attribute, Block};
-use circleci_tfplugin::validators;
+use circleci_tfplugin::{Diagnostic, validators};
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::ResourceKind;
 
 pub struct ObjectStorage;
+
+/// Destroy's answer when the cloud refuses to delete a bucket that still holds objects (and
+/// `force_destroy` is not set): the user's data is kept, and the diagnostic says how to go on.
+pub fn bucket_not_empty(bucket: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("Bucket {bucket} is not empty"),
+        "It holds artifacts, job output or audit logs, so it was kept. Empty it, or set force_destroy = true \
+         and apply, then destroy again.",
+    )
+    .at(&AttributePath::root().attr("force_destroy"))
+}
 
 /// The neutral attributes, as a cloud half reads and writes them.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
-use circleci_core::object_storage::Spec;
+use circleci_core::object_storage::{self, Spec};
 use circleci_core::tags::own_tags;
 use circleci_core::{Cloud, DEFAULT_NAMESPACE};
 use circleci_cty::{AttributePath, Type, Value};
@@ -554,13 +554,7 @@ async fn delete(gcp: &Gcp, model: Model) -> Result<(), Failure> {
         Ok(_) => {}
         Err(e) if error::is_not_found(&e) => {}
         Err(e) if e.status().is_some_and(|s| s.code == Code::FailedPrecondition) => {
-            return Err(Diagnostic::error(
-                format!("Bucket {name} is not empty"),
-                "It holds artifacts, job output or audit logs, so it was kept. Empty it, or set force_destroy = true \
-                 and apply, then destroy again.",
-            )
-            .at(&AttributePath::root().attr("force_destroy"))
-            .into());
+            return Err(object_storage::bucket_not_empty(&name).into());
         }
         Err(e) => return Err(error::api(&format!("delete bucket {name}"), e).into()),
     }
