@@ -361,3 +361,76 @@ fn module_calls_and_references_match_what_they_name() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// docs/index.md and the guides: each `<!-- example: PATH -->` holds the file at PATH as it is
+/// (the provider snippets are files under examples/provider/ that `examples.rs` validates), and
+/// each call of one of our modules in a guide's code passes only variables the module declares
+/// and every one it requires.
+#[test]
+fn provider_page_and_guides_show_real_files_and_modules_as_they_are() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let mut pages = vec![docs.join("index.md")];
+    pages.extend(
+        std::fs::read_dir(docs.join("guides"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path()),
+    );
+    pages.sort();
+    let mut stale = Vec::new();
+    let mut problems = Vec::new();
+    let mut calls_checked = 0;
+    for path in &pages {
+        let page = std::fs::read_to_string(path).unwrap();
+        let fresh = fill_examples(&page, path, &mut problems);
+        if fresh != page {
+            if std::env::var_os("UPDATE_DOCS").is_some() {
+                std::fs::write(path, &fresh).unwrap();
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+        let code: String = fresh
+            .split("```hcl\n")
+            .skip(1)
+            .filter_map(|block| block.split_once("```").map(|(code, _)| code))
+            .collect();
+        for call in blocks(&code, "module") {
+            let source: String = serde_json::from_str(call.argument("source").unwrap_or("\"\"")).unwrap();
+            let Some((_, module)) = source.split_once("//modules/") else {
+                continue;
+            };
+            calls_checked += 1;
+            let variables = items(
+                &std::fs::read_to_string(docs.join("../modules").join(module).join("variables.tf")).unwrap(),
+                "variable",
+            );
+            let shown = path.file_name().unwrap().to_string_lossy();
+            for (key, _) in &call.arguments {
+                if key != "source" && !variables.iter().any(|v| &v.name == key) {
+                    problems.push(format!(
+                        "{shown}: module {:?} passes {key}, which modules/{module} does not declare",
+                        call.name
+                    ));
+                }
+            }
+            for required in variables.iter().filter(|v| v.default.is_none()) {
+                if call.argument(&required.name).is_none() {
+                    problems.push(format!(
+                        "{shown}: module {:?} does not pass {}, which modules/{module} requires",
+                        call.name, required.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        calls_checked >= 2,
+        "only {calls_checked} module calls found in the guides"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "pages out of date (run UPDATE_DOCS=1 cargo test --test docs): {stale:?}"
+    );
+}

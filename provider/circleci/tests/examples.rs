@@ -392,14 +392,21 @@ fn aws_complete_example_plans_from_an_empty_account() {
     });
 }
 
-/// The snippets the docs show (examples/provider, examples/resources/TYPE/resource.tf,
+/// The snippets the docs show (examples/provider/*.tf, examples/resources/TYPE/resource.tf,
 /// examples/data-sources/TYPE/data-source.tf) are valid configurations for this provider:
 /// `terraform validate` with each `var.NAME` they use declared. Each import.sh imports an
 /// address its resource.tf declares.
 #[test]
 fn doc_snippets_validate_and_imports_name_their_resources() {
     let root = workspace_root().join("examples");
-    let mut snippets = vec![root.join("provider/provider.tf")];
+    let mut snippets: Vec<_> = std::fs::read_dir(root.join("provider"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    snippets.sort();
+    assert!(snippets.len() >= 5, "examples/provider holds {snippets:?}");
     for kind in ["resources", "data-sources"] {
         for entry in std::fs::read_dir(root.join(kind)).unwrap().flatten() {
             let file = if kind == "resources" {
