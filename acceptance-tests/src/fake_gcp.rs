@@ -377,6 +377,15 @@ impl FakeGcp {
     }
 
     /// Changes an IAM policy behind the provider's back (a new etag, as any write makes).
+    /// Changes a custom role as someone in the console would.
+    pub fn edit_custom_role(&self, project: &str, id: &str, edit: impl FnOnce(&mut Json)) {
+        let mut store = self.store.lock().unwrap();
+        let role = store
+            .roles
+            .get_mut(&(project.into(), id.into()))
+            .unwrap_or_else(|| panic!("no custom role {id} in {project}"));
+        edit(role);
+    }
     pub fn edit_iam_policy(&self, resource: &str, edit: impl FnOnce(&mut Json)) {
         let mut store = self.store.lock().unwrap();
         let mut policy = store.get_policy(resource);

@@ -245,7 +245,7 @@ fn bad_input_is_refused_before_any_api_call() {
 /// nomad-autoscaler's access: a service account holding a custom role with only what the
 /// gce-mig plugin calls, by workload identity, then a key, then none (everything removed, the
 /// role soft-deleted), then workload identity again (the deleted role undeleted); a binding
-/// removed behind Terraform's back is granted again; destroy restores the project's policy.
+/// removed or the role widened behind Terraform's back is set right again; destroy restores the project's policy.
 #[test]
 fn autoscaler_access_workload_identity_key_none_and_back() {
     const EMAIL: &str = "nomad-as-ci-nomad@circleci-test.iam.gserviceaccount.com";
@@ -312,6 +312,27 @@ fn autoscaler_access_workload_identity_key_none_and_back() {
         );
         wd.step(&with("workload_identity"));
         assert_eq!(fake.members(PROJECT_POLICY, ROLE), vec![member.clone()]);
+
+        // The role widened in the console: the plan shows it, the apply narrows it again.
+        fake.edit_custom_role(PROJECT, ROLE_ID, |role| {
+            role["includedPermissions"]
+                .as_array_mut()
+                .unwrap()
+                .push("compute.instances.create".into());
+        });
+        assert!(
+            wd.plan().stdout.contains("autoscaler_access"),
+            "the changed role shows in the plan"
+        );
+        wd.step(&with("workload_identity"));
+        let role = fake.custom_role(PROJECT, ROLE_ID).unwrap();
+        assert!(
+            !role["includedPermissions"]
+                .as_array()
+                .unwrap()
+                .contains(&"compute.instances.create".into()),
+            "narrowed again: {role}"
+        );
 
         // A key instead: workload identity's binding goes, one key is made and output.
         wd.step(&with("key"));

@@ -41,9 +41,22 @@ pub async fn get(gcp: &Gcp, id: &str) -> Result<Option<Role>, Diagnostic> {
 }
 
 fn permissions(wanted: &Wanted) -> Vec<String> {
-    let mut permissions: Vec<String> = wanted.permissions.iter().map(|p| p.to_string()).collect();
+    sorted(wanted.permissions.iter().map(|p| p.to_string()))
+}
+
+fn sorted(permissions: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut permissions: Vec<String> = permissions.into_iter().collect();
     permissions.sort();
+    permissions.dedup();
     permissions
+}
+
+/// Whether the role exists, is not deleted and holds exactly `permissions`: what a refresh
+/// compares, so a role changed or deleted behind Terraform's back is set right by the next apply.
+pub async fn holds_exactly(gcp: &Gcp, id: &str, permissions: &[&str]) -> Result<bool, Diagnostic> {
+    Ok(get(gcp, id).await?.is_some_and(|role| {
+        !role.deleted && sorted(role.included_permissions) == sorted(permissions.iter().map(|p| p.to_string()))
+    }))
 }
 
 /// Makes the role, or brings ours (deleted or not) to `wanted`; answers its name.
@@ -93,9 +106,7 @@ pub async fn ensure(gcp: &Gcp, wanted: &Wanted<'_>) -> Result<String, Diagnostic
             .await
             .map_err(|e| error::api(&format!("undelete custom role {name}"), e))?;
     }
-    let mut found = existing.included_permissions.clone();
-    found.sort();
-    if found != permissions(wanted) {
+    if sorted(existing.included_permissions.clone()) != permissions(wanted) {
         let mut role = Role::default();
         role.included_permissions = permissions(wanted);
         gcp.iam

@@ -108,8 +108,8 @@ pub(super) fn may_exist(model: &Model) -> bool {
 }
 
 /// What Google holds: the access is `none` unless our service account exists and holds the
-/// role on the project (a binding removed behind our back reads `none`, so the next apply
-/// grants it again). Nothing is asked when the state says there is none; after an import
+/// role on the project, and the role holds exactly its permissions (a binding removed, or the
+/// role changed or deleted, behind our back reads `none`, so the next apply sets it right). Nothing is asked when the state says there is none; after an import
 /// (no access known yet) everything is.
 pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> {
     let group = model.spec.name.clone();
@@ -138,6 +138,7 @@ pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic>
                 .map_err(|e| crate::error::api(&format!("read the IAM policy of projects/{}", gcp.project), e))?;
             let role = custom_role::name(gcp, &role_id(&group));
             service_account::with_member(project, &role, &member(&email), true).is_none()
+                && custom_role::holds_exactly(gcp, &role_id(&group), &PERMISSIONS).await?
         }
         None => false,
     };
