@@ -142,6 +142,27 @@ fn key_access_create_update_drift_import_destroy() {
         );
         assert_eq!(wd.plan().code, 0);
 
+        // Drift: the project grant removed in the console reads as access `none`; the apply
+        // grants it again.
+        fake.edit_iam_policy(PROJECT_POLICY, |policy| {
+            policy["bindings"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|b| b["role"] != INSTANCE_ADMIN);
+        });
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(
+            plan.stdout.contains("\"none\" -> \"workload_identity\""),
+            "{}",
+            plan.stdout
+        );
+        wd.step(&workload);
+        assert_eq!(
+            fake.members(PROJECT_POLICY, INSTANCE_ADMIN),
+            vec![format!("serviceAccount:{EMAIL}")]
+        );
+
         wd.destroy();
         assert!(fake.service_accounts(PROJECT).is_empty());
         assert!(firewall_names(&fake).is_empty());

@@ -296,6 +296,20 @@ pub async fn change_project_role(gcp: &Gcp, role: &str, member: &str, grant: boo
     .await
 }
 
+/// Whether `member` holds `role` on the project (unconditionally): what a refresh checks of a
+/// grant that someone may have removed in the console.
+pub async fn holds_project_role(gcp: &Gcp, role: &str, member: &str) -> Result<bool, Diagnostic> {
+    let resource = format!("projects/{}", gcp.project);
+    let policy = gcp
+        .projects
+        .get_iam_policy()
+        .set_resource(&resource)
+        .send()
+        .await
+        .map_err(|e| error::api(&format!("read the IAM policy of {resource}"), e))?;
+    Ok(with_member(policy, role, member, true).is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

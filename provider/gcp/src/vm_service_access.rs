@@ -321,7 +321,12 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     // The key in the state (after an import: any user-managed key) makes the access `key`; when
     // it is gone the access reads `none`, so the next apply makes a new one.
     let has_key = service_account::has_key(settings.key_id.as_deref(), &keys);
-    let kind = if let Some(namespace) = workload_identity {
+    // Without its project grant the VM service can do nothing: that reads `none` too, so the
+    // plan shows it and the apply grants it again.
+    let granted = service_account::holds_project_role(gcp, INSTANCE_ADMIN, &member(&account.email)).await?;
+    let kind = if !granted {
+        NONE
+    } else if let Some(namespace) = workload_identity {
         settings.namespace = Some(namespace);
         WORKLOAD_IDENTITY
     } else if has_key {
@@ -352,6 +357,11 @@ async fn update<D>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut planned: Model
             put_rules(ctx, gcp, &planned).await?;
         }
         let access_changed = access_kind(&prior) != access_kind(&planned);
+        if access_changed {
+            // A refresh reads a lost project grant as `none`: grant again (a no-op when held).
+            let email = prior.settings.service_account_email.clone().unwrap_or_default();
+            service_account::change_project_role(gcp, INSTANCE_ADMIN, &member(&email), true).await?;
+        }
         if access_changed || prior.settings.namespace != planned.settings.namespace {
             set_account_policy(gcp, &planned, &path).await?;
         }

@@ -129,15 +129,8 @@ pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic>
     model.settings.autoscaler_service_account_email = ours.as_ref().map(|_| email.clone());
     let granted = match ours {
         Some(_) => {
-            let project = gcp
-                .projects
-                .get_iam_policy()
-                .set_resource(format!("projects/{}", gcp.project))
-                .send()
-                .await
-                .map_err(|e| crate::error::api(&format!("read the IAM policy of projects/{}", gcp.project), e))?;
             let role = custom_role::name(gcp, &role_id(&group));
-            service_account::with_member(project, &role, &member(&email), true).is_none()
+            service_account::holds_project_role(gcp, &role, &member(&email)).await?
                 && custom_role::holds_exactly(gcp, &role_id(&group), &PERMISSIONS).await?
         }
         None => false,
