@@ -245,6 +245,30 @@ fn module_readmes_list_every_input_and_output() {
     );
 }
 
+/// What is wrong with one call (`caller` shown) of one of our modules (`module` shown, with its
+/// `variables`): arguments it does not declare, and variables it requires that are not passed.
+fn module_call_problems(call: &Block, variables: &[Item], caller: &str, module: &str) -> Vec<String> {
+    const META_ARGUMENTS: &[&str] = &["source", "version", "providers", "depends_on", "count", "for_each"];
+    let mut problems = Vec::new();
+    for (key, _) in &call.arguments {
+        if !META_ARGUMENTS.contains(&key.as_str()) && !variables.iter().any(|v| &v.name == key) {
+            problems.push(format!(
+                "{caller}: module {:?} passes {key}, which {module} does not declare",
+                call.name
+            ));
+        }
+    }
+    for required in variables.iter().filter(|v| v.default.is_none()) {
+        if call.argument(&required.name).is_none() {
+            problems.push(format!(
+                "{caller}: module {:?} does not pass {}, which {module} requires",
+                call.name, required.name
+            ));
+        }
+    }
+    problems
+}
+
 /// Every module in modules/ and every root module in examples/ (a folder with a main.tf): each
 /// `var.NAME`, `local.NAME` and `module.NAME.OUTPUT` it uses is declared, and each call of one
 /// of our modules (`source = "../…"`) passes only variables that module declares and every one
@@ -281,7 +305,6 @@ fn module_calls_and_references_match_what_they_name() {
     let reference =
         |prefix: &str| regex::Regex::new(&format!(r"\b{prefix}\.([a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?")).unwrap();
     let (var_ref, local_ref, module_ref) = (reference("var"), reference("local"), reference("module"));
-    const META_ARGUMENTS: &[&str] = &["source", "version", "providers", "depends_on", "count", "for_each"];
 
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(repo.join("modules")).unwrap().flatten() {
@@ -335,24 +358,8 @@ fn module_calls_and_references_match_what_they_name() {
                 continue;
             }
             calls_checked += 1;
-            let target = read_module(&dir.join(&source));
-            let declared = items(&target, "variable");
-            for (key, _) in &call.arguments {
-                if !META_ARGUMENTS.contains(&key.as_str()) && !declared.iter().any(|v| &v.name == key) {
-                    problems.push(format!(
-                        "{shown}: module {:?} passes {key}, which {source} does not declare",
-                        call.name
-                    ));
-                }
-            }
-            for required in declared.iter().filter(|v| v.default.is_none()) {
-                if call.argument(&required.name).is_none() {
-                    problems.push(format!(
-                        "{shown}: module {:?} does not pass {}, which {source} requires",
-                        call.name, required.name
-                    ));
-                }
-            }
+            let variables = items(&read_module(&dir.join(&source)), "variable");
+            problems.extend(module_call_problems(call, &variables, &shown, &source));
         }
     }
     assert!(
@@ -406,22 +413,12 @@ fn provider_page_and_guides_show_real_files_and_modules_as_they_are() {
                 "variable",
             );
             let shown = path.file_name().unwrap().to_string_lossy();
-            for (key, _) in &call.arguments {
-                if key != "source" && !variables.iter().any(|v| &v.name == key) {
-                    problems.push(format!(
-                        "{shown}: module {:?} passes {key}, which modules/{module} does not declare",
-                        call.name
-                    ));
-                }
-            }
-            for required in variables.iter().filter(|v| v.default.is_none()) {
-                if call.argument(&required.name).is_none() {
-                    problems.push(format!(
-                        "{shown}: module {:?} does not pass {}, which modules/{module} requires",
-                        call.name, required.name
-                    ));
-                }
-            }
+            problems.extend(module_call_problems(
+                &call,
+                &variables,
+                &shown,
+                &format!("modules/{module}"),
+            ));
         }
     }
     assert!(
