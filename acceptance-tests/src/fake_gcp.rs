@@ -376,7 +376,6 @@ impl FakeGcp {
             .collect()
     }
 
-    /// Changes an IAM policy behind the provider's back (a new etag, as any write makes).
     /// Changes a custom role as someone in the console would.
     pub fn edit_custom_role(&self, project: &str, id: &str, edit: impl FnOnce(&mut Json)) {
         let mut store = self.store.lock().unwrap();
@@ -386,6 +385,7 @@ impl FakeGcp {
             .unwrap_or_else(|| panic!("no custom role {id} in {project}"));
         edit(role);
     }
+    /// Changes an IAM policy behind the provider's back (a new etag, as any write makes).
     pub fn edit_iam_policy(&self, resource: &str, edit: impl FnOnce(&mut Json)) {
         let mut store = self.store.lock().unwrap();
         let mut policy = store.get_policy(resource);

@@ -321,12 +321,8 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     // The key in the state (after an import: any user-managed key) makes the access `key`; when
     // it is gone the access reads `none`, so the next apply makes a new one.
     let has_key = service_account::has_key(settings.key_id.as_deref(), &keys);
-    // Without its project grant the VM service can do nothing: that reads `none` too, so the
-    // plan shows it and the apply grants it again.
     let granted = service_account::holds_project_role(gcp, INSTANCE_ADMIN, &member(&account.email)).await?;
-    let kind = if !granted {
-        NONE
-    } else if let Some(namespace) = workload_identity {
+    let kind = if let Some(namespace) = workload_identity {
         settings.namespace = Some(namespace);
         WORKLOAD_IDENTITY
     } else if has_key {
@@ -334,6 +330,9 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     } else {
         NONE
     };
+    // Without its project grant the VM service can do nothing: that reads `none` too, so the
+    // plan shows it and the apply grants it again.
+    let kind = if granted { kind } else { NONE };
     settings.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_string());
     if kind == KEY {
         // The key file is known only from creation (never after an import).

@@ -109,8 +109,9 @@ pub(super) fn may_exist(model: &Model) -> bool {
 
 /// What Google holds: the access is `none` unless our service account exists and holds the
 /// role on the project, and the role holds exactly its permissions (a binding removed, or the
-/// role changed or deleted, behind our back reads `none`, so the next apply sets it right). Nothing is asked when the state says there is none; after an import
-/// (no access known yet) everything is.
+/// role changed or deleted, behind our back reads `none`, so the next apply sets it right).
+/// Nothing is asked when the state says there is none; after an import (no access known yet)
+/// everything is.
 pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> {
     let group = model.spec.name.clone();
     model
