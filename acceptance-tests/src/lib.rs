@@ -27,8 +27,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// Where this provider is published; tests and examples use `source = "circleci-server/circleci"`.
-pub const PROVIDER_SOURCE: &str = "registry.terraform.io/circleci-server/circleci";
+/// Where this provider is published; tests and examples use `source = "circleci-server/circleciserver"`.
+pub const PROVIDER_SOURCE: &str = "registry.terraform.io/circleci-server/circleciserver";
 pub const PROVIDER_VERSION: &str = "0.1.0";
 
 /// The workspace root (acceptance-tests/..).
@@ -98,17 +98,32 @@ pub fn terraforms() -> &'static [Terraform] {
 /// Lays `binary` into a filesystem mirror under `dir` and writes the CLI configuration that
 /// uses it; returns the configuration file.
 pub fn write_mirror(binary: &Path, dir: &Path) -> PathBuf {
+    write_mirror_of(dir, &[(PROVIDER_SOURCE, PROVIDER_VERSION, binary)])
+}
+
+/// Lays each `(source, version, binary)` into one filesystem mirror under `dir` (unpacked
+/// layout, as `terraform providers mirror` leaves it) and writes the CLI configuration that
+/// installs those sources from it; returns the configuration file.
+pub fn write_mirror_of(dir: &Path, providers: &[(&str, &str, &Path)]) -> PathBuf {
     let mirror = dir.join("mirror");
-    let platform = mirror.join(PROVIDER_SOURCE).join(PROVIDER_VERSION).join("linux_amd64");
-    std::fs::create_dir_all(&platform).expect("mirror dir");
-    let target = platform.join(format!("terraform-provider-circleci_v{PROVIDER_VERSION}"));
-    let _ = std::fs::remove_file(&target);
-    // A hard link keeps the mirror cheap; copy when on another filesystem.
-    if std::fs::hard_link(binary, &target).is_err() {
-        std::fs::copy(binary, &target).expect("copy provider");
+    let mut namespaces = Vec::new();
+    for (source, version, binary) in providers {
+        let platform = mirror.join(source).join(version).join("linux_amd64");
+        std::fs::create_dir_all(&platform).expect("mirror dir");
+        let name = source.rsplit('/').next().expect("source has a type");
+        let target = platform.join(format!("terraform-provider-{name}_v{version}"));
+        let _ = std::fs::remove_file(&target);
+        // A hard link keeps the mirror cheap; copy when on another filesystem.
+        if std::fs::hard_link(binary, &target).is_err() {
+            std::fs::copy(binary, &target).expect("copy provider");
+        }
+        let namespace = source.rsplit_once('/').map(|(ns, _)| ns).unwrap_or(source).to_string();
+        if !namespaces.contains(&namespace) {
+            namespaces.push(namespace);
+        }
     }
     let file = dir.join("terraformrc");
-    std::fs::write(&file, cli_config_text(&mirror)).expect("write CLI config");
+    std::fs::write(&file, cli_config_text_for(&mirror, &namespaces)).expect("write CLI config");
     file
 }
 
@@ -122,15 +137,23 @@ pub fn cli_config(binary: &Path) -> &'static Path {
     })
 }
 
-/// The CLI configuration for a mirror at `mirror`; other providers come from the machine's
-/// own mirror of hashicorp providers when it has one.
+/// The CLI configuration for a mirror at `mirror` holding this provider; other providers come
+/// from the machine's own mirror of hashicorp providers when it has one.
 pub fn cli_config_text(mirror: &Path) -> String {
-    let source = PROVIDER_SOURCE
+    let namespace = PROVIDER_SOURCE
         .rsplit_once('/')
         .map(|(ns, _)| ns)
         .unwrap_or(PROVIDER_SOURCE);
+    cli_config_text_for(mirror, &[namespace.to_string()])
+}
+
+/// The CLI configuration installing the provider `namespaces` (`HOST/NAMESPACE`) from `mirror`,
+/// hashicorp's from the machine's own mirror when it has one, and nothing from the network.
+fn cli_config_text_for(mirror: &Path, namespaces: &[String]) -> String {
+    let includes: Vec<String> = namespaces.iter().map(|ns| format!("\"{ns}/*\"")).collect();
+    let includes = includes.join(", ");
     let mut text = format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{source}/*\"]\n  }}\n",
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [{includes}]\n  }}\n",
         mirror.display()
     );
     if let Some(peer) = hashicorp_mirror() {
@@ -140,7 +163,7 @@ pub fn cli_config_text(mirror: &Path) -> String {
         ));
     }
     text.push_str(&format!(
-        "  direct {{\n    exclude = [\"{source}/*\", \"registry.terraform.io/hashicorp/*\"]\n  }}\n}}\n"
+        "  direct {{\n    exclude = [{includes}, \"registry.terraform.io/hashicorp/*\"]\n  }}\n}}\n"
     ));
     text
 }
@@ -159,7 +182,7 @@ pub fn hashicorp_mirror() -> Option<PathBuf> {
 /// The `terraform` block every test configuration starts with.
 pub fn provider_block(extra: &str) -> String {
     format!(
-        "terraform {{\n  required_providers {{\n    circleci = {{ source = \"circleci-server/circleci\" }}\n  }}\n}}\n\nprovider \"circleci\" {{\n{extra}}}\n\n"
+        "terraform {{\n  required_providers {{\n    circleciserver = {{ source = \"circleci-server/circleciserver\" }}\n  }}\n}}\n\nprovider \"circleciserver\" {{\n{extra}}}\n\n"
     )
 }
 
@@ -223,7 +246,7 @@ impl Run {
 
 impl Workdir {
     /// A fresh directory running `terraform` against the provider binary `provider`
-    /// (integration tests pass `env!("CARGO_BIN_EXE_terraform-provider-circleci")`).
+    /// (integration tests pass `env!("CARGO_BIN_EXE_terraform-provider-circleciserver")`).
     pub fn new(terraform: &Terraform, provider: &Path) -> Workdir {
         let dir = tempfile::tempdir().expect("tempdir");
         Workdir {
@@ -235,6 +258,13 @@ impl Workdir {
             env_removed: Vec::new(),
             initialised: false,
         }
+    }
+
+    /// Installs providers by the CLI configuration `file` (e.g. from [`write_mirror_of`])
+    /// instead of the mirror of this provider alone.
+    pub fn cli_config_file(mut self, file: &Path) -> Workdir {
+        self.cli_config = file.to_path_buf();
+        self
     }
 
     /// An environment variable for every Terraform command (and so for the provider).

@@ -1,6 +1,6 @@
 # CircleCI Server 3.x from an empty AWS account in one apply: modules/aws-cluster makes the VPC,
 # the EKS cluster, its node group and OIDC provider, then the whole server on them. The
-# circleci provider's kubernetes block points at the cluster made in the same apply: its values
+# circleciserver provider's kubernetes block points at the cluster made in the same apply: its values
 # are unknown at the first plan, and the provider waits for apply rather than guess a cluster.
 # Needs AWS credentials (standard chain) and the aws CLI for `aws eks get-token`.
 
@@ -11,8 +11,8 @@ terraform {
       source  = "hashicorp/aws"
       version = ">= 5.81"
     }
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -72,7 +72,7 @@ provider "aws" {
   }
 }
 
-provider "circleci" {
+provider "circleciserver" {
   aws {
     region       = var.region
     default_tags = var.tags

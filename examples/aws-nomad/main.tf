@@ -6,8 +6,8 @@
 terraform {
   required_version = ">= 1.0"
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -76,7 +76,7 @@ variable "node_ports" {
   }
 }
 
-provider "circleci" {
+provider "circleciserver" {
   aws {
     region       = var.region
     endpoint_url = var.aws_endpoint_url
@@ -84,11 +84,11 @@ provider "circleci" {
   }
 }
 
-resource "circleci_nomad_tls" "this" {
-  extra_server_sans = [circleci_load_balancer.this["nomad"].hostname]
+resource "circleciserver_nomad_tls" "this" {
+  extra_server_sans = [circleciserver_load_balancer.this["nomad"].hostname]
 }
 
-resource "circleci_load_balancer" "this" {
+resource "circleciserver_load_balancer" "this" {
   for_each = var.node_ports
 
   name = "${var.name}-${replace(each.key, "_", "-")}"
@@ -101,21 +101,21 @@ resource "circleci_load_balancer" "this" {
   }
 }
 
-resource "circleci_object_storage" "this" {
+resource "circleciserver_object_storage" "this" {
   name        = "${var.name}-server-data"
   expiry_days = 90
   access      = "iam_user"
   aws {}
 }
 
-resource "circleci_vm_service_image" "linux" {
+resource "circleciserver_vm_service_image" "linux" {
   name = "${var.name}-vm-linux"
   aws {
     source_image_id = var.vm_source_image_id
   }
 }
 
-resource "circleci_vm_service_access" "this" {
+resource "circleciserver_vm_service_access" "this" {
   name          = "${var.name}-vm-service"
   cluster_cidrs = var.cluster_cidrs
   nomad_cidrs   = var.cluster_cidrs
@@ -125,16 +125,16 @@ resource "circleci_vm_service_access" "this" {
   }
 }
 
-resource "circleci_nomad_client_group" "linux" {
+resource "circleciserver_nomad_client_group" "linux" {
   name                 = "${var.name}-nomad"
-  nomad_server_address = circleci_load_balancer.this["nomad"].hostname
+  nomad_server_address = circleciserver_load_balancer.this["nomad"].hostname
   blocked_cidrs        = var.cluster_cidrs
   min_size             = 1
   max_size             = 4
   tls = {
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    client_cert_pem = circleci_nomad_tls.this.client_cert_pem
-    client_key_pem  = circleci_nomad_tls.this.client_key_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    client_cert_pem = circleciserver_nomad_tls.this.client_cert_pem
+    client_key_pem  = circleciserver_nomad_tls.this.client_key_pem
   }
   aws {
     vpc_id            = var.vpc_id
@@ -146,28 +146,28 @@ resource "circleci_nomad_client_group" "linux" {
 
 output "load_balancers" {
   description = "DNS names of the five load balancers (the installer's hostnames)."
-  value       = { for role, lb in circleci_load_balancer.this : role => lb.hostname }
+  value       = { for role, lb in circleciserver_load_balancer.this : role => lb.hostname }
 }
 
 output "storage" {
   value = {
-    bucket   = circleci_object_storage.this.bucket
-    region   = circleci_object_storage.this.region
-    endpoint = circleci_object_storage.this.endpoint
+    bucket   = circleciserver_object_storage.this.bucket
+    region   = circleciserver_object_storage.this.region
+    endpoint = circleciserver_object_storage.this.endpoint
   }
 }
 
 output "vm_service" {
   value = {
-    linux_image_id    = circleci_vm_service_image.linux.image_id
-    security_group_id = circleci_vm_service_access.this.aws.security_group_id
+    linux_image_id    = circleciserver_vm_service_image.linux.image_id
+    security_group_id = circleciserver_vm_service_access.this.aws.security_group_id
   }
 }
 
 output "nomad_client_group" {
   value = {
-    name                    = circleci_nomad_client_group.linux.id
-    launch_template_version = circleci_nomad_client_group.linux.aws.launch_template_version
+    name                    = circleciserver_nomad_client_group.linux.id
+    launch_template_version = circleciserver_nomad_client_group.linux.aws.launch_template_version
   }
 }
 
@@ -175,12 +175,12 @@ output "installer_secrets" {
   description = "Credentials and certificates for the installer (terraform output -json installer_secrets)."
   sensitive   = true
   value = {
-    storage_access_key_id     = circleci_object_storage.this.aws.access_key_id
-    storage_secret_access_key = circleci_object_storage.this.aws.secret_access_key
-    vm_service_access_key_id  = circleci_vm_service_access.this.aws.access_key_id
-    vm_service_secret_key     = circleci_vm_service_access.this.aws.secret_access_key
-    nomad_server_cert_base64  = circleci_nomad_tls.this.nomad_server_cert_base64
-    nomad_server_key_base64   = circleci_nomad_tls.this.nomad_server_key_base64
-    nomad_tls_ca_base64       = circleci_nomad_tls.this.nomad_tls_ca_base64
+    storage_access_key_id     = circleciserver_object_storage.this.aws.access_key_id
+    storage_secret_access_key = circleciserver_object_storage.this.aws.secret_access_key
+    vm_service_access_key_id  = circleciserver_vm_service_access.this.aws.access_key_id
+    vm_service_secret_key     = circleciserver_vm_service_access.this.aws.secret_access_key
+    nomad_server_cert_base64  = circleciserver_nomad_tls.this.nomad_server_cert_base64
+    nomad_server_key_base64   = circleciserver_nomad_tls.this.nomad_server_key_base64
+    nomad_tls_ca_base64       = circleciserver_nomad_tls.this.nomad_tls_ca_base64
   }
 }

@@ -10,8 +10,8 @@
 terraform {
   required_version = ">= 1.0"
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -123,7 +123,7 @@ variable "delete_data" {
   default     = false
 }
 
-provider "circleci" {
+provider "circleciserver" {
   aws {
     region       = var.region
     endpoint_url = var.aws_endpoint_url

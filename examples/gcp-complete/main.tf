@@ -1,6 +1,6 @@
 # CircleCI Server 3.x from an empty GCP project in one apply: modules/gcp-cluster turns on the
 # APIs and makes the network, Cloud NAT and a private GKE cluster with its node pool, then the
-# whole server on them. The circleci provider's kubernetes block points at the cluster made in
+# whole server on them. The circleciserver provider's kubernetes block points at the cluster made in
 # the same apply: its values are unknown at the first plan, and the provider waits for apply
 # rather than guess a cluster. Needs Application Default Credentials
 # (`gcloud auth application-default login`) and gke-gcloud-auth-plugin on PATH.
@@ -12,8 +12,8 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.0"
     }
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -71,7 +71,7 @@ provider "google" {
   default_labels = var.labels
 }
 
-provider "circleci" {
+provider "circleciserver" {
   gcp {
     project        = var.project
     region         = var.region

@@ -9,8 +9,8 @@
 terraform {
   required_version = ">= 1.0"
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -75,7 +75,7 @@ variable "cluster_cidrs" {
 }
 
 variable "nomad_node_port" {
-  description = "Node port of the Nomad server's Service (circleci_server's node_ports.nomad)."
+  description = "Node port of the Nomad server's Service (circleciserver_server's node_ports.nomad)."
   type        = number
   default     = 30647
 }
@@ -91,7 +91,7 @@ variable "ubuntu_image" {
   }
 }
 
-provider "circleci" {
+provider "circleciserver" {
   gcp {
     project        = var.project
     region         = var.region
@@ -103,7 +103,7 @@ provider "circleci" {
   }
 }
 
-resource "circleci_load_balancer" "nomad" {
+resource "circleciserver_load_balancer" "nomad" {
   name = "${var.name}-nomad-lb"
   role = "nomad"
   gcp {
@@ -115,11 +115,11 @@ resource "circleci_load_balancer" "nomad" {
   }
 }
 
-resource "circleci_nomad_tls" "this" {
-  extra_server_sans = [circleci_load_balancer.nomad.hostname]
+resource "circleciserver_nomad_tls" "this" {
+  extra_server_sans = [circleciserver_load_balancer.nomad.hostname]
 }
 
-resource "circleci_vm_service_image" "linux" {
+resource "circleciserver_vm_service_image" "linux" {
   name = "${var.name}-vm-linux"
   gcp {
     source_image = var.ubuntu_image
@@ -127,13 +127,13 @@ resource "circleci_vm_service_image" "linux" {
   }
 }
 
-resource "circleci_nomad_client_group" "this" {
+resource "circleciserver_nomad_client_group" "this" {
   name                 = "${var.name}-nomad"
-  nomad_server_address = circleci_load_balancer.nomad.hostname
+  nomad_server_address = circleciserver_load_balancer.nomad.hostname
   tls = {
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    client_cert_pem = circleci_nomad_tls.this.client_cert_pem
-    client_key_pem  = circleci_nomad_tls.this.client_key_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    client_cert_pem = circleciserver_nomad_tls.this.client_cert_pem
+    client_key_pem  = circleciserver_nomad_tls.this.client_key_pem
   }
   min_size = 1
   max_size = 4
@@ -144,20 +144,20 @@ resource "circleci_nomad_client_group" "this" {
 }
 
 output "nomad_load_balancer" {
-  description = "The Nomad control plane's internal address (circleci_server's load_balancer_hostnames.nomad)."
-  value       = circleci_load_balancer.nomad.hostname
+  description = "The Nomad control plane's internal address (circleciserver_server's load_balancer_hostnames.nomad)."
+  value       = circleciserver_load_balancer.nomad.hostname
 }
 
 output "vm_service_image" {
-  description = "For circleci_server's vm_service.linux_image."
-  value       = circleci_vm_service_image.linux.image_id
+  description = "For circleciserver_server's vm_service.linux_image."
+  value       = circleciserver_vm_service_image.linux.image_id
 }
 
 output "nomad_instance_group" {
-  description = "The group nomad-autoscaler scales (circleci_server's nomad_autoscaler.group)."
-  value       = circleci_nomad_client_group.this.gcp.instance_group
+  description = "The group nomad-autoscaler scales (circleciserver_server's nomad_autoscaler.group)."
+  value       = circleciserver_nomad_client_group.this.gcp.instance_group
 }
 
 output "nomad_instance_template" {
-  value = circleci_nomad_client_group.this.gcp.instance_template
+  value = circleciserver_nomad_client_group.this.gcp.instance_template
 }

@@ -12,8 +12,8 @@
 terraform {
   required_version = ">= 1.0"
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -129,7 +129,7 @@ variable "delete_data" {
   default     = false
 }
 
-provider "circleci" {
+provider "circleciserver" {
   gcp {
     project        = var.project
     region         = var.region

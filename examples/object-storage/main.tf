@@ -9,8 +9,8 @@
 terraform {
   required_version = ">= 1.0"
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -57,7 +57,7 @@ variable "gcp_endpoints" {
   default     = {}
 }
 
-provider "circleci" {
+provider "circleciserver" {
   dynamic "aws" {
     for_each = var.cloud == "aws" ? [1] : []
     content {
@@ -103,6 +103,6 @@ output "access" {
 }
 
 output "server_identity" {
-  description = "What circleci_server's object_storage block takes: the IRSA role (AWS) or the service account (GCP)."
+  description = "What circleciserver_server's object_storage block takes: the IRSA role (AWS) or the service account (GCP)."
   value       = coalesce(module.object_storage.role_arn, module.object_storage.gcp_service_account, "an IAM user key")
 }

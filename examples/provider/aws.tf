@@ -1,4 +1,4 @@
-provider "circleci" {
+provider "circleciserver" {
   aws {
     region       = "us-east-1"
     default_tags = { team = "ci-platform" }

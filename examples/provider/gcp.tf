@@ -1,4 +1,4 @@
-provider "circleci" {
+provider "circleciserver" {
   gcp {
     project        = "my-project"
     region         = "us-east1"

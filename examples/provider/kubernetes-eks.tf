@@ -1,4 +1,4 @@
-provider "circleci" {
+provider "circleciserver" {
   kubernetes {
     host                   = var.cluster_endpoint
     cluster_ca_certificate = base64decode(var.cluster_certificate_authority_data)

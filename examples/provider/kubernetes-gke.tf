@@ -1,4 +1,4 @@
-provider "circleci" {
+provider "circleciserver" {
   kubernetes {
     host                   = "https://${var.cluster_endpoint}"
     cluster_ca_certificate = base64decode(var.cluster_ca_certificate)

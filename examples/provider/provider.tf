@@ -1,12 +1,12 @@
 terraform {
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
 
-provider "circleci" {
+provider "circleciserver" {
   aws {
     region       = "us-east-1"
     default_tags = { team = "ci-platform" }

@@ -6,8 +6,8 @@
 terraform {
   required_version = ">= 1.0"
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }
@@ -76,7 +76,7 @@ variable "delete_data" {
   default     = false
 }
 
-provider "circleci" {
+provider "circleciserver" {
   kubernetes {
     host        = var.kubernetes_host
     insecure    = var.kubernetes_insecure
@@ -85,11 +85,11 @@ provider "circleci" {
   }
 }
 
-resource "circleci_nomad_tls" "this" {
+resource "circleciserver_nomad_tls" "this" {
   extra_server_sans = ["nomad.${var.domain}"]
 }
 
-resource "circleci_server" "this" {
+resource "circleciserver_server" "this" {
   version = var.server_version
   domain  = var.domain
 
@@ -105,12 +105,12 @@ resource "circleci_server" "this" {
   }
 
   nomad_tls {
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    server_cert_pem = circleci_nomad_tls.this.server_cert_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    server_cert_pem = circleciserver_nomad_tls.this.server_cert_pem
     # Nomad's HTTP API requires client certificates too, not only its RPC port.
     http_mtls = true
   }
-  nomad_server_key_pem = circleci_nomad_tls.this.server_key_pem
+  nomad_server_key_pem = circleciserver_nomad_tls.this.server_key_pem
 
   # Keysets, API token, session cookie key and passwords are generated and kept in state
   # (sensitive); give them to take over an existing install.
@@ -122,13 +122,13 @@ resource "circleci_server" "this" {
 
 output "load_balancers" {
   description = "The five load balancer addresses (the installer's hostnames)."
-  value       = circleci_server.this.load_balancer_addresses
+  value       = circleciserver_server.this.load_balancer_addresses
 }
 
 output "nomad_server_endpoint" {
-  value = circleci_server.this.nomad_server_endpoint
+  value = circleciserver_server.this.nomad_server_endpoint
 }
 
 output "services" {
-  value = circleci_server.this.service_status
+  value = circleciserver_server.this.service_status
 }

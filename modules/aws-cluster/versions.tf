@@ -5,8 +5,8 @@ terraform {
       source  = "hashicorp/aws"
       version = ">= 5.81"
     }
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }

@@ -1,6 +1,6 @@
 # CircleCI Server 3.x on an existing VPC and EKS cluster: Nomad mTLS, object storage, the VM
 # service's image and access, the Nomad clients, the five load balancers, and the install
-# itself wired to all of them. The calling module configures the circleci provider (its `aws`
+# itself wired to all of them. The calling module configures the circleciserver provider (its `aws`
 # block for this account and region, its `kubernetes` block for the cluster).
 
 locals {
@@ -9,17 +9,17 @@ locals {
   # Our load balancers sit on fixed node ports; the Kubernetes strategy lets the cloud's
   # controller make them, and the Nomad clients then find the control plane by DNS.
   own_load_balancers   = var.load_balancer_strategy == "circleci"
-  nomad_server_address = local.own_load_balancers ? circleci_load_balancer.this["nomad"].hostname : "nomad.${var.domain}"
+  nomad_server_address = local.own_load_balancers ? circleciserver_load_balancer.this["nomad"].hostname : "nomad.${var.domain}"
   client_group_name    = "${var.name}-nomad"
   # Bucket names are global: the domain makes the default one the install's own.
   bucket_name = coalesce(var.bucket_name, substr("${var.name}-${replace(var.domain, ".", "-")}", 0, 63))
 }
 
-resource "circleci_nomad_tls" "this" {
+resource "circleciserver_nomad_tls" "this" {
   extra_server_sans = [local.nomad_server_address]
 }
 
-resource "circleci_load_balancer" "this" {
+resource "circleciserver_load_balancer" "this" {
   for_each = local.own_load_balancers ? var.node_ports : {}
 
   name = "${var.name}-${replace(each.key, "_", "-")}"
@@ -33,7 +33,7 @@ resource "circleci_load_balancer" "this" {
   }
 }
 
-resource "circleci_object_storage" "this" {
+resource "circleciserver_object_storage" "this" {
   name          = local.bucket_name
   expiry_days   = var.object_storage_expiry_days
   access        = local.access
@@ -45,7 +45,7 @@ resource "circleci_object_storage" "this" {
   }
 }
 
-resource "circleci_vm_service_image" "linux" {
+resource "circleciserver_vm_service_image" "linux" {
   count = var.vm_source_image_id == null ? 0 : 1
 
   name = "${var.name}-vm-linux"
@@ -55,7 +55,7 @@ resource "circleci_vm_service_image" "linux" {
   }
 }
 
-resource "circleci_vm_service_access" "this" {
+resource "circleciserver_vm_service_access" "this" {
   name          = "${var.name}-vm-service"
   cluster_cidrs = var.cluster_cidrs
   nomad_cidrs   = var.cluster_cidrs
@@ -68,7 +68,7 @@ resource "circleci_vm_service_access" "this" {
   }
 }
 
-resource "circleci_nomad_client_group" "this" {
+resource "circleciserver_nomad_client_group" "this" {
   name                 = local.client_group_name
   nomad_server_address = local.nomad_server_address
   blocked_cidrs        = var.cluster_cidrs
@@ -76,9 +76,9 @@ resource "circleci_nomad_client_group" "this" {
   max_size             = var.nomad_max_size
   tags                 = var.tags
   tls = {
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    client_cert_pem = circleci_nomad_tls.this.client_cert_pem
-    client_key_pem  = circleci_nomad_tls.this.client_key_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    client_cert_pem = circleciserver_nomad_tls.this.client_cert_pem
+    client_key_pem  = circleciserver_nomad_tls.this.client_key_pem
   }
   aws {
     vpc_id            = var.vpc_id
@@ -91,7 +91,7 @@ resource "circleci_nomad_client_group" "this" {
   }
 }
 
-resource "circleci_server" "this" {
+resource "circleciserver_server" "this" {
   version   = var.server_version
   domain    = var.domain
   namespace = var.namespace
@@ -104,46 +104,46 @@ resource "circleci_server" "this" {
   github_client_secret = var.github_client_secret
 
   object_storage {
-    bucket        = circleci_object_storage.this.bucket
-    region        = circleci_object_storage.this.region
-    role_arn      = circleci_object_storage.this.aws.role_arn
-    access_key_id = circleci_object_storage.this.aws.access_key_id
+    bucket        = circleciserver_object_storage.this.bucket
+    region        = circleciserver_object_storage.this.region
+    role_arn      = circleciserver_object_storage.this.aws.role_arn
+    access_key_id = circleciserver_object_storage.this.aws.access_key_id
   }
-  object_storage_secret_access_key = circleci_object_storage.this.aws.secret_access_key
+  object_storage_secret_access_key = circleciserver_object_storage.this.aws.secret_access_key
 
   nomad_tls {
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    server_cert_pem = circleci_nomad_tls.this.server_cert_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    server_cert_pem = circleciserver_nomad_tls.this.server_cert_pem
     http_mtls       = true
   }
-  nomad_server_key_pem = circleci_nomad_tls.this.server_key_pem
+  nomad_server_key_pem = circleciserver_nomad_tls.this.server_key_pem
 
   vm_service {
     provider       = "ec2"
     region         = var.region
     subnet         = var.subnet_ids[0]
-    security_group = circleci_vm_service_access.this.id
-    linux_image    = one(circleci_vm_service_image.linux[*].image_id)
-    role_arn       = circleci_vm_service_access.this.aws.role_arn
-    access_key_id  = circleci_vm_service_access.this.aws.access_key_id
+    security_group = circleciserver_vm_service_access.this.id
+    linux_image    = one(circleciserver_vm_service_image.linux[*].image_id)
+    role_arn       = circleciserver_vm_service_access.this.aws.role_arn
+    access_key_id  = circleciserver_vm_service_access.this.aws.access_key_id
   }
-  vm_service_secret_access_key = circleci_vm_service_access.this.aws.secret_access_key
+  vm_service_secret_access_key = circleciserver_vm_service_access.this.aws.secret_access_key
 
   nomad_autoscaler {
     enabled       = true
     provider      = "aws"
     region        = var.region
-    group         = circleci_nomad_client_group.this.id
+    group         = circleciserver_nomad_client_group.this.id
     min           = var.nomad_min_size
     max           = var.nomad_max_size
-    role_arn      = circleci_nomad_client_group.this.aws.autoscaler_role_arn
-    access_key_id = circleci_nomad_client_group.this.aws.autoscaler_access_key_id
+    role_arn      = circleciserver_nomad_client_group.this.aws.autoscaler_role_arn
+    access_key_id = circleciserver_nomad_client_group.this.aws.autoscaler_access_key_id
   }
-  nomad_autoscaler_secret_access_key = circleci_nomad_client_group.this.aws.autoscaler_secret_access_key
+  nomad_autoscaler_secret_access_key = circleciserver_nomad_client_group.this.aws.autoscaler_secret_access_key
 
   # Both sides take the same node ports, so neither waits for the other.
   node_ports              = local.own_load_balancers ? var.node_ports : null
-  load_balancer_hostnames = local.own_load_balancers ? { for role, lb in circleci_load_balancer.this : role => lb.hostname } : null
+  load_balancer_hostnames = local.own_load_balancers ? { for role, lb in circleciserver_load_balancer.this : role => lb.hostname } : null
 
   license                 = var.license
   image_registry_username = var.image_registry_username

@@ -1,6 +1,6 @@
 output "load_balancers" {
   description = "Where each of the five load balancers is reached, by role (the installer's hostnames). Point DNS for the domain at frontend and api."
-  value       = circleci_server.this.load_balancer_addresses
+  value       = circleciserver_server.this.load_balancer_addresses
 }
 
 output "nomad_server_endpoint" {
@@ -10,25 +10,25 @@ output "nomad_server_endpoint" {
 
 output "service_status" {
   description = "Readiness of each service of the install (`ready` or `not ready`)."
-  value       = circleci_server.this.service_status
+  value       = circleciserver_server.this.service_status
 }
 
 output "bucket" {
   description = "The object storage bucket (artifacts, job output, audit logs)."
-  value       = circleci_object_storage.this.bucket
+  value       = circleciserver_object_storage.this.bucket
 }
 
 output "nomad_client_group" {
   description = "Name of the Nomad clients' autoscaling group."
-  value       = circleci_nomad_client_group.this.id
+  value       = circleciserver_nomad_client_group.this.id
 }
 
 output "vm_service_image_id" {
   description = "The VM service's Linux machine image (null when vm_source_image_id is)."
-  value       = one(circleci_vm_service_image.linux[*].image_id)
+  value       = one(circleciserver_vm_service_image.linux[*].image_id)
 }
 
 output "nomad_tls_ca_cert_pem" {
   description = "CA of the Nomad mTLS material, for Nomad clients outside this module."
-  value       = circleci_nomad_tls.this.ca_cert_pem
+  value       = circleciserver_nomad_tls.this.ca_cert_pem
 }

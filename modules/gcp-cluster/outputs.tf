@@ -4,12 +4,12 @@ output "cluster_name" {
 }
 
 output "cluster_endpoint" {
-  description = "API server URL of the GKE cluster, for the circleci provider's kubernetes block."
+  description = "API server URL of the GKE cluster, for the circleciserver provider's kubernetes block."
   value       = "https://${google_container_cluster.this.endpoint}"
 }
 
 output "cluster_ca_certificate" {
-  description = "The API server's CA (PEM), for the circleci provider's kubernetes block."
+  description = "The API server's CA (PEM), for the circleciserver provider's kubernetes block."
   value       = base64decode(google_container_cluster.this.master_auth[0].cluster_ca_certificate)
 }
 

@@ -5,8 +5,8 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.0"
     }
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }

@@ -1,6 +1,6 @@
 # CircleCI Server 3.x on an existing VPC network and GKE cluster: Nomad mTLS, object storage,
 # the VM service's image and access, the Nomad clients, the five load balancers, and the
-# install itself wired to all of them. The calling module configures the circleci provider (its
+# install itself wired to all of them. The calling module configures the circleciserver provider (its
 # `gcp` block for this project and region, its `kubernetes` block for the cluster).
 
 locals {
@@ -8,7 +8,7 @@ locals {
   # Our load balancers sit on fixed node ports; the Kubernetes strategy lets GKE make them,
   # and the Nomad clients then find the control plane by DNS.
   own_load_balancers   = var.load_balancer_strategy == "circleci"
-  nomad_server_address = local.own_load_balancers ? circleci_load_balancer.this["nomad"].hostname : "nomad.${var.domain}"
+  nomad_server_address = local.own_load_balancers ? circleciserver_load_balancer.this["nomad"].hostname : "nomad.${var.domain}"
   # Bucket names are global: the domain makes the default one the install's own.
   bucket_name = coalesce(var.bucket_name, substr("${var.name}-${replace(var.domain, ".", "-")}", 0, 63))
   # Who may reach each load balancer: anyone for the front end, the VPC's ranges for the rest.
@@ -21,11 +21,11 @@ locals {
   }
 }
 
-resource "circleci_nomad_tls" "this" {
+resource "circleciserver_nomad_tls" "this" {
   extra_server_sans = [local.nomad_server_address]
 }
 
-resource "circleci_load_balancer" "this" {
+resource "circleciserver_load_balancer" "this" {
   for_each = local.own_load_balancers ? var.node_ports : {}
 
   # NAME-ROLE-lb: the client group is NAME-nomad, and both name their firewall rules after themselves.
@@ -42,7 +42,7 @@ resource "circleci_load_balancer" "this" {
   }
 }
 
-resource "circleci_object_storage" "this" {
+resource "circleciserver_object_storage" "this" {
   name          = local.bucket_name
   expiry_days   = var.object_storage_expiry_days
   access        = local.access
@@ -54,7 +54,7 @@ resource "circleci_object_storage" "this" {
   }
 }
 
-resource "circleci_vm_service_image" "linux" {
+resource "circleciserver_vm_service_image" "linux" {
   count = var.vm_source_image == null ? 0 : 1
 
   name = "${var.name}-vm-linux"
@@ -65,7 +65,7 @@ resource "circleci_vm_service_image" "linux" {
   }
 }
 
-resource "circleci_vm_service_access" "this" {
+resource "circleciserver_vm_service_access" "this" {
   name          = "${var.name}-vm-service"
   cluster_cidrs = var.cluster_cidrs
   nomad_cidrs   = var.cluster_cidrs
@@ -76,7 +76,7 @@ resource "circleci_vm_service_access" "this" {
   }
 }
 
-resource "circleci_nomad_client_group" "this" {
+resource "circleciserver_nomad_client_group" "this" {
   name                 = "${var.name}-nomad"
   nomad_server_address = local.nomad_server_address
   blocked_cidrs        = var.cluster_cidrs
@@ -84,9 +84,9 @@ resource "circleci_nomad_client_group" "this" {
   max_size             = var.nomad_max_size
   tags                 = var.labels
   tls = {
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    client_cert_pem = circleci_nomad_tls.this.client_cert_pem
-    client_key_pem  = circleci_nomad_tls.this.client_key_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    client_cert_pem = circleciserver_nomad_tls.this.client_cert_pem
+    client_key_pem  = circleciserver_nomad_tls.this.client_key_pem
   }
   gcp {
     network           = var.network
@@ -98,7 +98,7 @@ resource "circleci_nomad_client_group" "this" {
   }
 }
 
-resource "circleci_server" "this" {
+resource "circleciserver_server" "this" {
   version   = var.server_version
   domain    = var.domain
   namespace = var.namespace
@@ -111,18 +111,18 @@ resource "circleci_server" "this" {
   github_client_secret = var.github_client_secret
 
   object_storage {
-    bucket              = circleci_object_storage.this.bucket
-    region              = circleci_object_storage.this.region
-    gcp_service_account = circleci_object_storage.this.gcp.service_account_email
+    bucket              = circleciserver_object_storage.this.bucket
+    region              = circleciserver_object_storage.this.region
+    gcp_service_account = circleciserver_object_storage.this.gcp.service_account_email
   }
-  object_storage_service_account_key = circleci_object_storage.this.gcp.service_account_key
+  object_storage_service_account_key = circleciserver_object_storage.this.gcp.service_account_key
 
   nomad_tls {
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    server_cert_pem = circleci_nomad_tls.this.server_cert_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    server_cert_pem = circleciserver_nomad_tls.this.server_cert_pem
     http_mtls       = true
   }
-  nomad_server_key_pem = circleci_nomad_tls.this.server_key_pem
+  nomad_server_key_pem = circleciserver_nomad_tls.this.server_key_pem
 
   vm_service {
     provider            = "gce"
@@ -130,27 +130,27 @@ resource "circleci_server" "this" {
     region              = var.region
     zone                = var.vm_zone
     subnet              = var.subnetwork
-    network_tag         = circleci_vm_service_access.this.gcp.network_tag
-    linux_image         = one(circleci_vm_service_image.linux[*].image_id)
-    gcp_service_account = circleci_vm_service_access.this.gcp.service_account_email
+    network_tag         = circleciserver_vm_service_access.this.gcp.network_tag
+    linux_image         = one(circleciserver_vm_service_image.linux[*].image_id)
+    gcp_service_account = circleciserver_vm_service_access.this.gcp.service_account_email
   }
-  vm_service_service_account_key = circleci_vm_service_access.this.gcp.service_account_key
+  vm_service_service_account_key = circleciserver_vm_service_access.this.gcp.service_account_key
 
   nomad_autoscaler {
     enabled             = true
     provider            = "gcp"
     project             = var.project
     region              = var.region
-    group               = circleci_nomad_client_group.this.gcp.instance_group_manager
+    group               = circleciserver_nomad_client_group.this.gcp.instance_group_manager
     min                 = var.nomad_min_size
     max                 = var.nomad_max_size
-    gcp_service_account = circleci_nomad_client_group.this.gcp.autoscaler_service_account_email
+    gcp_service_account = circleciserver_nomad_client_group.this.gcp.autoscaler_service_account_email
   }
-  nomad_autoscaler_service_account_key = circleci_nomad_client_group.this.gcp.autoscaler_service_account_key
+  nomad_autoscaler_service_account_key = circleciserver_nomad_client_group.this.gcp.autoscaler_service_account_key
 
   # Both sides take the same node ports, so neither waits for the other.
   node_ports              = local.own_load_balancers ? var.node_ports : null
-  load_balancer_hostnames = local.own_load_balancers ? { for role, lb in circleci_load_balancer.this : role => lb.hostname } : null
+  load_balancer_hostnames = local.own_load_balancers ? { for role, lb in circleciserver_load_balancer.this : role => lb.hostname } : null
 
   license                 = var.license
   image_registry_username = var.image_registry_username

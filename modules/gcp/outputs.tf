@@ -1,6 +1,6 @@
 output "load_balancers" {
   description = "Where each of the five load balancers is reached, by role (the installer's hostnames). Point DNS for the domain at frontend and api."
-  value       = circleci_server.this.load_balancer_addresses
+  value       = circleciserver_server.this.load_balancer_addresses
 }
 
 output "nomad_server_endpoint" {
@@ -10,34 +10,34 @@ output "nomad_server_endpoint" {
 
 output "service_status" {
   description = "Readiness of each service of the install (`ready` or `not ready`)."
-  value       = circleci_server.this.service_status
+  value       = circleciserver_server.this.service_status
 }
 
 output "bucket" {
   description = "The object storage bucket (artifacts, job output, audit logs)."
-  value       = circleci_object_storage.this.bucket
+  value       = circleciserver_object_storage.this.bucket
 }
 
 output "nomad_client_group" {
   description = "The Nomad clients' regional managed instance group."
-  value       = circleci_nomad_client_group.this.gcp.instance_group_manager
+  value       = circleciserver_nomad_client_group.this.gcp.instance_group_manager
 }
 
 output "vm_service_image" {
   description = "The VM service's Linux machine image (null when vm_source_image is)."
-  value       = one(circleci_vm_service_image.linux[*].image_id)
+  value       = one(circleciserver_vm_service_image.linux[*].image_id)
 }
 
 output "service_accounts" {
   description = "The GCP service accounts of the server's storage users, the VM service and nomad-autoscaler."
   value = {
-    storage          = circleci_object_storage.this.gcp.service_account_email
-    vm_service       = circleci_vm_service_access.this.gcp.service_account_email
-    nomad_autoscaler = circleci_nomad_client_group.this.gcp.autoscaler_service_account_email
+    storage          = circleciserver_object_storage.this.gcp.service_account_email
+    vm_service       = circleciserver_vm_service_access.this.gcp.service_account_email
+    nomad_autoscaler = circleciserver_nomad_client_group.this.gcp.autoscaler_service_account_email
   }
 }
 
 output "nomad_tls_ca_cert_pem" {
   description = "CA of the Nomad mTLS material, for Nomad clients outside this module."
-  value       = circleci_nomad_tls.this.ca_cert_pem
+  value       = circleciserver_nomad_tls.this.ca_cert_pem
 }

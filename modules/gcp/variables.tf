@@ -178,7 +178,7 @@ variable "object_storage_expiry_days" {
 }
 
 variable "load_balancer_strategy" {
-  description = "\"circleci\": five circleci_load_balancer passthrough load balancers on fixed node ports (the default); \"kubernetes\": Kubernetes LoadBalancer services that GKE turns into load balancers (Nomad clients then reach nomad.DOMAIN, a DNS record you make)."
+  description = "\"circleci\": five circleciserver_load_balancer passthrough load balancers on fixed node ports (the default); \"kubernetes\": Kubernetes LoadBalancer services that GKE turns into load balancers (Nomad clients then reach nomad.DOMAIN, a DNS record you make)."
   type        = string
   default     = "circleci"
   validation {

@@ -1,8 +1,8 @@
 terraform {
   required_version = ">= 1.0"
   required_providers {
-    circleci = {
-      source = "circleci-server/circleci"
+    circleciserver = {
+      source = "circleci-server/circleciserver"
     }
   }
 }

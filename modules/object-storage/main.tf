@@ -1,7 +1,7 @@
 # CircleCI Server's object storage (artifacts, job output, audit logs) on either cloud, with
 # the server's access to it: an S3 bucket and an IRSA role or IAM user on AWS, a Cloud Storage
 # bucket and a service account (workload identity or key) on GCP. The calling module configures
-# the circleci provider's `aws` or `gcp` block.
+# the circleciserver provider's `aws` or `gcp` block.
 
 locals {
   default_access = {
@@ -11,7 +11,7 @@ locals {
   access = coalesce(var.access, local.default_access[var.cloud])
 }
 
-resource "circleci_object_storage" "this" {
+resource "circleciserver_object_storage" "this" {
   name          = var.name
   versioning    = var.versioning
   expiry_days   = var.expiry_days

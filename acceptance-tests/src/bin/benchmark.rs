@@ -1,6 +1,6 @@
 //! Prints the provider's speed and memory figures (see README, "Benchmarks"):
 //! launch to handshake, GetProviderSchema latency, peak RSS, and `terraform plan`/`apply` wall
-//! time for 1 and 200 `circleci_nomad_tls` beside Terraform's own floor, with the share spent
+//! time for 1 and 200 `circleciserver_nomad_tls` beside Terraform's own floor, with the share spent
 //! in the provider (its launches plus its RPC handlers, from its own log spans). Where the
 //! machine has a filesystem mirror holding hashicorp/aws, its launch, schema time and RSS are
 //! printed as the peer row.
@@ -98,7 +98,7 @@ async fn drive_nomad_tls(
         .await
         .unwrap()
         .into_inner();
-    let block = schema.resource_schemas["circleci_nomad_tls"].block.clone().unwrap();
+    let block = schema.resource_schemas["circleciserver_nomad_tls"].block.clone().unwrap();
     let ty = Type::Object(
         block
             .attributes
@@ -123,7 +123,7 @@ async fn drive_nomad_tls(
     for _ in 0..count {
         let plan = client
             .plan_resource_change(pb::plan_resource_change::Request {
-                type_name: "circleci_nomad_tls".into(),
+                type_name: "circleciserver_nomad_tls".into(),
                 prior_state: dv(&Value::Null),
                 proposed_new_state: dv(&config),
                 config: dv(&config),
@@ -134,7 +134,7 @@ async fn drive_nomad_tls(
             .into_inner();
         client
             .apply_resource_change(pb::apply_resource_change::Request {
-                type_name: "circleci_nomad_tls".into(),
+                type_name: "circleciserver_nomad_tls".into(),
                 prior_state: dv(&Value::Null),
                 planned_state: plan.planned_state,
                 config: dv(&config),
@@ -275,11 +275,11 @@ fn provider_time_from_log(log: &Path, launch_ms: f64) -> f64 {
 
 fn config_with(count: usize) -> String {
     let mut text = String::from(
-        "terraform {\n  required_providers {\n    circleci = { source = \"circleci-server/circleci\" }\n  }\n}\n",
+        "terraform {\n  required_providers {\n    circleciserver = { source = \"circleci-server/circleciserver\" }\n  }\n}\n",
     );
     if count > 0 {
         text.push_str(&format!(
-            "resource \"circleci_nomad_tls\" \"n\" {{\n  count = {count}\n}}\n"
+            "resource \"circleciserver_nomad_tls\" \"n\" {{\n  count = {count}\n}}\n"
         ));
     }
     text
@@ -374,27 +374,27 @@ mod aws_comparison {
         format!(
             r#"terraform {{
   required_providers {{
-    circleci = {{ source = "circleci-server/circleci" }}
+    circleciserver = {{ source = "circleci-server/circleciserver" }}
   }}
 }}
-provider "circleci" {{
+provider "circleciserver" {{
   aws {{
     region       = "{region}"
     endpoint_url = "{endpoint}"
   }}
 }}
-resource "circleci_object_storage" "this" {{
+resource "circleciserver_object_storage" "this" {{
   name = "bench-bucket"
   aws {{}}
 }}
-resource "circleci_nomad_tls" "this" {{}}
-resource "circleci_nomad_client_group" "this" {{
+resource "circleciserver_nomad_tls" "this" {{}}
+resource "circleciserver_nomad_client_group" "this" {{
   name                 = "bench-nomad"
-  nomad_server_address = circleci_load_balancer.this.hostname
+  nomad_server_address = circleciserver_load_balancer.this.hostname
   tls = {{
-    ca_cert_pem     = circleci_nomad_tls.this.ca_cert_pem
-    client_cert_pem = circleci_nomad_tls.this.client_cert_pem
-    client_key_pem  = circleci_nomad_tls.this.client_key_pem
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    client_cert_pem = circleciserver_nomad_tls.this.client_cert_pem
+    client_key_pem  = circleciserver_nomad_tls.this.client_key_pem
   }}
   aws {{
     vpc_id     = "{vpc}"
@@ -402,7 +402,7 @@ resource "circleci_nomad_client_group" "this" {{
     image_id   = "{image}"
   }}
 }}
-resource "circleci_load_balancer" "this" {{
+resource "circleciserver_load_balancer" "this" {{
   name = "bench-nomad"
   role = "nomad"
   aws {{
@@ -694,7 +694,7 @@ fn main() {
         .position(|a| a == "--provider")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/release/terraform-provider-circleci"));
+        .unwrap_or_else(|| workspace_root().join("target/release/terraform-provider-circleciserver"));
     assert!(
         provider.exists(),
         "{} not found: build it (scripts/benchmark does)",
@@ -714,7 +714,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|");
     println!(
-        "| circleci (this) | {:.2} ms | {:.3} ms | {} KB | {:.1} MB (after 200 schema calls + 200 nomad_tls plan/apply) |",
+        "| circleciserver (this) | {:.2} ms | {:.3} ms | {} KB | {:.1} MB (after 200 schema calls + 200 nomad_tls plan/apply) |",
         ours.launch_ms,
         ours.schema_ms,
         ours.schema_bytes / 1024,
@@ -762,9 +762,9 @@ fn main() {
         for tf in terraforms() {
             for fail_fraction in [0.0, 0.2] {
                 let sides: &[(bool, &str)] = if hashicorp_mirror().is_some() {
-                    &[(true, "circleci (this)"), (false, "hashicorp/aws")]
+                    &[(true, "circleciserver (this)"), (false, "hashicorp/aws")]
                 } else {
-                    &[(true, "circleci (this)")]
+                    &[(true, "circleciserver (this)")]
                 };
                 for (ours_side, name) in sides {
                     let (phases, failed) = aws_comparison::run(&tf.path, &cli_config, *ours_side, fail_fraction);

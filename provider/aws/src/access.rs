@@ -161,7 +161,7 @@ async fn create_inner(
                 .create_role()
                 .role_name(name)
                 .assume_role_policy_document(trust_policy(&irsa))
-                .description("CircleCI Server access (managed by Terraform, terraform-provider-circleci)")
+                .description("CircleCI Server access (managed by Terraform, terraform-provider-circleciserver)")
                 .set_tags(Some(iam_tags(tags)))
                 .send()
                 .await;

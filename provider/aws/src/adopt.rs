@@ -11,7 +11,7 @@ use circleci_tfplugin::Diagnostic;
 /// Tag key and value on every object this provider creates (added to the default tags, so a
 /// resource's `tags` never show it).
 pub const OWNER_TAG_KEY: &str = "circleci:managed-by";
-pub const OWNER_TAG_VALUE: &str = "terraform-provider-circleci";
+pub const OWNER_TAG_VALUE: &str = "terraform-provider-circleciserver";
 
 /// True when `tags` (key, value pairs) hold the owner tag.
 pub fn is_owned<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {

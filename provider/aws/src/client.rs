@@ -70,7 +70,7 @@ pub fn provider_block() -> NestedBlock {
                 .attribute(Attribute::optional(
                     "session_name",
                     Type::String,
-                    "Session name; defaults to `terraform-provider-circleci`.",
+                    "Session name; defaults to `terraform-provider-circleciserver`.",
                 ))
                 .attribute(Attribute::optional(
                     "external_id",
@@ -128,7 +128,7 @@ impl Aws {
                 assume
                     .attr("session_name")
                     .as_str()
-                    .unwrap_or("terraform-provider-circleci"),
+                    .unwrap_or("terraform-provider-circleciserver"),
             );
             if let Some(id) = assume.attr("external_id").as_str() {
                 provider = provider.external_id(id);

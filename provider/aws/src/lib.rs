@@ -26,7 +26,7 @@ pub use client::{Aws, AwsData, provider_block};
 pub fn not_configured() -> circleci_tfplugin::Diagnostic {
     circleci_tfplugin::Diagnostic::error(
         "AWS is not configured",
-        "This resource lives in AWS: add an aws { region = \"...\" } block to the circleci provider, or set AWS_REGION.",
+        "This resource lives in AWS: add an aws { region = \"...\" } block to the circleciserver provider, or set AWS_REGION.",
     )
 }
 

@@ -1,7 +1,7 @@
-//! The AWS half of `circleci_load_balancer`: a network load balancer with a TCP target group
+//! The AWS half of `circleciserver_load_balancer`: a network load balancer with a TCP target group
 //! and listener per port of the role, attached to the cluster's node groups on their node ports.
 //!
-//! Import: `terraform import circleci_load_balancer.NAME LOAD_BALANCER_ARN`.
+//! Import: `terraform import circleciserver_load_balancer.NAME LOAD_BALANCER_ARN`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The AWS half of `circleci_object_storage`: the S3 bucket for artifacts, job output and audit logs,
+//! The AWS half of `circleciserver_object_storage`: the S3 bucket for artifacts, job output and audit logs,
 //! and the server's access to it.
 //!
 //! Secure by default: all four public-access blocks on, default encryption (SSE-S3, or KMS with
@@ -6,7 +6,7 @@
 //! caching needs it). Access for the server is an IRSA role or an IAM user key with a policy
 //! on this bucket only, plus `sts:GetFederationToken` for the output processor.
 //!
-//! Import: `terraform import circleci_object_storage.NAME BUCKET`. The IAM user's secret
+//! Import: `terraform import circleciserver_object_storage.NAME BUCKET`. The IAM user's secret
 //! cannot be read back: after importing `access = "iam_user"`, the secret stays null.
 
 use std::collections::BTreeMap;

@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
 
 /// The retry partition every client of one provider instance shares, without a retry quota.
 pub fn partition() -> aws_sdk_s3::config::retry::RetryPartition {
-    aws_sdk_s3::config::retry::RetryPartition::custom("terraform-provider-circleci")
+    aws_sdk_s3::config::retry::RetryPartition::custom("terraform-provider-circleciserver")
         .token_bucket(aws_sdk_s3::config::retry::TokenBucket::unlimited())
         .build()
 }

@@ -1,11 +1,11 @@
-//! The AWS half of `circleci_vm_service_access`: what the VM service needs to start dedicated VMs.
+//! The AWS half of `circleciserver_vm_service_access`: what the VM service needs to start dedicated VMs.
 //!
 //! A security group for those VMs (22 and 2376 from the cluster and Nomad CIDRs, 54782 for SSH
 //! reruns from `allowed_ssh_cidrs`), and an IAM policy that allows RunInstances and friends only
 //! on resources tagged `ManagedBy=circleci-vm-service`, `ec2:Describe*`, and tagging on create;
 //! given to the VM service through IRSA (service account `vm-service`) or an IAM user key.
 //!
-//! Import: `terraform import circleci_vm_service_access.NAME SECURITY_GROUP_ID`.
+//! Import: `terraform import circleciserver_vm_service_access.NAME SECURITY_GROUP_ID`.
 
 use std::collections::BTreeMap;
 

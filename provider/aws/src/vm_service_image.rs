@@ -1,9 +1,9 @@
-//! The AWS half of `circleci_vm_service_image`: a machine image copied into the user's own
+//! The AWS half of `circleciserver_vm_service_image`: a machine image copied into the user's own
 //! account and region from a source AMI (by id, or the newest matching a filter), optionally
 //! encrypted, tagged, and waited for until available. Destroy deregisters it and deletes its
 //! snapshots.
 //!
-//! Import: `terraform import circleci_vm_service_image.NAME AMI_ID`. The source is recorded in
+//! Import: `terraform import circleciserver_vm_service_image.NAME AMI_ID`. The source is recorded in
 //! the image's tags when it is made, so an import reads it back.
 
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
-//! `terraform-provider-circleci`: Terraform launches this binary; it serves the provider.
+//! `terraform-provider-circleciserver`: Terraform launches this binary; it serves the provider.
 
 fn main() {
-    circleci_tfplugin::plugin::main(terraform_provider_circleci::CircleCiProvider)
+    circleci_tfplugin::plugin::main(terraform_provider_circleciserver::CircleCiProvider)
 }

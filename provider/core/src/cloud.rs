@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 
 /// The neutral half of a resource: what it is, whatever the cloud.
 pub trait ResourceKind: Send + Sync + 'static {
-    /// The full type name, e.g. `circleci_load_balancer`.
+    /// The full type name, e.g. `circleciserver_load_balancer`.
     fn type_name(&self) -> &'static str;
 
     /// What the resource is called in messages, e.g. "load balancer".
@@ -471,7 +471,7 @@ mod tests {
     struct Widget;
     impl ResourceKind for Widget {
         fn type_name(&self) -> &'static str {
-            "circleci_widget"
+            "circleciserver_widget"
         }
         fn noun(&self) -> &'static str {
             "widget"

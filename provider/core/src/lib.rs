@@ -1,7 +1,7 @@
-//! The cloud-neutral half of every `circleci_*` resource: its type name, neutral attributes,
+//! The cloud-neutral half of every `circleciserver_*` resource: its type name, neutral attributes,
 //! validation and planning, and the seam ([`cloud::CloudHalf`]) that each cloud implements for
-//! its own block; plus the resources that need no cloud (`circleci_nomad_tls`,
-//! `data.circleci_nomad_client_config`).
+//! its own block; plus the resources that need no cloud (`circleciserver_nomad_tls`,
+//! `data.circleciserver_nomad_client_config`).
 //!
 //! May depend on the protocol framework and `circleci-nomad` only: never on a cloud SDK or kube.
 //!
@@ -12,7 +12,7 @@
 //! use circleci_tfplugin::Resource;
 //! // A cloud crate passes its halves; with none, every configuration is refused at validate.
 //! let resource: CloudResource<()> = CloudResource::new(LoadBalancer, vec![]);
-//! assert_eq!(resource.type_name(), "circleci_load_balancer");
+//! assert_eq!(resource.type_name(), "circleciserver_load_balancer");
 //! ```
 
 pub mod cloud;

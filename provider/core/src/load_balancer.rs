@@ -1,4 +1,4 @@
-//! `circleci_load_balancer`: one of CircleCI Server's five load balancers, whatever the cloud.
+//! `circleciserver_load_balancer`: one of CircleCI Server's five load balancers, whatever the cloud.
 //!
 //! The role sets the ports and the default scheme: `frontend` and `api` are external on 80 and
 //! 443; `nomad` (4647), `output_processor` (8585) and `vm_service` (3000) are VPC-internal, and
@@ -78,7 +78,7 @@ impl Spec {
 
 impl ResourceKind for LoadBalancer {
     fn type_name(&self) -> &'static str {
-        "circleci_load_balancer"
+        "circleciserver_load_balancer"
     }
 
     fn noun(&self) -> &'static str {

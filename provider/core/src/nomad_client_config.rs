@@ -1,6 +1,6 @@
-//! `data "circleci_nomad_client_config"`: the start-up script and client configuration of a
+//! `data "circleciserver_nomad_client_config"`: the start-up script and client configuration of a
 //! Nomad client, for users who run the clients in autoscaling groups of their own. The
-//! `circleci_nomad_client_group` resources render the same script.
+//! `circleciserver_nomad_client_group` resources render the same script.
 
 use async_trait::async_trait;
 use circleci_cty::{Type, Value};
@@ -39,7 +39,7 @@ fn block() -> Block {
 #[async_trait]
 impl<D: Send + Sync + 'static> DataSource<D> for NomadClientConfig {
     fn type_name(&self) -> &'static str {
-        "circleci_nomad_client_config"
+        "circleciserver_nomad_client_config"
     }
 
     fn schema(&self) -> Schema {

@@ -1,4 +1,4 @@
-//! `circleci_nomad_client_group`: the Nomad clients that run CircleCI jobs, whatever the cloud:
+//! `circleciserver_nomad_client_group`: the Nomad clients that run CircleCI jobs, whatever the cloud:
 //! the client settings rendered into a start-up script, and the group's size.
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use crate::cloud::{CloudModel, ResourceKind};
 
 pub struct NomadClientGroup;
 
-/// The client's part of `circleci_nomad_tls`.
+/// The client's part of `circleciserver_nomad_tls`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Tls {
     pub ca_cert_pem: Option<String>,
@@ -56,7 +56,7 @@ pub const TEMPLATE_INPUTS: [&str; 7] = [
 
 impl ResourceKind for NomadClientGroup {
     fn type_name(&self) -> &'static str {
-        "circleci_nomad_client_group"
+        "circleciserver_nomad_client_group"
     }
 
     fn noun(&self) -> &'static str {

@@ -1,4 +1,4 @@
-//! `circleci_nomad_tls`: the mTLS material of the Nomad control plane and its clients.
+//! `circleciserver_nomad_tls`: the mTLS material of the Nomad control plane and its clients.
 //!
 //! A CA, a server certificate (`server.global.nomad`, `localhost`, `nomad-server` and any
 //! extra names) and a client certificate (`client.global.nomad`), generated in-process. It
@@ -316,7 +316,7 @@ fn due(end: Option<&str>, renewal_hours: i64) -> bool {
 #[async_trait]
 impl<D: Send + Sync + 'static> Resource<D> for NomadTls {
     fn type_name(&self) -> &'static str {
-        "circleci_nomad_tls"
+        "circleciserver_nomad_tls"
     }
 
     fn schema(&self) -> Schema {

@@ -1,4 +1,4 @@
-//! `circleci_object_storage`: the bucket for artifacts, job output and audit logs, and the
+//! `circleciserver_object_storage`: the bucket for artifacts, job output and audit logs, and the
 //! server's access to it, whatever the cloud.
 
 use std::collections::BTreeMap;
@@ -40,7 +40,7 @@ pub struct Spec {
 
 impl ResourceKind for ObjectStorage {
     fn type_name(&self) -> &'static str {
-        "circleci_object_storage"
+        "circleciserver_object_storage"
     }
 
     fn noun(&self) -> &'static str {

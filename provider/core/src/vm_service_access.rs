@@ -1,4 +1,4 @@
-//! `circleci_vm_service_access`: what the VM service needs to start dedicated VMs (their
+//! `circleciserver_vm_service_access`: what the VM service needs to start dedicated VMs (their
 //! firewall, and least-privilege access to start and stop them), whatever the cloud.
 
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ pub struct Spec {
 
 impl ResourceKind for VmServiceAccess {
     fn type_name(&self) -> &'static str {
-        "circleci_vm_service_access"
+        "circleciserver_vm_service_access"
     }
 
     fn noun(&self) -> &'static str {

@@ -1,4 +1,4 @@
-//! `circleci_vm_service_image`: a machine image for the VM service, in the user's own account
+//! `circleciserver_vm_service_image`: a machine image for the VM service, in the user's own account
 //! or project, whatever the cloud.
 
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ pub struct Spec {
 
 impl ResourceKind for VmServiceImage {
     fn type_name(&self) -> &'static str {
-        "circleci_vm_service_image"
+        "circleciserver_vm_service_image"
     }
 
     fn noun(&self) -> &'static str {

@@ -7,7 +7,7 @@ use circleci_cty::AttributePath;
 use circleci_tfplugin::Diagnostics;
 
 /// Marks a resource as made by this provider (adoption looks for it).
-pub const MANAGED_BY: (&str, &str) = ("managed-by", "terraform-provider-circleci");
+pub const MANAGED_BY: (&str, &str) = ("managed-by", "terraform-provider-circleciserver");
 
 /// Labels this provider sets itself; never shown as the resource's own.
 pub fn is_internal(key: &str) -> bool {

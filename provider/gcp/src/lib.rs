@@ -30,6 +30,6 @@ pub use client::{Gcp, GcpData, provider_block};
 pub fn not_configured() -> circleci_tfplugin::Diagnostic {
     circleci_tfplugin::Diagnostic::error(
         "GCP is not configured",
-        "This resource lives in GCP: add a gcp { project = \"...\" region = \"...\" } block to the circleci provider.",
+        "This resource lives in GCP: add a gcp { project = \"...\" region = \"...\" } block to the circleciserver provider.",
     )
 }

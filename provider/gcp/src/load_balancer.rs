@@ -1,4 +1,4 @@
-//! The GCP half of `circleci_load_balancer`: a passthrough network load balancer, external for
+//! The GCP half of `circleciserver_load_balancer`: a passthrough network load balancer, external for
 //! `frontend` and `api`, internal for `nomad`, `output_processor` and `vm_service` (unless
 //! `allow_external`).
 //!
@@ -7,14 +7,14 @@
 //! and two firewall rules on the nodes' network tags: `NAME-traffic` (the role's ports from
 //! `source_ranges`) and `NAME-health-checks` (the node ports from Google's health checkers).
 //! Passthrough load balancers keep the destination address and port, so the node sees
-//! `ADDRESS:443`; `circleci_server` lists the address as the Service's external IP, which
+//! `ADDRESS:443`; `circleciserver_server` lists the address as the Service's external IP, which
 //! kube-proxy routes to the pods (the health check proves the node port answers).
 //!
 //! Every part carries a description naming it, so a create whose answer was lost, or an apply
 //! killed half-way, is finished by the next apply: what exists with our description is
 //! adopted, anything else of that name is refused.
 //!
-//! Import: `terraform import circleci_load_balancer.NAME projects/P/regions/R/forwardingRules/NAME`.
+//! Import: `terraform import circleciserver_load_balancer.NAME projects/P/regions/R/forwardingRules/NAME`.
 
 use std::collections::BTreeMap;
 
@@ -128,7 +128,7 @@ fn gcp_block() -> Block {
 
 /// The description every part carries: ownership, for adoption.
 fn owner(name: &str) -> String {
-    format!("CircleCI Server load balancer {name} (managed by terraform-provider-circleci)")
+    format!("CircleCI Server load balancer {name} (managed by terraform-provider-circleciserver)")
 }
 
 fn check_owner(what: &str, name: &str, description: Option<&String>, load_balancer: &str) -> Result<(), Diagnostic> {

@@ -1,4 +1,4 @@
-//! The GCP half of `circleci_object_storage`: the Cloud Storage bucket for artifacts, job output
+//! The GCP half of `circleciserver_object_storage`: the Cloud Storage bucket for artifacts, job output
 //! and audit logs, and the server's access to it.
 //!
 //! Secure by default: uniform bucket-level access (no object ACLs), public access prevention
@@ -11,7 +11,7 @@
 //! `managed-by` label) is adopted; any other is refused. Destroy keeps a non-empty bucket
 //! unless `force_destroy`, which deletes every object generation first.
 //!
-//! Import: `terraform import circleci_object_storage.NAME projects/_/buckets/BUCKET` (Cloud
+//! Import: `terraform import circleciserver_object_storage.NAME projects/_/buckets/BUCKET` (Cloud
 //! Storage's resource name; a bare name is an S3 bucket's). A key file cannot be read back: after
 //! importing `access = "key"`, `service_account_key` stays null.
 
@@ -41,7 +41,7 @@ pub struct ObjectStorage;
 
 const OBJECT_ADMIN: &str = "roles/storage.objectAdmin";
 /// The server's Kubernetes service accounts that read and write the bucket (the services
-/// that use storage: `circleci_server` annotates exactly these).
+/// that use storage: `circleciserver_server` annotates exactly these).
 const STORAGE_USERS: [&str; 3] = ["audit-log-service", "frontend", "output-processor"];
 const ENDPOINT: &str = "https://storage.googleapis.com";
 
@@ -100,7 +100,7 @@ fn gcp_block() -> Block {
     .attribute(Attribute::computed(
         "service_account_email",
         Type::String,
-        "The server's service account: `circleci_server`'s `object_storage.gcp_service_account` for workload \
+        "The server's service account: `circleciserver_server`'s `object_storage.gcp_service_account` for workload \
          identity.",
     ))
     .attribute(Attribute::computed("key_id", Type::String, "The key's id, for `key`."))
@@ -144,7 +144,7 @@ fn access_kind(model: &Model) -> &str {
 }
 
 fn owner(bucket: &str) -> String {
-    format!("CircleCI Server object storage {bucket} (managed by terraform-provider-circleci)")
+    format!("CircleCI Server object storage {bucket} (managed by terraform-provider-circleciserver)")
 }
 
 fn bucket_labels(gcp: &Gcp, spec: &Spec) -> BTreeMap<String, String> {

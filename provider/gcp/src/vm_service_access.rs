@@ -1,4 +1,4 @@
-//! The GCP half of `circleci_vm_service_access`: what the VM service needs to start dedicated VMs.
+//! The GCP half of `circleciserver_vm_service_access`: what the VM service needs to start dedicated VMs.
 //!
 //! - A service account `NAME@PROJECT.iam.gserviceaccount.com` for the VM service, granted
 //!   `roles/compute.instanceAdmin.v1` on the project (a read-modify-write of the project's
@@ -15,7 +15,7 @@
 //! A service account or rule of the name left by a lost answer or a killed apply is adopted when
 //! its description names this resource; anything else of the name is refused.
 //!
-//! Import: `terraform import circleci_vm_service_access.NAME projects/PROJECT/serviceAccounts/EMAIL`.
+//! Import: `terraform import circleciserver_vm_service_access.NAME projects/PROJECT/serviceAccounts/EMAIL`.
 
 use async_trait::async_trait;
 use circleci_core::cloud::{CloudModel, TypedCloudHalf};
@@ -103,7 +103,7 @@ fn gcp_block() -> Block {
 
 /// What every part's description says: ownership, for adoption.
 fn owner(name: &str) -> String {
-    format!("CircleCI Server VM service access {name} (managed by terraform-provider-circleci)")
+    format!("CircleCI Server VM service access {name} (managed by terraform-provider-circleciserver)")
 }
 
 fn access_kind(model: &Model) -> &str {

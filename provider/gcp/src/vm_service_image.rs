@@ -1,4 +1,4 @@
-//! The GCP half of `circleci_vm_service_image`: an image in the user's project copied from a
+//! The GCP half of `circleciserver_vm_service_image`: an image in the user's project copied from a
 //! source image or the newest of a family, labelled, and waited for until READY. Destroy
 //! deletes it.
 //!
@@ -6,7 +6,7 @@
 //! apply: an image of that name carrying this provider's `managed-by` label is taken over
 //! instead of failing with "already exists". One without the label is never touched.
 //!
-//! Import: `terraform import circleci_vm_service_image.NAME projects/PROJECT/global/images/IMAGE`.
+//! Import: `terraform import circleciserver_vm_service_image.NAME projects/PROJECT/global/images/IMAGE`.
 //! The configured source is read back from the image's `sourceImage`.
 
 use std::collections::BTreeMap;

@@ -15,7 +15,7 @@ pub fn provider_block() -> NestedBlock {
     NestedBlock::single(
         "kubernetes",
         Block::new(
-            "The cluster that circleci_server installs into: a kubeconfig (KUBECONFIG by default), or `host` with credentials, \
+            "The cluster that circleciserver_server installs into: a kubeconfig (KUBECONFIG by default), or `host` with credentials, \
              e.g. from an EKS or GKE cluster made in the same configuration.",
         )
         .attribute(Attribute::optional("config_path", Type::String, "Path of a kubeconfig file.").env(&["KUBECONFIG"]))

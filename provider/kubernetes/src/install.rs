@@ -1,4 +1,4 @@
-//! `circleci_server`: installs CircleCI Server 3.x into Kubernetes, upgrades it and removes it.
+//! `circleciserver_server`: installs CircleCI Server 3.x into Kubernetes, upgrades it and removes it.
 //!
 //! It renders the objects of every service (see `circleci_server::render`), applies them with
 //! server-side apply under its own field manager, waits for every workload to be ready and for
@@ -158,7 +158,7 @@ async fn kept_inputs(cluster: &Cluster, namespace: &str) -> Result<Option<Json>,
         Some(json) => Ok(Some(json)),
         None => Err(Diagnostic::error(
             format!("Secret {namespace}/{INPUTS_SECRET} is not readable"),
-            "It should hold inputs.json, written by circleci_server. Restore it from a backup, or delete it to start afresh \
+            "It should hold inputs.json, written by circleciserver_server. Restore it from a backup, or delete it to start afresh \
              (an install then generates new keysets, and data encrypted with the old ones cannot be read).",
         )),
     }
@@ -493,7 +493,7 @@ fn cluster<D: KubernetesData>(ctx: &Context<D>) -> Result<&Cluster, Diagnostic> 
 #[async_trait]
 impl<D: KubernetesData> Resource<D> for ServerInstall {
     fn type_name(&self) -> &'static str {
-        "circleci_server"
+        "circleciserver_server"
     }
 
     fn schema(&self) -> Schema {
@@ -511,7 +511,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
         {
             plan.diagnostics.push(
                 Diagnostic::error(
-                    "circleci_server cannot move to another namespace",
+                    "circleciserver_server cannot move to another namespace",
                     format!(
                         "Changing namespace from {from:?} to {to:?} would replace the install: the one in {from:?}, with \
                          its in-cluster PostgreSQL, MongoDB, Vault and RabbitMQ data, would be removed and an empty one \
@@ -567,7 +567,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
             let changes = object_changes(&before, after);
             if !changes.is_empty() {
                 plan.diagnostics.push(Diagnostic::warning(
-                    "circleci_server will change Kubernetes objects",
+                    "circleciserver_server will change Kubernetes objects",
                     format!("Applying this plan changes: {}.", changes.join(", ")),
                 ));
             }
@@ -588,7 +588,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
         kept.push(format!("Secret/{INPUTS_SECRET}"));
         kept.push(format!("Namespace/{}", spec.namespace));
         diags.push(Diagnostic::warning(
-            "Destroying circleci_server keeps its data",
+            "Destroying circleciserver_server keeps its data",
             format!(
                 "Destroy will keep {} so a new install in namespace {:?} finds the data and the keysets it was encrypted \
                  with. To delete them too, set delete_data = true and apply before destroying.",
@@ -637,7 +637,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
     async fn read(&self, ctx: &Context<D>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         if !ctx.data()?.cluster_known() {
             ctx.warn(Diagnostic::warning(
-                "circleci_server was not refreshed",
+                "circleciserver_server was not refreshed",
                 "The provider's kubernetes block refers to values not known until apply, so the install was not read \
                  at plan: the plan compares against the state as it was. Apply reads it again.",
             ));
@@ -733,7 +733,7 @@ impl<D: KubernetesData> Resource<D> for ServerInstall {
             return Err(Diagnostic::error(
                 format!("No CircleCI Server install in namespace {id:?}"),
                 format!(
-                    "Import reads the Secret {id}/{INPUTS_SECRET} that circleci_server writes beside every install; it is \
+                    "Import reads the Secret {id}/{INPUTS_SECRET} that circleciserver_server writes beside every install; it is \
                      not there. Check the namespace (the import ID is the namespace), or install with Terraform."
                 ),
             )

@@ -1,6 +1,6 @@
 //! The Kubernetes side of the `circleci` provider, on kube-rs: the provider's `kubernetes`
-//! block ([`cluster`]), `circleci_server` ([`install`]), and the `circleci_server_status` and
-//! `circleci_server_manifests` data sources.
+//! block ([`cluster`]), `circleciserver_server` ([`install`]), and the `circleciserver_server_status` and
+//! `circleciserver_server_manifests` data sources.
 //!
 //! May depend on kube-rs, the framework, `circleci-core` and `circleci-server` (the renderer):
 //! never on a cloud SDK.
@@ -31,7 +31,7 @@ pub trait KubernetesData: Send + Sync + 'static {
 pub fn not_configured() -> Diagnostic {
     Diagnostic::error(
         "Kubernetes is not configured",
-        "circleci_server and circleci_server_status work in a cluster: add a kubernetes { } block to the circleci \
+        "circleciserver_server and circleciserver_server_status work in a cluster: add a kubernetes { } block to the circleci \
          provider (config_path, or host with credentials).",
     )
 }

@@ -1,4 +1,4 @@
-//! `data "circleci_server_manifests"`: every Kubernetes object of a CircleCI Server install,
+//! `data "circleciserver_server_manifests"`: every Kubernetes object of a CircleCI Server install,
 //! rendered without a cluster, to review or to apply with other tools.
 
 use async_trait::async_trait;
@@ -37,7 +37,7 @@ fn block() -> Block {
 #[async_trait]
 impl<D: KubernetesData> DataSource<D> for ServerManifests {
     fn type_name(&self) -> &'static str {
-        "circleci_server_manifests"
+        "circleciserver_server_manifests"
     }
 
     fn schema(&self) -> Schema {

@@ -123,7 +123,7 @@ pub fn spec_attributes(block: Block) -> Block {
             NestedBlock::single(
                 "object_storage",
                 Block::new(
-                    "Where artifacts, job output and audit logs go: the outputs of `circleci_object_storage` (installer: \
+                    "Where artifacts, job output and audit logs go: the outputs of `circleciserver_object_storage` (installer: \
                      *Storage Bucket Name*, *Storage Region* or *S3 Endpoint*, and a key or a role).",
                 )
                 .attribute(Attribute::required("bucket", Type::String, "Bucket name.").validate(validators::not_empty()))
@@ -142,7 +142,7 @@ pub fn spec_attributes(block: Block) -> Block {
         .block(
             NestedBlock::single(
                 "nomad_tls",
-                Block::new("The server half of `circleci_nomad_tls` (installer: *Nomad Server Certificate*, *Private Key*, *CA*).")
+                Block::new("The server half of `circleciserver_nomad_tls` (installer: *Nomad Server Certificate*, *Private Key*, *CA*).")
                     .attribute(Attribute::required("ca_cert_pem", Type::String, "The CA certificate (PEM)."))
                     .attribute(Attribute::required("server_cert_pem", Type::String, "The server certificate (PEM)."))
                     .attribute(
@@ -160,7 +160,7 @@ pub fn spec_attributes(block: Block) -> Block {
         .block(NestedBlock::single(
             "vm_service",
             Block::new(
-                "The VM service: where it starts VMs (from `circleci_vm_service_access` and `circleci_vm_service_image`) \
+                "The VM service: where it starts VMs (from `circleciserver_vm_service_access` and `circleciserver_vm_service_image`) \
                  and its credentials or role.",
             )
             .attribute(text("provider", "`ec2` or `gce`."))
@@ -173,7 +173,7 @@ pub fn spec_attributes(block: Block) -> Block {
             .attribute(text("access_key_id", "Access key id, when not using a role (its secret: `vm_service_secret_access_key`)."))
             .attribute(text("role_arn", "IRSA role of the VM service."))
             .attribute(text("project", "GCP project of the VMs (GCE)."))
-            .attribute(text("network_tag", "Network tag the VMs carry, for the firewall rules of `circleci_vm_service_access` (GCE)."))
+            .attribute(text("network_tag", "Network tag the VMs carry, for the firewall rules of `circleciserver_vm_service_access` (GCE)."))
             .attribute(text(
                 "gcp_service_account",
                 "GCP service account of the VM service, for workload identity (GCE); with a key, its file goes in \
@@ -184,7 +184,7 @@ pub fn spec_attributes(block: Block) -> Block {
         ))
         .block(NestedBlock::single(
             "nomad_autoscaler",
-            Block::new("nomad-autoscaler: the client group it scales (from `circleci_nomad_client_group`) and its access.")
+            Block::new("nomad-autoscaler: the client group it scales (from `circleciserver_nomad_client_group`) and its access.")
                 .attribute(Attribute::optional("enabled", Type::Bool, "Run nomad-autoscaler."))
                 .attribute(text("provider", "`aws` or `gcp`."))
                 .attribute(text("region", "Region of the group."))
@@ -209,21 +209,21 @@ pub fn spec_attributes(block: Block) -> Block {
                 .validate(validators::not_empty()),
         )
         .attribute(
-            Attribute::required("nomad_server_key_pem", Type::String, "The Nomad server's private key (PEM): `circleci_nomad_tls.server_key_pem`.")
+            Attribute::required("nomad_server_key_pem", Type::String, "The Nomad server's private key (PEM): `circleciserver_nomad_tls.server_key_pem`.")
                 .sensitive(),
         )
         .attribute(secret("object_storage_secret_access_key", "Secret key of `object_storage.access_key_id`."))
         .attribute(secret(
             "object_storage_service_account_key",
-            "GCP service-account key file (JSON) of the services that use storage: `circleci_object_storage.gcp.service_account_key`.",
+            "GCP service-account key file (JSON) of the services that use storage: `circleciserver_object_storage.gcp.service_account_key`.",
         ))
         .attribute(secret(
             "vm_service_service_account_key",
-            "GCP service-account key file (JSON) of the VM service: `circleci_vm_service_access.gcp.service_account_key`.",
+            "GCP service-account key file (JSON) of the VM service: `circleciserver_vm_service_access.gcp.service_account_key`.",
         ))
         .attribute(secret(
             "nomad_autoscaler_service_account_key",
-            "GCP service-account key file (JSON) of nomad-autoscaler: `circleci_nomad_client_group.gcp.autoscaler_service_account_key`.",
+            "GCP service-account key file (JSON) of nomad-autoscaler: `circleciserver_nomad_client_group.gcp.autoscaler_service_account_key`.",
         ))
         .attribute(secret("vm_service_secret_access_key", "Secret key of `vm_service.access_key_id`."))
         .attribute(secret("nomad_autoscaler_secret_access_key", "Secret key of `nomad_autoscaler.access_key_id`."))
@@ -235,7 +235,7 @@ pub fn spec_attributes(block: Block) -> Block {
                 "load_balancers",
                 Type::map(Type::String),
                 "Mode per load balancer (`frontend`, `api`, `nomad`, `output_processor`, `vm_service`): `external`, `internal` \
-                 or `node_port` (for `circleci_load_balancer`). Defaults: the first two external, the rest internal; \
+                 or `node_port` (for `circleciserver_load_balancer`). Defaults: the first two external, the rest internal; \
                  a role in `node_ports` defaults to `node_port`.",
             ),
         )
@@ -243,13 +243,13 @@ pub fn spec_attributes(block: Block) -> Block {
             "node_ports",
             Type::map(Type::map(Type::Number)),
             "Node port per role and port for the `node_port` roles, e.g. `{ nomad = { \"4647\" = 30647 } }` \
-             (30000-32767, each used once). Give each `circleci_load_balancer` its role's map as `aws.node_ports` (or `gcp.node_ports`), \
+             (30000-32767, each used once). Give each `circleciserver_load_balancer` its role's map as `aws.node_ports` (or `gcp.node_ports`), \
              so both agree without either waiting for the other.",
         ))
         .attribute(Attribute::optional(
             "load_balancer_hostnames",
             Type::map(Type::String),
-            "Where clients reach each `node_port` role: `circleci_load_balancer.ROLE.hostname`. Reported in \
+            "Where clients reach each `node_port` role: `circleciserver_load_balancer.ROLE.hostname`. Reported in \
              `load_balancer_addresses` (and `nomad_server_endpoint`) in place of the bare node port; on GCP (an IP \
              address) also the Service's external IP, which routes the passthrough load balancer's traffic.",
         ))
@@ -505,7 +505,7 @@ fn validate_node_ports(config: &Value, diags: &mut Diagnostics) {
                     format!("The cluster picks the {role} load balancer's node port"),
                     format!(
                         "{role} is in node_port mode without node_ports[\"{role}\"]: a load balancer in front of it \
-                         (circleci_load_balancer) cannot know the port in advance. Set node_ports[\"{role}\"] and give \
+                         (circleciserver_load_balancer) cannot know the port in advance. Set node_ports[\"{role}\"] and give \
                          the load balancer the same map."
                     ),
                 );

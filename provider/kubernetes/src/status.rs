@@ -1,4 +1,4 @@
-//! `data "circleci_server_status"`: per service, ready or not; for each service that is not
+//! `data "circleciserver_server_status"`: per service, ready or not; for each service that is not
 //! ready, a warning with what the CircleCI Server overview says fails while it is down.
 
 use async_trait::async_trait;
@@ -17,7 +17,7 @@ pub struct ServerStatus;
 #[async_trait]
 impl<D: KubernetesData> DataSource<D> for ServerStatus {
     fn type_name(&self) -> &'static str {
-        "circleci_server_status"
+        "circleciserver_server_status"
     }
 
     fn schema(&self) -> Schema {

@@ -8,7 +8,7 @@ use circleci_tfplugin::validators;
 use crate::Cloud;
 use crate::startup::{self, ClientSettings, split_server_address};
 
-/// The `tls` attribute: the client's part of `circleci_nomad_tls`. An object attribute rather
+/// The `tls` attribute: the client's part of `circleciserver_nomad_tls`. An object attribute rather
 /// than a block: Terraform 1.0.3 crashes rendering nested blocks that hold sensitive values.
 pub fn tls_type() -> Type {
     Type::object([
@@ -33,7 +33,7 @@ pub fn client_attributes(block: Block) -> Block {
             Attribute::required(
                 "tls",
                 tls_type(),
-                "The client's mTLS material: `ca_cert_pem`, `client_cert_pem` and `client_key_pem` of a `circleci_nomad_tls`.",
+                "The client's mTLS material: `ca_cert_pem`, `client_cert_pem` and `client_key_pem` of a `circleciserver_nomad_tls`.",
             )
             .sensitive(),
         )
@@ -117,7 +117,7 @@ pub fn validate_client(config: &Value, diags: &mut Diagnostics) {
                 diags.attribute_error(
                     &AttributePath::root().attr("tls").attr(name),
                     format!("Missing PEM in tls.{name}"),
-                    "Pass the circleci_nomad_tls outputs: tls = { ca_cert_pem = ..., client_cert_pem = ..., client_key_pem = ... }.",
+                    "Pass the circleciserver_nomad_tls outputs: tls = { ca_cert_pem = ..., client_cert_pem = ..., client_key_pem = ... }.",
                 );
             }
         }

@@ -106,7 +106,7 @@ impl ClientSettings {
         let (host, port) =
             split_server_address(&self.server_address).unwrap_or((self.server_address.clone(), NOMAD_RPC_PORT));
         format!(
-            r#"# Nomad client for CircleCI Server (rendered by terraform-provider-circleci)
+            r#"# Nomad client for CircleCI Server (rendered by terraform-provider-circleciserver)
 log_level  = "INFO"
 data_dir   = "/opt/nomad"
 datacenter = "default"
@@ -173,7 +173,7 @@ tls {{
         let pool = &self.docker_network_cidr;
         format!(
             r#"#!/usr/bin/env bash
-# Nomad client for CircleCI Server (rendered by terraform-provider-circleci).
+# Nomad client for CircleCI Server (rendered by terraform-provider-circleciserver).
 set -euo pipefail
 exec > >(tee -a /var/log/circleci-nomad-startup.log) 2>&1
 

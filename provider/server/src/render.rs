@@ -7,7 +7,7 @@ use serde_json::{Value as Json, json};
 
 use crate::services::{LOAD_BALANCERS, NOMAD_AUTOSCALER, SERVICES, Service, Workload};
 
-pub const FIELD_MANAGER: &str = "terraform-provider-circleci";
+pub const FIELD_MANAGER: &str = "terraform-provider-circleciserver";
 pub const CONFIG_NAME: &str = "circleci-server-config";
 pub const SECRET_NAME: &str = "circleci-server-secrets";
 pub const NOMAD_TLS_SECRET: &str = "circleci-nomad-tls";
@@ -153,7 +153,7 @@ pub struct ServerSpec {
     /// Mode per load balancer role: `external`, `internal` or `node_port`.
     pub load_balancers: Option<BTreeMap<String, String>>,
     /// Node port per role and port (`{"nomad": {"4647": 30647}}`): the same map the
-    /// `circleci_load_balancer`s in front of those roles take, so both agree without a cycle.
+    /// `circleciserver_load_balancer`s in front of those roles take, so both agree without a cycle.
     /// A role listed here is in `node_port` mode unless `load_balancers` says otherwise.
     pub node_ports: Option<BTreeMap<String, BTreeMap<String, i64>>>,
     /// Where clients reach each `node_port` role: the hostname of the load balancer in front.

@@ -1,5 +1,5 @@
 //! Renders the attribute reference of each resource from its schema, so docs/ never drifts
-//! from the code (a test compares them; `UPDATE_DOCS=1 cargo test --test docs` rewrites).
+//! from the code (a test compares them; `UPDATE_DOCS=1 cargo test --test acceptance docs::` rewrites).
 
 use crate::schema::{Attribute, Block, Mode, Nesting};
 

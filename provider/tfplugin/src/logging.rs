@@ -26,7 +26,7 @@ fn filter() -> EnvFilter {
     };
     let deps = if ours == "trace" { "debug" } else { "warn" };
     EnvFilter::new(format!(
-        "{deps},circleci={ours},circleci_tfplugin={ours},terraform_provider_circleci={ours}"
+        "{deps},circleci={ours},circleci_tfplugin={ours},terraform_provider_circleciserver={ours}"
     ))
 }
 

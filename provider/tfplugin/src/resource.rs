@@ -197,7 +197,7 @@ impl Operation {
 /// A managed resource.
 #[async_trait]
 pub trait Resource<D: Send + Sync + 'static>: Send + Sync {
-    /// The full type name, e.g. `circleci_nomad_tls`.
+    /// The full type name, e.g. `circleciserver_nomad_tls`.
     fn type_name(&self) -> &'static str;
 
     fn schema(&self) -> Schema;

@@ -1,4 +1,4 @@
-//! The AWS half of `circleci_nomad_client_group`: the Nomad clients that run CircleCI jobs.
+//! The AWS half of `circleciserver_nomad_client_group`: the Nomad clients that run CircleCI jobs.
 //!
 //! It creates a security group (egress only, plus SSH-rerun ports from `allowed_ssh_cidrs`),
 //! an IAM role and instance profile with no policies, a launch template whose user data is the
@@ -7,7 +7,7 @@
 //! template version and starts an instance refresh that rolls the group. Optionally it grants
 //! nomad-autoscaler what it needs on this group (IRSA or an IAM user key).
 //!
-//! Import: `terraform import circleci_nomad_client_group.NAME ASG_NAME`. Everything, the TLS
+//! Import: `terraform import circleciserver_nomad_client_group.NAME ASG_NAME`. Everything, the TLS
 //! material and server address included, is read back from the launch template in use.
 
 mod iam;

@@ -61,7 +61,7 @@ pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> 
         clear(model);
         return remove(gcp, &group).await;
     }
-    let owner_name = format!("circleci_nomad_client_group {group:?}");
+    let owner_name = format!("circleciserver_nomad_client_group {group:?}");
     // The account first, recorded at once: a failure after it leaves its email in the state,
     // which is what tells destroy there is something to remove.
     let account = service_account::ensure(

@@ -1,4 +1,4 @@
-//! The GCP half of `circleci_nomad_client_group`: the Nomad clients that run CircleCI jobs, as
+//! The GCP half of `circleciserver_nomad_client_group`: the Nomad clients that run CircleCI jobs, as
 //! a regional managed instance group.
 //!
 //! It makes an instance template (machine type, pd-ssd boot disk from `source_image`, no public
@@ -15,7 +15,7 @@
 //!
 //! nomad-autoscaler's access (`autoscaler_access`) is in [`autoscaler`].
 //!
-//! Import: `terraform import circleci_nomad_client_group.NAME projects/P/regions/R/instanceGroupManagers/NAME`.
+//! Import: `terraform import circleciserver_nomad_client_group.NAME projects/P/regions/R/instanceGroupManagers/NAME`.
 //! Everything, the TLS material and server address included, is read back from the template.
 
 use std::collections::BTreeMap;
@@ -256,7 +256,7 @@ fn template_name(name: &str, properties: &InstanceProperties) -> String {
 
 /// The description every part carries: ownership, for adoption.
 pub(super) fn owner(name: &str) -> String {
-    format!("circleci_nomad_client_group {name} (managed by terraform-provider-circleci)")
+    format!("circleciserver_nomad_client_group {name} (managed by terraform-provider-circleciserver)")
 }
 
 fn global_link(gcp: &Gcp, collection: &str, name: &str) -> String {
@@ -320,7 +320,7 @@ fn check_owner(what: &str, name: &str, description: Option<&String>, group: &str
         name,
         description,
         &owner(group),
-        &format!("circleci_nomad_client_group {group:?}"),
+        &format!("circleciserver_nomad_client_group {group:?}"),
     )
 }
 

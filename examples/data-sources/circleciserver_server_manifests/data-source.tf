@@ -1,0 +1,28 @@
+resource "circleciserver_nomad_tls" "this" {
+  extra_server_sans = ["nomad.circleci.example.com"]
+}
+
+# What circleciserver_server would apply, without a cluster: to review it, or to apply it with
+# other tools.
+data "circleciserver_server_manifests" "this" {
+  version = "3.4.0"
+  domain  = "circleci.example.com"
+  github {
+    client_id = var.github_client_id
+  }
+  github_client_secret = var.github_client_secret
+  object_storage {
+    bucket   = var.bucket
+    region   = "us-east-1"
+    role_arn = var.storage_role_arn
+  }
+  nomad_tls {
+    ca_cert_pem     = circleciserver_nomad_tls.this.ca_cert_pem
+    server_cert_pem = circleciserver_nomad_tls.this.server_cert_pem
+  }
+  nomad_server_key_pem = circleciserver_nomad_tls.this.server_key_pem
+}
+
+output "objects" {
+  value = data.circleciserver_server_manifests.this.objects
+}

@@ -1,4 +1,0 @@
-# AWS: by the autoscaling group's name.
-terraform import circleci_nomad_client_group.linux circleci-nomad
-# GCP: by the managed instance group's path.
-terraform import circleci_nomad_client_group.linux projects/my-project/regions/us-east1/instanceGroupManagers/circleci-nomad

@@ -1,3 +1,0 @@
-resource "circleci_nomad_tls" "this" {
-  extra_server_sans = ["nomad.circleci.example.com"]
-}

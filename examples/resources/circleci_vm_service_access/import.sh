@@ -1,4 +1,0 @@
-# AWS: by the security group's id.
-terraform import circleci_vm_service_access.this sg-0123456789abcdef0
-# GCP: by the service account.
-terraform import circleci_vm_service_access.gcp projects/my-project/serviceAccounts/circleci-vm-service@my-project.iam.gserviceaccount.com
