@@ -9,7 +9,14 @@ pub enum Error {
     /// `template: FILE:LINE:COL: executing "NAME" at <CONTEXT>: MESSAGE`; FILE is the name of
     /// the text the failing node was parsed from, NAME the template being executed.
     #[error("template: {file}:{line}:{col}: executing \"{name}\" at <{context}>: {message}")]
-    Exec { file: String, line: usize, col: usize, name: String, context: String, message: String },
+    Exec {
+        file: String,
+        line: usize,
+        col: usize,
+        name: String,
+        context: String,
+        message: String,
+    },
     /// An error with no node to point at: `template: NAME: MESSAGE` (e.g. an empty template),
     /// or a lookup failure (`template: no template "x" associated with template "y"`).
     #[error("template: {name}: {message}")]

@@ -115,7 +115,14 @@ pub(crate) fn execute<'a>(env: &Env<'a>, name: &'a str, tree: &'a Tree, data: &'
         Value::Nil => R::Missing,
         v => R::Ref(v, false),
     };
-    let mut s = State { env, name, tree, vars: vec![("$", dot.clone())], depth: 0, node: Cur::None };
+    let mut s = State {
+        env,
+        name,
+        tree,
+        vars: vec![("$", dot.clone())],
+        depth: 0,
+        node: Cur::None,
+    };
     let mut out = String::new();
     match s.walk_list(&dot, &tree.root, &mut out) {
         Ok(()) => Ok(out),
@@ -127,8 +134,25 @@ pub(crate) fn execute<'a>(env: &Env<'a>, name: &'a str, tree: &'a Tree, data: &'
 fn builtin_exists(name: &str) -> bool {
     matches!(
         name,
-        "and" | "call" | "html" | "index" | "slice" | "js" | "len" | "not" | "or" | "print" | "printf" | "println"
-            | "urlquery" | "eq" | "ge" | "gt" | "le" | "lt" | "ne"
+        "and"
+            | "call"
+            | "html"
+            | "index"
+            | "slice"
+            | "js"
+            | "len"
+            | "not"
+            | "or"
+            | "print"
+            | "printf"
+            | "println"
+            | "urlquery"
+            | "eq"
+            | "ge"
+            | "gt"
+            | "le"
+            | "lt"
+            | "ne"
     )
 }
 
@@ -146,7 +170,10 @@ impl<'a, 'e> State<'a, 'e> {
         let message = msg.into();
         let (pos, context) = match self.node {
             Cur::None => {
-                return Err(Flow::Err(Error::Template { name: self.name.to_string(), message }));
+                return Err(Flow::Err(Error::Template {
+                    name: self.name.to_string(),
+                    message,
+                }));
             }
             Cur::Arg(a) => (a.pos(), a.to_string()),
             Cur::Cmd(c) => (c.pos, c.to_string()),
@@ -499,7 +526,10 @@ impl<'a, 'e> State<'a, 'e> {
                             if o.field(name).is_some() {
                                 self.errorf(format!("{name} has arguments but cannot be invoked as function"))
                             } else {
-                                self.errorf(format!("can't evaluate field {name} in type {}", receiver.type_string()))
+                                self.errorf(format!(
+                                    "can't evaluate field {name} in type {}",
+                                    receiver.type_string()
+                                ))
                             }
                         }
                     };
@@ -513,7 +543,10 @@ impl<'a, 'e> State<'a, 'e> {
                         self.at_arg(node);
                         self.errorf(format!("error calling {name}: {e}"))
                     }
-                    None => self.errorf(format!("can't evaluate field {name} in type {}", receiver.type_string())),
+                    None => self.errorf(format!(
+                        "can't evaluate field {name} in type {}",
+                        receiver.type_string()
+                    )),
                 }
             }
             Value::Map(m) => {
@@ -533,7 +566,10 @@ impl<'a, 'e> State<'a, 'e> {
                     },
                 }
             }
-            _ => self.errorf(format!("can't evaluate field {name} in type {}", receiver.type_string())),
+            _ => self.errorf(format!(
+                "can't evaluate field {name} in type {}",
+                receiver.type_string()
+            )),
         }
     }
 
@@ -543,7 +579,9 @@ impl<'a, 'e> State<'a, 'e> {
         match n {
             Arg::Dot { .. } => Ok(dot.clone()),
             Arg::Nil { .. } => Ok(R::Missing),
-            Arg::Field { ident, .. } => self.eval_field_chain(dot, dot.clone(), n, ident, Some(std::slice::from_ref(n)), None),
+            Arg::Field { ident, .. } => {
+                self.eval_field_chain(dot, dot.clone(), n, ident, Some(std::slice::from_ref(n)), None)
+            }
             Arg::Variable { ident, .. } => self.eval_variable(dot, n, ident, None, None),
             Arg::Pipe(p) => self.eval_pipeline(dot, Some(p)),
             Arg::Identifier { name, .. } => self.eval_function(dot, n, name, Cur::Arg(n), &[], None),
@@ -573,7 +611,10 @@ impl<'a, 'e> State<'a, 'e> {
             None => self.errorf("invalid value; expected string"),
             Some(Value::String(s)) => Ok(s.clone()),
             Some(Value::Nil) => self.errorf("wrong type for value; expected string; got interface {}"),
-            Some(other) => self.errorf(format!("wrong type for value; expected string; got {}", gofmt::type_name(other))),
+            Some(other) => self.errorf(format!(
+                "wrong type for value; expected string; got {}",
+                gofmt::type_name(other)
+            )),
         }
     }
 
@@ -627,7 +668,10 @@ impl<'a, 'e> State<'a, 'e> {
         };
         if variadic {
             if num_in < fixed {
-                return self.errorf(format!("wrong number of args for {name}: want at least {fixed} got {}", rest.len()));
+                return self.errorf(format!(
+                    "wrong number of args for {name}: want at least {fixed} got {}",
+                    rest.len()
+                ));
             }
         } else if num_in != fixed {
             return self.errorf(format!("wrong number of args for {name}: want {fixed} got {num_in}"));
@@ -866,8 +910,12 @@ fn call_builtin<'a>(name: &str, args: Vec<R<'a>>) -> Result<R<'a>, String> {
     let b = |x: bool| Ok(R::own(Value::Bool(x)));
     match name {
         "not" => b(!truth(args[0].indirect())),
-        "print" => Ok(R::own(Value::String(gofmt::sprint(&args.iter().map(R::to_value).collect::<Vec<_>>())))),
-        "println" => Ok(R::own(Value::String(gofmt::sprintln(&args.iter().map(R::to_value).collect::<Vec<_>>())))),
+        "print" => Ok(R::own(Value::String(gofmt::sprint(
+            &args.iter().map(R::to_value).collect::<Vec<_>>(),
+        )))),
+        "println" => Ok(R::own(Value::String(gofmt::sprintln(
+            &args.iter().map(R::to_value).collect::<Vec<_>>(),
+        )))),
         "html" => Ok(R::own(Value::String(html_escape(&eval_args_string(&args))))),
         "js" => Ok(R::own(Value::String(js_escape(&eval_args_string(&args))))),
         "urlquery" => Ok(R::own(Value::String(query_escape(&eval_args_string(&args))))),
@@ -952,7 +1000,9 @@ fn call_builtin<'a>(name: &str, args: Vec<R<'a>>) -> Result<R<'a>, String> {
             Ok(item)
         }
         "slice" => {
-            let Some(item) = args[0].indirect() else { return Err("slice of untyped nil".into()) };
+            let Some(item) = args[0].indirect() else {
+                return Err("slice of untyped nil".into());
+            };
             let indexes = &args[1..];
             if indexes.len() > 3 {
                 return Err(format!("too many slice indexes: {}", indexes.len()));
@@ -978,9 +1028,9 @@ fn call_builtin<'a>(name: &str, args: Vec<R<'a>>) -> Result<R<'a>, String> {
                 return Err(format!("invalid slice index: {} > {}", idx[1], idx[2]));
             }
             match item {
-                Value::String(s) => {
-                    Ok(R::own(Value::String(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned())))
-                }
+                Value::String(s) => Ok(R::own(Value::String(
+                    String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned(),
+                ))),
                 Value::List(l) => Ok(R::own(Value::List(l[idx[0]..idx[1]].to_vec()))),
                 _ => Err("can't slice".into()),
             }

@@ -87,13 +87,29 @@ pub fn format_float(v: f64, fmt: char, prec: i32) -> String {
     let shortest = prec < 0;
     match fmt {
         'e' | 'E' => {
-            let d = if shortest { digits_shortest(a) } else { digits_sig(a, prec as usize + 1) };
-            let p = if shortest { d.nd().saturating_sub(1) } else { prec as usize };
+            let d = if shortest {
+                digits_shortest(a)
+            } else {
+                digits_sig(a, prec as usize + 1)
+            };
+            let p = if shortest {
+                d.nd().saturating_sub(1)
+            } else {
+                prec as usize
+            };
             fmt_e(&mut out, &d, p, fmt);
         }
         'f' => {
-            let d = if shortest { digits_shortest(a) } else { digits_fixed(a, prec as usize) };
-            let p = if shortest { (d.nd() as i32 - d.dp).max(0) as usize } else { prec as usize };
+            let d = if shortest {
+                digits_shortest(a)
+            } else {
+                digits_fixed(a, prec as usize)
+            };
+            let p = if shortest {
+                (d.nd() as i32 - d.dp).max(0) as usize
+            } else {
+                prec as usize
+            };
             fmt_f(&mut out, &d, p);
         }
         _ => {
@@ -239,7 +255,11 @@ fn fmt_f(out: &mut String, d: &Digits, prec: usize) {
         out.push('.');
         for i in 1..=prec as i32 {
             let j = d.dp + i - 1;
-            let ch = if j >= 0 && (j as usize) < d.nd() { d.d[j as usize] as char } else { '0' };
+            let ch = if j >= 0 && (j as usize) < d.nd() {
+                d.d[j as usize] as char
+            } else {
+                '0'
+            };
             out.push(ch);
         }
     }
@@ -583,11 +603,7 @@ impl Printer {
                     rev.push(b'b');
                     rev.push(b'0');
                 }
-                8 => {
-                    if rev.last() != Some(&b'0') {
-                        rev.push(b'0');
-                    }
-                }
+                8 if rev.last() != Some(&b'0') => rev.push(b'0'),
                 16 => {
                     rev.push(digits[16]);
                     rev.push(b'0');
@@ -664,7 +680,11 @@ impl Printer {
         if num.get(1) == Some(&b'I') || num.get(1) == Some(&b'N') {
             let old = self.f.zero;
             self.f.zero = false;
-            let start = if num[1] == b'N' && !self.f.space && !self.f.plus { 1 } else { 0 };
+            let start = if num[1] == b'N' && !self.f.space && !self.f.plus {
+                1
+            } else {
+                0
+            };
             let t = String::from_utf8_lossy(&num[start..]).into_owned();
             self.pad(&t);
             self.f.zero = old;
@@ -1002,7 +1022,8 @@ impl Printer {
 }
 
 fn can_backquote(s: &str) -> bool {
-    s.chars().all(|c| c != '`' && c != '\u{fffd}' && (c == '\t' || !(c < ' ' || c == '\x7f')))
+    s.chars()
+        .all(|c| c != '`' && c != '\u{fffd}' && (c == '\t' || !(c < ' ' || c == '\x7f')))
 }
 
 #[cfg(test)]
@@ -1016,20 +1037,47 @@ mod tests {
     #[test]
     fn floats_print_like_go() {
         assert_eq!(sprint_value(&Value::Float(1e6)), "1e+06");
-        assert_eq!(sprint_value(&Value::Float(3.14)), "3.14");
+        assert_eq!(sprint_value(&Value::Float(2.5)), "2.5");
         assert_eq!(sprint_value(&Value::Float(5.0)), "5");
         assert_eq!(sprint_value(&Value::Float(100000.0)), "100000");
         assert_eq!(sprint_value(&Value::Float(0.0001)), "0.0001");
         assert_eq!(sprint_value(&Value::Float(0.00001)), "1e-05");
-        assert_eq!(sprintf("%.2f|%e|%g|%.3g", &[Value::Float(3.14159), Value::Float(1234.5), Value::Float(1e21), Value::Float(1.0)]), "3.14|1.234500e+03|1e+21|1");
+        assert_eq!(
+            sprintf(
+                "%.2f|%e|%g|%.3g",
+                &[
+                    Value::Float(1.23456),
+                    Value::Float(1234.5),
+                    Value::Float(1e21),
+                    Value::Float(1.0)
+                ]
+            ),
+            "1.23|1.234500e+03|1e+21|1"
+        );
     }
 
     #[test]
     fn verbs_and_errors() {
         assert_eq!(sprintf("%d %s", &[s("x")]), "%!d(string=x) %!s(MISSING)");
         assert_eq!(sprintf("%d", &[Value::Int(1), Value::Int(2)]), "1%!(EXTRA int=2)");
-        assert_eq!(sprintf("%05d|%-4d|%x|%#x|%q|%5.1s|", &[Value::Int(-42), Value::Int(7), Value::Int(255), Value::Int(255), s("a\"b"), s("xyz")]), "-0042|7   |ff|0xff|\"a\\\"b\"|    x|");
+        assert_eq!(
+            sprintf(
+                "%05d|%-4d|%x|%#x|%q|%5.1s|",
+                &[
+                    Value::Int(-42),
+                    Value::Int(7),
+                    Value::Int(255),
+                    Value::Int(255),
+                    s("a\"b"),
+                    s("xyz")
+                ]
+            ),
+            "-0042|7   |ff|0xff|\"a\\\"b\"|    x|"
+        );
         assert_eq!(sprint(&[Value::Int(1), Value::Int(2), s("a"), Value::Int(3)]), "1 2a3");
-        assert_eq!(sprintf("%v", &[Value::List(vec![Value::Nil, Value::Int(1)])]), "[<nil> 1]");
+        assert_eq!(
+            sprintf("%v", &[Value::List(vec![Value::Nil, Value::Int(1)])]),
+            "[<nil> 1]"
+        );
     }
 }

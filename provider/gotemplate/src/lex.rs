@@ -197,7 +197,12 @@ impl<'a> Lexer<'a> {
 
     fn emit(&mut self, typ: ItemType) {
         let line = self.line_at(self.start);
-        self.items.push(Item { typ, pos: self.start, val: self.input[self.start..self.pos].to_string(), line });
+        self.items.push(Item {
+            typ,
+            pos: self.start,
+            val: self.input[self.start..self.pos].to_string(),
+            line,
+        });
         self.start = self.pos;
     }
 
@@ -207,7 +212,12 @@ impl<'a> Lexer<'a> {
 
     fn errorf(&mut self, msg: String) -> Option<State> {
         let line = self.line_at(self.start);
-        self.items.push(Item { typ: ItemType::Error, pos: self.start, val: msg, line });
+        self.items.push(Item {
+            typ: ItemType::Error,
+            pos: self.start,
+            val: msg,
+            line,
+        });
         None
     }
 
@@ -374,19 +384,17 @@ impl<'a> Lexer<'a> {
             Some('`') => return Some(State::RawQuote),
             Some('$') => return Some(State::Variable),
             Some('\'') => return Some(State::Char),
-            Some('.') => {
-                match self.input.as_bytes().get(self.pos) {
-                    Some(b) if b.is_ascii_digit() => {
-                        self.backup(r);
-                        return Some(State::Number);
-                    }
-                    Some(_) => return Some(State::Field),
-                    None => {
-                        self.backup(r);
-                        return Some(State::Number);
-                    }
+            Some('.') => match self.input.as_bytes().get(self.pos) {
+                Some(b) if b.is_ascii_digit() => {
+                    self.backup(r);
+                    return Some(State::Number);
                 }
-            }
+                Some(_) => return Some(State::Field),
+                None => {
+                    self.backup(r);
+                    return Some(State::Number);
+                }
+            },
             Some('+' | '-' | '0'..='9') => {
                 self.backup(r);
                 return Some(State::Number);
@@ -464,7 +472,11 @@ impl<'a> Lexer<'a> {
 
     fn lex_field_or_variable(&mut self, typ: ItemType) -> Option<State> {
         if self.at_terminator() {
-            self.emit(if typ == ItemType::Variable { ItemType::Variable } else { ItemType::Dot });
+            self.emit(if typ == ItemType::Variable {
+                ItemType::Variable
+            } else {
+                ItemType::Dot
+            });
             return Some(State::InsideAction);
         }
         let mut r;

@@ -30,7 +30,12 @@ pub struct Request {
 impl Request {
     /// A request for one template named `t`.
     pub fn single(text: &str, data: serde_json::Value) -> Request {
-        Request { templates: vec![("t".into(), text.into())], entry: "t".into(), data, ..Request::default() }
+        Request {
+            templates: vec![("t".into(), text.into())],
+            entry: "t".into(),
+            data,
+            ..Request::default()
+        }
     }
 
     fn to_json(&self) -> String {
@@ -107,7 +112,9 @@ impl Oracle {
             .map_err(|e| format!("starting {}: {e}", bin.display()))?;
         let stdin = child.stdin.take().ok_or("no stdin")?;
         let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        Ok(Oracle { io: Mutex::new((child, stdin, stdout)) })
+        Ok(Oracle {
+            io: Mutex::new((child, stdin, stdout)),
+        })
     }
 
     /// Runs one request: `Ok(output)` or `Err(Go's error message)`.
@@ -119,12 +126,15 @@ impl Oracle {
         stdin.flush().map_err(|e| format!("oracle flush: {e}"))?;
         let mut resp = String::new();
         stdout.read_line(&mut resp).map_err(|e| format!("oracle read: {e}"))?;
-        let v: serde_json::Value =
-            serde_json::from_str(&resp).map_err(|e| format!("oracle gave {resp:?}: {e}"))?;
+        let v: serde_json::Value = serde_json::from_str(&resp).map_err(|e| format!("oracle gave {resp:?}: {e}"))?;
         if let Some(o) = v.get("output").and_then(|o| o.as_str()) {
             return Ok(o.to_string());
         }
-        Err(v.get("error").and_then(|e| e.as_str()).unwrap_or("oracle: no answer").to_string())
+        Err(v
+            .get("error")
+            .and_then(|e| e.as_str())
+            .unwrap_or("oracle: no answer")
+            .to_string())
     }
 }
 

@@ -21,12 +21,21 @@ pub(crate) struct Tree {
 
 #[derive(Debug)]
 pub(crate) enum Node {
-    Text { text: String },
-    Action { pos: usize, pipe: Pipe },
+    Text {
+        text: String,
+    },
+    Action {
+        pos: usize,
+        pipe: Pipe,
+    },
     If(Control),
     Range(Control),
     With(Control),
-    Template { pos: usize, name: String, pipe: Option<Pipe> },
+    Template {
+        pos: usize,
+        name: String,
+        pipe: Option<Pipe>,
+    },
     Break,
     Continue,
 }
@@ -67,15 +76,42 @@ pub(crate) struct Number {
 
 #[derive(Debug)]
 pub(crate) enum Arg {
-    Field { pos: usize, ident: Vec<String> },
-    Variable { pos: usize, ident: Vec<String> },
-    Chain { pos: usize, node: Box<Arg>, field: Vec<String> },
-    Identifier { pos: usize, name: String },
-    Dot { pos: usize },
-    Nil { pos: usize },
-    Bool { pos: usize, val: bool },
-    Number { pos: usize, num: Number },
-    String { pos: usize, quoted: String, text: String },
+    Field {
+        pos: usize,
+        ident: Vec<String>,
+    },
+    Variable {
+        pos: usize,
+        ident: Vec<String>,
+    },
+    Chain {
+        pos: usize,
+        node: Box<Arg>,
+        field: Vec<String>,
+    },
+    Identifier {
+        pos: usize,
+        name: String,
+    },
+    Dot {
+        pos: usize,
+    },
+    Nil {
+        pos: usize,
+    },
+    Bool {
+        pos: usize,
+        val: bool,
+    },
+    Number {
+        pos: usize,
+        num: Number,
+    },
+    String {
+        pos: usize,
+        quoted: String,
+        text: String,
+    },
     Pipe(Box<Pipe>),
 }
 
@@ -325,12 +361,16 @@ fn underscore_ok(s: &str) -> bool {
     let b = s.as_bytes();
     let mut saw = b'^';
     let mut i = 0;
-    let b = if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') { &b[1..] } else { b };
+    let b = if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') {
+        &b[1..]
+    } else {
+        b
+    };
     let mut hex = false;
     if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
         i = 2;
         saw = b'0';
-        hex = b[1].to_ascii_lowercase() == b'x';
+        hex = b[1].eq_ignore_ascii_case(&b'x');
     }
     while i < b.len() {
         let c = b[i];
@@ -358,11 +398,11 @@ fn parse_uint(s: &str) -> Option<u64> {
     }
     let b = s.as_bytes();
     let (base, digits) = if b[0] == b'0' {
-        if b.len() >= 3 && b[1].to_ascii_lowercase() == b'b' {
+        if b.len() >= 3 && b[1].eq_ignore_ascii_case(&b'b') {
             (2, &s[2..])
-        } else if b.len() >= 3 && b[1].to_ascii_lowercase() == b'o' {
+        } else if b.len() >= 3 && b[1].eq_ignore_ascii_case(&b'o') {
             (8, &s[2..])
-        } else if b.len() >= 3 && b[1].to_ascii_lowercase() == b'x' {
+        } else if b.len() >= 3 && b[1].eq_ignore_ascii_case(&b'x') {
             (16, &s[2..])
         } else {
             (8, &s[1..])
@@ -433,7 +473,10 @@ fn parse_float(s: &str) -> Option<f64> {
         }
         v * 2f64.powi(exp)
     } else {
-        if !body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        if !body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
             return None;
         }
         body.parse::<f64>().ok()?
@@ -460,7 +503,11 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
             if tail != "'" {
                 return Err(format!("malformed character constant: {text}"));
             }
-            let r = String::from_utf8_lossy(&bytes).chars().next().map(|c| c as i64).unwrap_or(0);
+            let r = String::from_utf8_lossy(&bytes)
+                .chars()
+                .next()
+                .map(|c| c as i64)
+                .unwrap_or(0);
             n.is_int = true;
             n.int = r;
             n.is_uint = true;
@@ -503,11 +550,11 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         }
         n.is_float = true;
         n.float = f;
-        if f.fract() == 0.0 && f >= -9.223372036854776e18 && f < 9.223372036854776e18 {
+        if f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f) {
             n.is_int = true;
             n.int = f as i64;
         }
-        if f.fract() == 0.0 && f >= 0.0 && f < 1.8446744073709552e19 {
+        if f.fract() == 0.0 && (0.0..1.8446744073709552e19).contains(&f) {
             n.is_uint = true;
         }
     }
@@ -529,7 +576,12 @@ struct TreeState {
 }
 
 fn eof_item() -> Item {
-    Item { typ: ItemType::Eof, pos: 0, val: String::new(), line: 0 }
+    Item {
+        typ: ItemType::Eof,
+        pos: 0,
+        val: String::new(),
+        line: 0,
+    }
 }
 
 impl TreeState {
@@ -601,7 +653,12 @@ impl Parser<'_> {
                 self.cursor += 1;
                 i.clone()
             }
-            None => Item { typ: ItemType::Error, pos: 0, val: String::new(), line: 0 },
+            None => Item {
+                typ: ItemType::Error,
+                pos: 0,
+                val: String::new(),
+                line: 0,
+            },
         }
     }
 
@@ -654,7 +711,11 @@ impl Parser<'_> {
     }
 
     fn errorf<T>(&self, msg: String) -> PResult<T> {
-        Err(Error::Parse { name: self.parse_name.to_string(), line: self.st.token[0].line, message: msg })
+        Err(Error::Parse {
+            name: self.parse_name.to_string(),
+            line: self.st.token[0].line,
+            message: msg,
+        })
     }
 
     fn unexpected<T>(&self, token: &Item, context: &str) -> PResult<T> {
@@ -684,11 +745,19 @@ impl Parser<'_> {
             && !is_empty_tree(&old.root)
         {
             if !is_empty_tree(&root) {
-                return self.errorf(format!("template: multiple definition of template {}", crate::fmt::quote(&name)));
+                return self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    crate::fmt::quote(&name)
+                ));
             }
             return Ok(());
         }
-        let tree = Tree { name: name.clone(), parse_name: self.parse_name.clone(), text: self.text.clone(), root };
+        let tree = Tree {
+            name: name.clone(),
+            parse_name: self.parse_name.clone(),
+            text: self.text.clone(),
+            root,
+        };
         self.set.insert(name, tree);
         Ok(())
     }
@@ -774,11 +843,7 @@ impl Parser<'_> {
                 if self.st.range_depth == 0 {
                     return self.errorf(format!("{kw} outside {{{{range}}}}"));
                 }
-                return Ok(Parsed::Node(if is_break {
-                    Node::Break
-                } else {
-                    Node::Continue
-                }));
+                return Ok(Parsed::Node(if is_break { Node::Break } else { Node::Continue }));
             }
             ItemType::Else => {
                 let peek = self.peek_non_space();
@@ -845,7 +910,12 @@ impl Parser<'_> {
                 else_list = Some(l);
             }
         }
-        Ok(Control { pos: pipe.pos, pipe, list, else_list })
+        Ok(Control {
+            pos: pipe.pos,
+            pipe,
+            list,
+            else_list,
+        })
     }
 
     fn parse_template_name(&mut self, token: &Item, context: &str) -> PResult<String> {
@@ -867,7 +937,11 @@ impl Parser<'_> {
             self.backup();
             pipe = Some(self.pipeline(context, ItemType::RightDelim)?);
         }
-        Ok(Node::Template { pos: token.pos, name, pipe })
+        Ok(Node::Template {
+            pos: token.pos,
+            name,
+            pipe,
+        })
     }
 
     fn block_control(&mut self) -> PResult<Node> {
@@ -892,12 +966,21 @@ impl Parser<'_> {
             self.st = saved;
             r?;
         }
-        Ok(Node::Template { pos: token.pos, name, pipe: Some(pipe) })
+        Ok(Node::Template {
+            pos: token.pos,
+            name,
+            pipe: Some(pipe),
+        })
     }
 
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
         let token = self.peek_non_space();
-        let mut pipe = Pipe { pos: token.pos, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
+        let mut pipe = Pipe {
+            pos: token.pos,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
         'decls: loop {
             let v = self.peek_non_space();
             if v.typ == ItemType::Variable {
@@ -961,7 +1044,10 @@ impl Parser<'_> {
             return self.errorf(format!("missing value for {context}"));
         }
         for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
-            if matches!(c.args[0], Arg::Bool { .. } | Arg::Dot { .. } | Arg::Nil { .. } | Arg::Number { .. } | Arg::String { .. }) {
+            if matches!(
+                c.args[0],
+                Arg::Bool { .. } | Arg::Dot { .. } | Arg::Nil { .. } | Arg::Number { .. } | Arg::String { .. }
+            ) {
                 return self.errorf(format!("non executable command in pipeline stage {}", i + 1));
             }
         }
@@ -1009,10 +1095,16 @@ impl Parser<'_> {
                     ident.extend(fields);
                     Ok(Some(Arg::Variable { pos: chain_pos, ident }))
                 }
-                Arg::Bool { .. } | Arg::String { .. } | Arg::Number { .. } | Arg::Nil { .. } | Arg::Dot { .. } => {
-                    self.errorf(format!("unexpected . after term {}", crate::fmt::quote(&node.to_string())))
-                }
-                other => Ok(Some(Arg::Chain { pos: chain_pos, node: Box::new(other), field: fields })),
+                Arg::Bool { .. } | Arg::String { .. } | Arg::Number { .. } | Arg::Nil { .. } | Arg::Dot { .. } => self
+                    .errorf(format!(
+                        "unexpected . after term {}",
+                        crate::fmt::quote(&node.to_string())
+                    )),
+                other => Ok(Some(Arg::Chain {
+                    pos: chain_pos,
+                    node: Box::new(other),
+                    field: fields,
+                })),
             };
         }
         Ok(Some(node))
@@ -1037,8 +1129,14 @@ impl Parser<'_> {
                 }
                 Arg::Variable { pos, ident }
             }
-            ItemType::Field => Arg::Field { pos, ident: vec![token.val[1..].to_string()] },
-            ItemType::Bool => Arg::Bool { pos, val: token.val == "true" },
+            ItemType::Field => Arg::Field {
+                pos,
+                ident: vec![token.val[1..].to_string()],
+            },
+            ItemType::Bool => Arg::Bool {
+                pos,
+                val: token.val == "true",
+            },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => match new_number(&token.val, token.typ) {
                 Ok(num) => Arg::Number { pos, num },
                 Err(e) => return self.errorf(e),
@@ -1048,7 +1146,11 @@ impl Parser<'_> {
                 Arg::Pipe(Box::new(p))
             }
             ItemType::String | ItemType::RawString => match unquote(&token.val) {
-                Ok(text) => Arg::String { pos, quoted: token.val, text },
+                Ok(text) => Arg::String {
+                    pos,
+                    quoted: token.val,
+                    text,
+                },
                 Err(()) => return self.errorf("invalid syntax".into()),
             },
             _ => {

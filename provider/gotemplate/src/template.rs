@@ -102,7 +102,11 @@ impl Templates {
                 crate::fmt::quote(&self.root)
             )));
         };
-        let env = Env { trees: &self.trees, funcs: &self.funcs, missing: self.missing };
+        let env = Env {
+            trees: &self.trees,
+            funcs: &self.funcs,
+            missing: self.missing,
+        };
         exec::execute(&env, &tree.name, tree, data)
     }
 

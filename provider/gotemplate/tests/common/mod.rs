@@ -10,11 +10,13 @@ use oracle::{Oracle, Request};
 
 /// Runs a request through this crate.
 pub fn ours(req: &Request) -> Result<String, String> {
-    let mut t = Templates::new().delims(&req.left, &req.right).missing_key(match req.missing_key.as_str() {
-        "zero" => MissingKey::Zero,
-        "error" => MissingKey::Error,
-        _ => MissingKey::Default,
-    });
+    let mut t = Templates::new()
+        .delims(&req.left, &req.right)
+        .missing_key(match req.missing_key.as_str() {
+            "zero" => MissingKey::Zero,
+            "error" => MissingKey::Error,
+            _ => MissingKey::Default,
+        });
     for (n, text) in &req.templates {
         t.parse(n, text).map_err(|e| e.to_string())?;
     }
