@@ -17,6 +17,7 @@ pub mod fixtures;
 pub mod moto;
 pub mod plugin_client;
 pub mod real_cloud;
+pub mod registry;
 pub mod serve;
 #[cfg(feature = "aws")]
 pub mod sweep;

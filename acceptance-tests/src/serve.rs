@@ -26,7 +26,16 @@ impl Served {
         F: FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = ()>,
     {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        Served::start_on(0, serve)
+    }
+
+    /// [`Served::start_with`] on `port` of 127.0.0.1 (0: a free one).
+    pub fn start_on<F, Fut>(port: u16, serve: F) -> Served
+    where
+        F: FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -15,10 +15,15 @@ pub fn provider_block() -> NestedBlock {
     NestedBlock::single(
         "kubernetes",
         Block::new(
-            "The cluster that circleciserver_server installs into: a kubeconfig (KUBECONFIG by default), or `host` with credentials, \
+            "The cluster that circleciserver_server installs into: a kubeconfig named by `config_path` (or KUBE_CONFIG_PATH; KUBECONFIG is never read), or `host` with credentials, \
              e.g. from an EKS or GKE cluster made in the same configuration.",
         )
-        .attribute(Attribute::optional("config_path", Type::String, "Path of a kubeconfig file.").env(&["KUBECONFIG"]))
+        // KUBE_CONFIG_PATH, as hashicorp/kubernetes v2: an exported KUBECONFIG (kubectl's current
+        // context) must not decide which cluster an install lands in.
+        .attribute(
+            Attribute::optional("config_path", Type::String, "Path of a kubeconfig file. Defaults to KUBE_CONFIG_PATH; KUBECONFIG is not read.")
+                .env(&["KUBE_CONFIG_PATH"]),
+        )
         .attribute(Attribute::optional("config_context", Type::String, "Context of the kubeconfig to use."))
         .attribute(Attribute::optional("host", Type::String, "API server URL, instead of a kubeconfig."))
         .attribute(Attribute::optional("token", Type::String, "Bearer token.").sensitive())
@@ -114,7 +119,7 @@ impl Cluster {
                     return Err(Diagnostic::error(
                         "The kubernetes block names no cluster",
                         "Set host (with token, client_certificate and client_key, or an exec block), or config_path \
-                         (or KUBECONFIG) with config_context. The provider does not fall back to ~/.kube/config.",
+                         (or KUBE_CONFIG_PATH) with config_context. The provider reads neither KUBECONFIG nor ~/.kube/config.",
                     )
                     .at(&AttributePath::root().attr("kubernetes"))
                     .into());

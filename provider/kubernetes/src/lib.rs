@@ -31,7 +31,7 @@ pub trait KubernetesData: Send + Sync + 'static {
 pub fn not_configured() -> Diagnostic {
     Diagnostic::error(
         "Kubernetes is not configured",
-        "circleciserver_server and circleciserver_server_status work in a cluster: add a kubernetes { } block to the circleci \
+        "circleciserver_server and circleciserver_server_status work in a cluster: add a kubernetes { } block to the circleciserver \
          provider (config_path, or host with credentials).",
     )
 }

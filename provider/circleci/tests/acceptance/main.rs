@@ -23,5 +23,6 @@ mod nomad_client_config;
 mod nomad_tls;
 mod plugin_protocol;
 mod real_cloud;
+mod release;
 mod server_install;
 mod side_by_side;

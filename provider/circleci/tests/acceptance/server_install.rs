@@ -704,7 +704,7 @@ fn home_with_kubeconfig(decoy: &FakeKube) -> tempfile::TempDir {
 }
 
 /// An empty kubernetes block is refused with what to set, and the local kubeconfig's current
-/// context is never used in its place.
+/// context is never used in its place, though KUBECONFIG names it, as a kubectl user's shell does.
 #[test]
 fn an_empty_kubernetes_block_is_refused_not_filled_from_the_local_kubeconfig() {
     let decoy = FakeKube::start();
@@ -712,7 +712,7 @@ fn an_empty_kubernetes_block_is_refused_not_filled_from_the_local_kubeconfig() {
     for_each_terraform(|tf| {
         let mut wd = Workdir::new(tf, crate::common::provider())
             .env("HOME", home.path().to_str().unwrap())
-            .env_remove("KUBECONFIG");
+            .env("KUBECONFIG", home.path().join(".kube/config").to_str().unwrap());
         wd.step_expect_error(
             &config("  kubernetes {}\n", "", ""),
             r"(?s)The kubernetes block names no cluster.*Set host",
@@ -723,6 +723,46 @@ fn an_empty_kubernetes_block_is_refused_not_filled_from_the_local_kubeconfig() {
         0,
         "the local kubeconfig's cluster was not contacted"
     );
+}
+
+/// No kubernetes block at all, with KUBECONFIG exported: the install is refused as not
+/// configured instead of going to KUBECONFIG's current context (hashicorp/kubernetes v2 reads
+/// only the kubeconfig a configuration names, or KUBE_CONFIG_PATH).
+#[test]
+fn without_a_kubernetes_block_an_exported_kubeconfig_is_not_read() {
+    let decoy = FakeKube::start();
+    let home = home_with_kubeconfig(&decoy);
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, crate::common::provider())
+            .env("HOME", home.path().to_str().unwrap())
+            .env("KUBECONFIG", home.path().join(".kube/config").to_str().unwrap())
+            .env_remove("KUBE_CONFIG_PATH");
+        wd.step_expect_error(&config("", "", ""), r"(?s)Kubernetes is not configured.*add a kubernetes");
+    });
+    assert_eq!(decoy.request_count(), 0, "KUBECONFIG's cluster was not contacted");
+}
+
+/// KUBE_CONFIG_PATH is the one variable that names a kubeconfig for a configuration without a
+/// kubernetes block, as for hashicorp/kubernetes v2.
+#[test]
+fn kube_config_path_names_the_cluster_when_the_block_is_left_out() {
+    let fake = FakeKube::start();
+    let decoy = FakeKube::start();
+    let home = home_with_kubeconfig(&decoy);
+    let named = home.path().join("named-kubeconfig");
+    std::fs::write(&named, fake.kubeconfig()).unwrap();
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, crate::common::provider())
+            .env("HOME", home.path().to_str().unwrap())
+            .env("KUBECONFIG", home.path().join(".kube/config").to_str().unwrap())
+            .env("KUBE_CONFIG_PATH", named.to_str().unwrap());
+        wd.step(&format!(
+            "{}data \"circleciserver_server_status\" \"this\" {{}}\noutput \"services\" {{ value = data.circleciserver_server_status.this.services }}\n",
+            provider_block("")
+        ));
+    });
+    assert!(fake.request_count() > 0, "KUBE_CONFIG_PATH's cluster was read");
+    assert_eq!(decoy.request_count(), 0, "KUBECONFIG's cluster was not contacted");
 }
 
 /// `exec` credentials: the provider runs the command (with its args and env) and sends the
@@ -776,7 +816,7 @@ fn an_unknown_kubernetes_host_waits_for_apply_and_never_reads_the_local_kubeconf
             fake.url
         );
         let bootstrap = "provider \"circleciserver\" {\n  alias = \"bootstrap\"\n}\n\
-                         resource \"circleciserver_nomad_tls\" \"bootstrap\" {\n  provider = circleci.bootstrap\n}\n";
+                         resource \"circleciserver_nomad_tls\" \"bootstrap\" {\n  provider = circleciserver.bootstrap\n}\n";
         wd.step(&config(&block, "", bootstrap));
         assert!(fake.get("deployments", "circleci-server", "api-service").is_some());
 
