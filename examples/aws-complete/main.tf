@@ -12,7 +12,8 @@ terraform {
       version = ">= 5.81"
     }
     circleciserver = {
-      source = "circleci-server/circleciserver"
+      source  = "circleci-server/circleciserver"
+      version = "~> 0.1"
     }
   }
 }

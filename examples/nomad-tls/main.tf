@@ -4,7 +4,8 @@
 terraform {
   required_providers {
     circleciserver = {
-      source = "circleci-server/circleciserver"
+      source  = "circleci-server/circleciserver"
+      version = "~> 0.1"
     }
   }
 }

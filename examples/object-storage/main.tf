@@ -10,7 +10,8 @@ terraform {
   required_version = ">= 1.0"
   required_providers {
     circleciserver = {
-      source = "circleci-server/circleciserver"
+      source  = "circleci-server/circleciserver"
+      version = "~> 0.1"
     }
   }
 }

@@ -6,7 +6,8 @@ terraform {
       version = ">= 6.0"
     }
     circleciserver = {
-      source = "circleci-server/circleciserver"
+      source  = "circleci-server/circleciserver"
+      version = ">= 0.1.0, < 1.0.0"
     }
   }
 }
