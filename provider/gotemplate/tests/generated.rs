@@ -214,7 +214,16 @@ fn check(text: &str, data: &J, mode: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, max_shrink_iters: 4000, ..ProptestConfig::default() })]
+    // A fixed seed: the same 3000 cases every run, so CI judges the engine, not the draw.
+    // PROPTEST_RNG_SEED=N explores others (a failure found that way becomes a corpus case).
+    #![proptest_config(ProptestConfig {
+        cases: 3000,
+        max_shrink_iters: 4000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261202),
+        ),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn generated_templates_match_go(text in template(), data in data(), mode in prop_oneof![3 => Just(""), 2 => Just("zero"), 1 => Just("error")]) {
