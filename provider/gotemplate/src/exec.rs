@@ -3,7 +3,6 @@
 //! Data is borrowed, never cloned per field access; only function arguments are cloned.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::MissingKey;
@@ -15,6 +14,36 @@ use crate::value::{FuncMap, Value};
 /// How deep `{{template}}` calls may nest (Go allows 100000; a Rust stack does not).
 pub(crate) const MAX_EXEC_DEPTH: usize = 1000;
 
+thread_local! {
+    /// Template nesting on this thread (`{{template}}` levels and re-entrant `execute` calls).
+    static LEVEL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` one template level deeper; every 32 levels it continues on a fresh thread with a
+/// large stack, so deep (or runaway) nesting ends in the depth error, never a stack overflow.
+fn deeper<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let level = LEVEL.get() + 1;
+    if level.is_multiple_of(32) {
+        let r = std::thread::scope(|s| {
+            let h = std::thread::Builder::new()
+                .stack_size(16 << 20)
+                .spawn_scoped(s, move || {
+                    LEVEL.set(level);
+                    f()
+                });
+            match h {
+                Ok(h) => h.join(),
+                Err(e) => std::panic::resume_unwind(Box::new(e.to_string())),
+            }
+        });
+        return r.unwrap_or_else(|p| std::panic::resume_unwind(p));
+    }
+    LEVEL.set(level);
+    let r = f();
+    LEVEL.set(level - 1);
+    r
+}
+
 /// A `reflect.Value` as Go's executor sees it.
 #[derive(Clone)]
 pub(crate) enum R<'a> {
@@ -23,12 +52,12 @@ pub(crate) enum R<'a> {
     /// A borrowed value; `true` when its static type is `interface{}` (a map or list element).
     Ref(&'a Value, bool),
     /// A computed value; `true` when its static type is `interface{}`.
-    Own(Rc<Value>, bool),
+    Own(Arc<Value>, bool),
 }
 
 impl<'a> R<'a> {
     fn own(v: Value) -> R<'a> {
-        R::Own(Rc::new(v), false)
+        R::Own(Arc::new(v), false)
     }
     fn get(&self) -> Option<&Value> {
         match self {
@@ -124,7 +153,8 @@ pub(crate) fn execute<'a>(env: &Env<'a>, name: &'a str, tree: &'a Tree, data: &'
         node: Cur::None,
     };
     let mut out = String::new();
-    match s.walk_list(&dot, &tree.root, &mut out) {
+    let r = deeper(|| s.walk_list(&dot, &tree.root, &mut out));
+    match r {
         Ok(()) => Ok(out),
         Err(Flow::Err(e)) => Err(e),
         Err(_) => Ok(out),
@@ -243,7 +273,7 @@ impl<'a, 'e> State<'a, 'e> {
                     depth: self.depth + 1,
                     node: Cur::None,
                 };
-                ns.walk_list(&newdot, &tree.root, out)
+                deeper(move || ns.walk_list(&newdot, &tree.root, out))
             }
         }
     }
@@ -311,7 +341,7 @@ impl<'a, 'e> State<'a, 'e> {
                     }
                     _ => {
                         for (i, e) in items.clone().into_iter().enumerate() {
-                            self.one_iteration(c, R::own(Value::Int(i as i64)), R::Own(Rc::new(e), true), out)?;
+                            self.one_iteration(c, R::own(Value::Int(i as i64)), R::Own(Arc::new(e), true), out)?;
                         }
                     }
                 }
@@ -326,7 +356,7 @@ impl<'a, 'e> State<'a, 'e> {
                     }
                     _ => {
                         for (k, e) in m.clone() {
-                            self.one_iteration(c, R::own(Value::String(k)), R::Own(Rc::new(e), true), out)?;
+                            self.one_iteration(c, R::own(Value::String(k)), R::Own(Arc::new(e), true), out)?;
                         }
                     }
                 }
@@ -555,13 +585,13 @@ impl<'a, 'e> State<'a, 'e> {
                 }
                 let found = match &receiver {
                     R::Ref(Value::Map(m), _) => m.get(name).map(|v| R::Ref(v, true)),
-                    _ => m.get(name).map(|v| R::Own(Rc::new(v.clone()), true)),
+                    _ => m.get(name).map(|v| R::Own(Arc::new(v.clone()), true)),
                 };
                 match found {
                     Some(v) => Ok(v),
                     None => match self.env.missing {
                         MissingKey::Default => Ok(R::Missing),
-                        MissingKey::Zero => Ok(R::Own(Rc::new(Value::Nil), true)),
+                        MissingKey::Zero => Ok(R::Own(Arc::new(Value::Nil), true)),
                         MissingKey::Error => self.errorf(format!("map has no entry for key {}", gofmt::quote(name))),
                     },
                 }
@@ -730,7 +760,7 @@ impl<'a, 'e> State<'a, 'e> {
 /// A function's result: an `interface{}` result holding nil stays an interface.
 fn func_result<'a>(v: Value) -> R<'a> {
     match v {
-        Value::Nil => R::Own(Rc::new(Value::Nil), true),
+        Value::Nil => R::Own(Arc::new(Value::Nil), true),
         v => R::own(v),
     }
 }
@@ -970,7 +1000,7 @@ fn call_builtin<'a>(name: &str, args: Vec<R<'a>>) -> Result<R<'a>, String> {
                         }
                         match &item {
                             R::Ref(Value::List(l), _) => R::Ref(&l[x], true),
-                            _ => R::Own(Rc::new(l[x].clone()), true),
+                            _ => R::Own(Arc::new(l[x].clone()), true),
                         }
                     }
                     Some(Value::String(s)) => {
@@ -989,9 +1019,9 @@ fn call_builtin<'a>(name: &str, args: Vec<R<'a>>) -> Result<R<'a>, String> {
                         match &item {
                             R::Ref(Value::Map(m), _) => match m.get(key) {
                                 Some(v) => R::Ref(v, true),
-                                None => R::Own(Rc::new(Value::Nil), true),
+                                None => R::Own(Arc::new(Value::Nil), true),
                             },
-                            _ => R::Own(Rc::new(m.get(key).cloned().unwrap_or(Value::Nil)), true),
+                            _ => R::Own(Arc::new(m.get(key).cloned().unwrap_or(Value::Nil)), true),
                         }
                     }
                     Some(v) => return Err(format!("can't index item of type {}", gofmt::type_name(v))),

@@ -85,6 +85,24 @@ pub fn format_float(v: f64, fmt: char, prec: i32) -> String {
         out.push('-');
     }
     let shortest = prec < 0;
+    if matches!(fmt, 'x' | 'X' | 'b') {
+        let bits = a.to_bits();
+        let mut exp = ((bits >> 52) & 0x7ff) as i32;
+        let mut mant = bits & ((1u64 << 52) - 1);
+        if exp == 0 {
+            exp += 1;
+        } else {
+            mant |= 1 << 52;
+        }
+        exp -= 1023;
+        if fmt == 'b' {
+            let e = exp - 52;
+            out.push_str(&format!("{mant}p{}{e}", if e >= 0 { "+" } else { "" }));
+        } else {
+            fmt_x(&mut out, prec, fmt, mant, exp);
+        }
+        return out;
+    }
     match fmt {
         'e' | 'E' => {
             let d = if shortest {
@@ -150,6 +168,64 @@ pub fn format_float(v: f64, fmt: char, prec: i32) -> String {
         }
     }
     out
+}
+
+/// strconv's `%x` of a float: `0x1.8p+01`.
+fn fmt_x(out: &mut String, prec: i32, fmt: char, mut mant: u64, mut exp: i32) {
+    if mant == 0 {
+        exp = 0;
+    }
+    mant <<= 60 - 52;
+    while mant != 0 && mant & (1 << 60) == 0 {
+        mant <<= 1;
+        exp -= 1;
+    }
+    if (0..15).contains(&prec) {
+        let shift = (prec * 4) as u32;
+        let extra = (mant << shift) & ((1u64 << 60) - 1);
+        mant >>= 60 - shift;
+        if extra | (mant & 1) > 1 << 59 {
+            mant += 1;
+        }
+        mant <<= 60 - shift;
+        if mant & (1 << 61) != 0 {
+            mant >>= 1;
+            exp += 1;
+        }
+    }
+    let hex: &[u8] = if fmt == 'X' {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    out.push('0');
+    out.push(fmt);
+    out.push((b'0' + ((mant >> 60) & 1) as u8) as char);
+    mant <<= 4;
+    if prec < 0 && mant != 0 {
+        out.push('.');
+        while mant != 0 {
+            out.push(hex[((mant >> 60) & 15) as usize] as char);
+            mant <<= 4;
+        }
+    } else if prec > 0 {
+        out.push('.');
+        for _ in 0..prec {
+            out.push(hex[((mant >> 60) & 15) as usize] as char);
+            mant <<= 4;
+        }
+    }
+    out.push(if fmt == 'X' { 'P' } else { 'p' });
+    if exp < 0 {
+        out.push('-');
+        exp = -exp;
+    } else {
+        out.push('+');
+    }
+    if exp < 10 {
+        out.push('0');
+    }
+    out.push_str(&exp.to_string());
 }
 
 /// Decimal digits (no leading or trailing zeros) and the decimal point position.
@@ -657,7 +733,7 @@ impl Printer {
     fn fmt_float_verb(&mut self, x: f64, verb: char, v: &Value) {
         match verb {
             'v' => self.fmt_float(x, 'g', -1),
-            'g' | 'G' => self.fmt_float(x, verb, -1),
+            'g' | 'G' | 'x' | 'X' | 'b' => self.fmt_float(x, verb, -1),
             'f' | 'e' | 'E' => self.fmt_float(x, verb, 6),
             'F' => self.fmt_float(x, 'f', 6),
             _ => self.bad_verb(verb, Some(v)),

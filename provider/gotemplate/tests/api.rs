@@ -148,3 +148,17 @@ fn sets_are_send_sync_and_fast() {
     // generous for a debug build; a release build takes about a millisecond
     assert!(took.as_millis() < 500, "30 templates took {took:?}");
 }
+
+#[test]
+fn runaway_recursion_is_an_error_not_a_crash() {
+    let mut t = Templates::new();
+    t.parse("t", "{{define \"a\"}}{{if true}}{{with .}}{{range .}}{{template \"a\" $}}{{end}}{{end}}{{end}}{{end}}{{template \"a\" .}}")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let data = Value::List(vec![Value::Int(1)]);
+    let e = t.execute("t", &data).err();
+    assert!(
+        e.as_ref()
+            .is_some_and(|e| e.message().starts_with("exceeded maximum template depth")),
+        "{e:?}"
+    );
+}

@@ -293,6 +293,8 @@ const TEMPLATES: &[&str] = &[
     "{{printf \"%10v|%-10v\" .l .l}}",
     "{{printf \"%.0f %.0f %.0f %.1f\" 0.5 1.5 2.5 0.25}}",
     "{{printf \"%5t|%-6t\" true false}}",
+    "{{printf \"%x %X %b %.2x %x\" 1.5 -0.1 2.0 3.3 .m}}",
+    "{{printf \"%x|%8.3x|%#v\" 0.0 1e10 .l}}",
     "{{printf \"%s %d\" .s}}",
     "{{printf \"%z\" 1}}",
     "{{printf \"%.3g %.10g %g\" 100.0 1.0 123456789.0}}",
