@@ -1,0 +1,92 @@
+//! Sprig v3.2.3's functions, as Helm puts them in every template's function map
+//! (`sprig.TxtFuncMap()` less `env` and `expandenv`, which Helm removes), over
+//! [`circleci_gotemplate::Value`].
+//!
+//! Each function checks its arguments as Go's `text/template` does before a `reflect` call
+//! (count and Go type), converts `interface{}` arguments with Sprig's casts (spf13/cast's
+//! `ToInt64`/`ToFloat64`, `strval`), returns the Go type's [`Value`] (`[]int` and `[]string`
+//! as lists, `int64` as [`Value::Int`], `float64` as [`Value::Float`]), and reports a Go
+//! panic or a returned error as `Err(message)` (the engine wraps it as
+//! `error calling NAME: MESSAGE`).
+//!
+//! Values are immutable here, so `set`, `unset`, `merge` and `mergeOverwrite` return the
+//! changed map but cannot change the map a template variable holds, as Go's do in place.
+
+mod args;
+mod cast;
+// mod certs;
+// mod dates;
+// mod defaults;
+mod dicts;
+// mod encoding;
+// mod golayout;
+// mod json;
+mod lists;
+mod math;
+// mod network;
+// mod paths;
+// mod random;
+// mod reflection;
+// mod regexp;
+// mod semver;
+mod strings;
+mod unicode;
+mod xstrings;
+
+use std::sync::Arc;
+
+use circleci_gotemplate::{FuncMap, Value};
+
+// Not yet written: certs::Certificate, dates::Time, semver::Version.
+
+use args::{Args, Body};
+
+/// Sprig's `TxtFuncMap()` without `env` and `expandenv`: the functions Helm gives every
+/// chart template (Helm's own, such as `include`, `required`, `toYaml`, are not here).
+pub fn functions() -> FuncMap {
+    let mut r = Reg { m: FuncMap::new() };
+    r.add("hello", |a| {
+        a.exact(0)?;
+        Ok(vs("Hello!"))
+    });
+    strings::register(&mut r);
+    xstrings::register(&mut r);
+    lists::register(&mut r);
+    dicts::register(&mut r);
+    math::register(&mut r);
+    // defaults::register(&mut r);
+    // encoding::register(&mut r);
+    // reflection::register(&mut r);
+    // paths::register(&mut r);
+    // network::register(&mut r);
+    // random::register(&mut r);
+    // regexp::register(&mut r);
+    // semver::register(&mut r);
+    // dates::register(&mut r);
+    // certs::register(&mut r);
+    r.m
+}
+
+/// The names [`functions`] defines, sorted.
+pub fn names() -> Vec<String> {
+    let mut v: Vec<String> = functions().into_keys().collect();
+    v.sort();
+    v
+}
+
+/// The function map under construction.
+pub(crate) struct Reg {
+    m: FuncMap,
+}
+
+impl Reg {
+    /// Adds `name`, whose body sees its arguments with the name for Go's messages.
+    pub(crate) fn add(&mut self, name: &'static str, body: Body) {
+        self.m.insert(name.to_string(), Arc::new(move |v: &[Value]| body(&Args { name, v })));
+    }
+}
+
+/// A Go string result.
+pub(crate) fn vs(text: impl Into<String>) -> Value {
+    Value::String(text.into())
+}
