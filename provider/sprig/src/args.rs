@@ -80,7 +80,6 @@ impl<'a> Args<'a> {
     }
 
     /// A `bool` parameter.
-    #[allow(dead_code)] // for the modules not yet written (random, semver, dates)
     pub fn bool(&self, i: usize) -> Result<bool, String> {
         match &self.v[i] {
             Value::Bool(b) => Ok(*b),

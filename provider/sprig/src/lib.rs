@@ -16,7 +16,7 @@ mod args;
 mod cast;
 // mod certs;
 // mod dates;
-// mod defaults;
+mod defaults;
 mod dicts;
 // mod encoding;
 // mod golayout;
@@ -54,7 +54,7 @@ pub fn functions() -> FuncMap {
     lists::register(&mut r);
     dicts::register(&mut r);
     math::register(&mut r);
-    // defaults::register(&mut r);
+    defaults::register(&mut r);
     // encoding::register(&mut r);
     // reflection::register(&mut r);
     // paths::register(&mut r);

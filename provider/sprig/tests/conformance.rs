@@ -58,6 +58,17 @@ const CORPUS: &[&str] = &[
     r#"{{ pluck "a" .m (dict "a" 9) }}|{{ pick .m "a" }}|{{ omit .m "a" }}|{{ values .m | len }}"#,
     r#"{{ dig "x" "y" "def" .n }}|{{ dig "x" "z" "def" .n }}"#,
     r#"{{ dict 1 2 }}"#,
+    // defaults
+    r#"{{ default "d" "" }}|{{ default "d" "g" }}|{{ default "d" }}|{{ default "d" 0 }}|{{ default "d" .l }}|{{ default "d" list }}|{{ default "d" dict }}|{{ default "d" false }}|{{ default "d" nil }}"#,
+    r#"{{ default }}"#,
+    r#"{{ empty "" }}|{{ empty 0 }}|{{ empty 0.0 }}|{{ empty nil }}|{{ empty list }}|{{ empty .m }}|{{ empty dict }}|{{ empty false }}|{{ empty "x" }}|{{ empty .nope }}"#,
+    r#"{{ empty }}"#,
+    r#"{{ empty 1 2 }}"#,
+    r#"{{ coalesce 0 "" "x" 1 }}|{{ coalesce }}|{{ coalesce nil 0 }}|{{ all 1 "a" .l }}|{{ all 1 0 }}|{{ all }}|{{ any 0 "" }}|{{ any 0 "a" }}|{{ any }}"#,
+    r#"{{ ternary "y" "n" true }}|{{ ternary "y" "n" false }}|{{ true | ternary 1 2 }}"#,
+    r#"{{ ternary "y" "n" .m.a }}"#,
+    r#"{{ ternary "y" "n" .nope }}"#,
+    r#"{{ ternary "y" "n" }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
