@@ -26,7 +26,7 @@ mod math;
 // mod network;
 // mod paths;
 // mod random;
-// mod reflection;
+mod reflection;
 // mod regexp;
 // mod semver;
 mod strings;
@@ -56,7 +56,7 @@ pub fn functions() -> FuncMap {
     math::register(&mut r);
     defaults::register(&mut r);
     // encoding::register(&mut r);
-    // reflection::register(&mut r);
+    reflection::register(&mut r);
     // paths::register(&mut r);
     // network::register(&mut r);
     // random::register(&mut r);

@@ -69,6 +69,16 @@ const CORPUS: &[&str] = &[
     r#"{{ ternary "y" "n" .m.a }}"#,
     r#"{{ ternary "y" "n" .nope }}"#,
     r#"{{ ternary "y" "n" }}"#,
+    // reflection
+    r#"{{ typeOf 1 }}|{{ typeOf 1.5 }}|{{ typeOf "a" }}|{{ typeOf nil }}|{{ typeOf .l }}|{{ typeOf .m }}|{{ typeOf list }}|{{ typeOf dict }}|{{ typeOf true }}"#,
+    // Not `typeOf` of a `[]string` result (splitList, until): Value has one list type, so it
+    // prints `[]interface {}` where Go prints `[]string` / `[]int`.
+    r#"{{ kindOf 1 }}|{{ kindOf 1.5 }}|{{ kindOf "a" }}|{{ kindOf nil }}|{{ kindOf .l }}|{{ kindOf .m }}|{{ kindOf true }}|{{ kindOf (until 2) }}"#,
+    r#"{{ typeIs "int" 1 }}|{{ typeIs "int" 1.0 }}|{{ typeIsLike "float64" .m.a }}|{{ typeIsLike "string" 1 }}|{{ kindIs "map" .m }}|{{ kindIs "slice" .l }}|{{ kindIs "int" "1" }}"#,
+    r#"{{ deepEqual .l (list 1.0 2.0 3.0) }}|{{ deepEqual .l .l }}|{{ deepEqual 1 1 }}|{{ deepEqual 1 1.0 }}|{{ deepEqual nil nil }}|{{ deepEqual .m (dict "a" 1.0 "b" "two") }}|{{ deepEqual list .nope }}"#,
+    r#"{{ typeIs .m.a 1 }}"#,
+    r#"{{ kindOf }}"#,
+    r#"{{ deepEqual 1 }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
