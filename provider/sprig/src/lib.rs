@@ -24,7 +24,7 @@ mod dicts;
 mod lists;
 mod math;
 // mod network;
-// mod paths;
+mod paths;
 // mod random;
 mod reflection;
 // mod regexp;
@@ -57,7 +57,7 @@ pub fn functions() -> FuncMap {
     defaults::register(&mut r);
     // encoding::register(&mut r);
     reflection::register(&mut r);
-    // paths::register(&mut r);
+    paths::register(&mut r);
     // network::register(&mut r);
     // random::register(&mut r);
     // regexp::register(&mut r);
