@@ -18,7 +18,7 @@ mod cast;
 // mod dates;
 mod defaults;
 mod dicts;
-// mod encoding;
+mod encoding;
 // mod golayout;
 // mod json;
 mod lists;
@@ -55,7 +55,7 @@ pub fn functions() -> FuncMap {
     dicts::register(&mut r);
     math::register(&mut r);
     defaults::register(&mut r);
-    // encoding::register(&mut r);
+    encoding::register(&mut r);
     reflection::register(&mut r);
     paths::register(&mut r);
     // network::register(&mut r);

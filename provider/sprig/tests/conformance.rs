@@ -92,6 +92,13 @@ const CORPUS: &[&str] = &[
     r#"{{ osIsAbs "" }}|{{ osIsAbs "/" }}|{{ osIsAbs "//" }}|{{ osIsAbs "a" }}|{{ osIsAbs "a/" }}|{{ osIsAbs "/a/b/c" }}|{{ osIsAbs "a/b/../c" }}|{{ osIsAbs "../../x" }}|{{ osIsAbs "/../x" }}|{{ osIsAbs "./a/./b/" }}|{{ osIsAbs "a//b" }}|{{ osIsAbs "x.tar.gz" }}|{{ osIsAbs "/a.b/c" }}|{{ osIsAbs ".hidden" }}|{{ osIsAbs "a/.." }}|{{ osIsAbs "/a/b/" }}|{{ osIsAbs ".." }}|{{ osIsAbs "a/b/.." }}"#,
     r#"{{ base .m.a }}"#,
     r#"{{ osDir }}"#,
+    // encoding (no invalid UTF-8 such as "\xff": Value's strings are Rust strings)
+    r#"{{ b64enc "" }}|{{ b64enc "f" }}|{{ b64enc "fo" }}|{{ b64enc "foo" }}|{{ b64enc "foob" }}|{{ b64enc "fooba" }}|{{ b64enc "foobar" }}|{{ b64enc "héllo wörld" }}|{{ b64enc "\x00" }}"#,
+    r#"{{ b32enc "" }}|{{ b32enc "f" }}|{{ b32enc "fo" }}|{{ b32enc "foo" }}|{{ b32enc "foob" }}|{{ b32enc "fooba" }}|{{ b32enc "foobar" }}|{{ b32enc "héllo wörld" }}|{{ b32enc "\x00" }}"#,
+    r#"{{ adler32sum "" }}|{{ adler32sum "f" }}|{{ adler32sum "fo" }}|{{ adler32sum "foo" }}|{{ adler32sum "foob" }}|{{ adler32sum "fooba" }}|{{ adler32sum "foobar" }}|{{ adler32sum "héllo wörld" }}|{{ adler32sum "\x00" }}"#,
+    r#"{{ b64enc .m.a }}"#,
+    r#"{{ adler32sum }}"#,
+    r#"{{ repeat 5000 "abc" | adler32sum }}|{{ repeat 100 "xyz" | b32enc | len }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
