@@ -187,6 +187,64 @@ pub fn provider_block(extra: &str) -> String {
     )
 }
 
+/// The configuration of `examples/NAME` as one text (its `.tf` files in name order, override
+/// files left out), for a [`Workdir::new`] that holds a single `main.tf`.
+pub fn example_config(name: &str) -> String {
+    let dir = workspace_root().join("examples").join(name);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("examples/{name}: {e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "tf")
+                && !p.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("_override"))
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("read example file"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The name of the override file that points an example at the local emulators.
+pub const EMULATORS_OVERRIDE: &str = "emulators_override.tf";
+
+/// A Terraform override file (see [`EMULATORS_OVERRIDE`]) that points an example's `gcp`
+/// provider block at the fake GCP APIs with anonymous credentials. The examples hold no
+/// emulator settings, as users copy them; the sandbox, `scripts/run-example` and the tests
+/// write this beside them. An override's nested block replaces the example's whole `gcp`
+/// block, so it repeats what every GCP example sets: project, region and labels.
+pub fn gcp_emulators_override(api_url: &str, storage_url: &str) -> String {
+    format!(
+        r#"# Written by the sandbox: the provider talks to the local fake GCP APIs, not to Google.
+provider "circleciserver" {{
+  gcp {{
+    project        = var.project
+    region         = var.region
+    default_labels = var.labels
+    anonymous      = true
+    endpoints {{
+      compute         = "{api_url}"
+      iam             = "{api_url}"
+      resourcemanager = "{api_url}"
+      storage         = "{storage_url}"
+    }}
+  }}
+}}
+"#
+    )
+}
+
+/// What the server examples require and a sandbox makes up (no real domain or GitHub OAuth
+/// app), as `TF_VAR_` variables.
+pub const SANDBOX_SERVER_INPUTS: [(&str, &str); 3] = [
+    ("TF_VAR_domain", "circleci.example.com"),
+    ("TF_VAR_github_client_id", "Iv1.sandbox"),
+    ("TF_VAR_github_client_secret", "sandbox-client-secret"),
+];
+
 /// One Terraform working directory.
 pub struct Workdir {
     pub dir: tempfile::TempDir,
@@ -274,6 +332,23 @@ impl Workdir {
         self
     }
 
+    /// Writes `kubeconfig` (e.g. [`fake_kube::FakeKube::kubeconfig`]) beside the root module and
+    /// names it in `TF_VAR_kubeconfig_path`, as a user points an example at their cluster.
+    pub fn kubeconfig(self, kubeconfig: &str) -> Workdir {
+        let path = self.dir.path().join("kubeconfig");
+        std::fs::write(&path, kubeconfig).expect("write kubeconfig");
+        let path = path.to_str().expect("UTF-8 temp path").to_string();
+        self.env("TF_VAR_kubeconfig_path", &path)
+    }
+
+    /// The server examples' required inputs, made up ([`SANDBOX_SERVER_INPUTS`]).
+    pub fn sandbox_server_inputs(mut self) -> Workdir {
+        for (key, value) in SANDBOX_SERVER_INPUTS {
+            self = self.env(key, value);
+        }
+        self
+    }
+
     /// An environment variable of this process that Terraform (and so the provider) must not see.
     pub fn env_remove(mut self, key: &str) -> Workdir {
         self.env_removed.push(key.to_string());
@@ -304,7 +379,12 @@ impl Workdir {
     }
 
     pub fn write(&self, config: &str) {
-        std::fs::write(self.path().join("main.tf"), config).expect("write main.tf");
+        self.write_file("main.tf", config);
+    }
+
+    /// Writes `name` (e.g. [`EMULATORS_OVERRIDE`]) into the root module beside `main.tf`.
+    pub fn write_file(&self, name: &str, text: &str) {
+        std::fs::write(self.path().join(name), text).unwrap_or_else(|e| panic!("write {name}: {e}"));
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -372,6 +452,12 @@ impl Workdir {
     /// Writes `config`, applies it, and requires the plan after it to be empty.
     pub fn step(&mut self, config: &str) -> Run {
         self.write(config);
+        self.step_unchanged()
+    }
+
+    /// Applies the root module as it is on disk (an [`Workdir::example`]'s copy, with any
+    /// override file written beside it) and requires the plan after it to be empty.
+    pub fn step_unchanged(&mut self) -> Run {
         self.init();
         let run = self.must(&["apply", "-auto-approve", "-no-color", "-input=false"]);
         self.assert_plan_empty();

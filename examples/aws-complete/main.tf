@@ -1,70 +1,8 @@
-# CircleCI Server 3.x from an empty AWS account in one apply: modules/aws-cluster makes the VPC,
+# CircleCI Server from an empty AWS account in one apply: modules/aws-cluster makes the VPC,
 # the EKS cluster, its node group and OIDC provider, then the whole server on them. The
 # circleciserver provider's kubernetes block points at the cluster made in the same apply: its values
 # are unknown at the first plan, and the provider waits for apply rather than guess a cluster.
 # Needs AWS credentials (standard chain) and the aws CLI for `aws eks get-token`.
-
-terraform {
-  required_version = ">= 1.0"
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.81"
-    }
-    circleciserver = {
-      source  = "circleci-server/circleciserver"
-      version = "~> 0.1"
-    }
-  }
-}
-
-variable "region" {
-  type    = string
-  default = "us-east-1"
-}
-
-variable "domain" {
-  type = string
-}
-
-variable "github_client_id" {
-  type = string
-}
-
-variable "github_client_secret" {
-  type      = string
-  sensitive = true
-}
-
-variable "license" {
-  type      = string
-  sensitive = true
-}
-
-variable "image_registry_username" {
-  type = string
-}
-
-variable "image_registry_password" {
-  type      = string
-  sensitive = true
-}
-
-variable "api_public_cidrs" {
-  description = "Where Terraform runs from, to reach the EKS API (e.g. your office's range)."
-  type        = list(string)
-}
-
-variable "nomad_image_id" {
-  description = "AMI of the Nomad clients and source of the VM service image; null for Canonical's newest Ubuntu 22.04."
-  type        = string
-  default     = null
-}
-
-variable "tags" {
-  type    = map(string)
-  default = { project = "circleci-server" }
-}
 
 provider "aws" {
   region = var.region
@@ -101,20 +39,4 @@ module "circleci_server" {
   image_registry_password = var.image_registry_password
   api_public_cidrs        = var.api_public_cidrs
   nomad_image_id          = var.nomad_image_id
-}
-
-output "load_balancers" {
-  value = module.circleci_server.load_balancers
-}
-
-output "nomad_server_endpoint" {
-  value = module.circleci_server.nomad_server_endpoint
-}
-
-output "services" {
-  value = module.circleci_server.service_status
-}
-
-output "bucket" {
-  value = module.circleci_server.bucket
 }

@@ -1,70 +1,9 @@
-# CircleCI Server 3.x from an empty GCP project in one apply: modules/gcp-cluster turns on the
+# CircleCI Server from an empty GCP project in one apply: modules/gcp-cluster turns on the
 # APIs and makes the network, Cloud NAT and a private GKE cluster with its node pool, then the
 # whole server on them. The circleciserver provider's kubernetes block points at the cluster made in
 # the same apply: its values are unknown at the first plan, and the provider waits for apply
 # rather than guess a cluster. Needs Application Default Credentials
 # (`gcloud auth application-default login`) and gke-gcloud-auth-plugin on PATH.
-
-terraform {
-  required_version = ">= 1.0"
-  required_providers {
-    google = {
-      source  = "hashicorp/google"
-      version = ">= 6.0"
-    }
-    circleciserver = {
-      source  = "circleci-server/circleciserver"
-      version = "~> 0.1"
-    }
-  }
-}
-
-variable "project" {
-  description = "The GCP project (billing on)."
-  type        = string
-}
-
-variable "region" {
-  type    = string
-  default = "us-east1"
-}
-
-variable "domain" {
-  type = string
-}
-
-variable "github_client_id" {
-  type = string
-}
-
-variable "github_client_secret" {
-  type      = string
-  sensitive = true
-}
-
-variable "license" {
-  type      = string
-  sensitive = true
-}
-
-variable "image_registry_username" {
-  type = string
-}
-
-variable "image_registry_password" {
-  type      = string
-  sensitive = true
-}
-
-variable "api_authorized_cidrs" {
-  description = "Where Terraform runs from, to reach the GKE API (e.g. your office's range)."
-  type        = list(string)
-}
-
-variable "labels" {
-  type    = map(string)
-  default = { project = "circleci-server" }
-}
 
 provider "google" {
   project        = var.project
@@ -100,24 +39,4 @@ module "circleci_server" {
   image_registry_username = var.image_registry_username
   image_registry_password = var.image_registry_password
   api_authorized_cidrs    = var.api_authorized_cidrs
-}
-
-output "load_balancers" {
-  value = module.circleci_server.load_balancers
-}
-
-output "nomad_server_endpoint" {
-  value = module.circleci_server.nomad_server_endpoint
-}
-
-output "services" {
-  value = module.circleci_server.service_status
-}
-
-output "bucket" {
-  value = module.circleci_server.bucket
-}
-
-output "service_accounts" {
-  value = module.circleci_server.service_accounts
 }

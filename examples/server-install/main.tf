@@ -1,87 +1,10 @@
-# CircleCI Server 3.x installed into Kubernetes by Terraform. `scripts/run-example
-# server-install` runs it against an in-repo fake Kubernetes API server; against a real
-# cluster, set kubeconfig_path (or use host/token from your EKS or GKE module) and the real
-# storage and GitHub inputs.
-
-terraform {
-  required_version = ">= 1.0"
-  required_providers {
-    circleciserver = {
-      source  = "circleci-server/circleciserver"
-      version = "~> 0.1"
-    }
-  }
-}
-
-variable "kubernetes_host" {
-  description = "API server URL; null to use kubeconfig_path."
-  type        = string
-  default     = null
-}
-
-variable "kubernetes_insecure" {
-  description = "Skip TLS verification of the API server (tests only)."
-  type        = bool
-  default     = false
-}
-
-variable "kubeconfig_path" {
-  type    = string
-  default = null
-}
-
-variable "domain" {
-  type    = string
-  default = "circleci.example.com"
-}
-
-variable "server_version" {
-  type    = string
-  default = "3.4.0"
-}
-
-variable "github_client_id" {
-  type    = string
-  default = "Iv1.example"
-}
-
-variable "github_client_secret" {
-  type      = string
-  sensitive = true
-  default   = "example-secret"
-}
-
-variable "image_registry_username" {
-  description = "User of CircleCI's image registry, from the credentials CircleCI sends with the license; null to pull without."
-  type        = string
-  default     = null
-}
-
-variable "image_registry_password" {
-  description = "Its password."
-  type        = string
-  sensitive   = true
-  default     = null
-}
-
-variable "license" {
-  description = "The license CircleCI sends you; null here, since the example runs against a fake cluster."
-  type        = string
-  sensitive   = true
-  default     = null
-}
-
-variable "delete_data" {
-  description = "Destroy also deletes the data stores' volumes and the kept inputs (keysets)."
-  type        = bool
-  default     = false
-}
+# CircleCI Server installed into Kubernetes by Terraform: kubeconfig_path names the cluster,
+# and the object storage and GitHub inputs are yours. `scripts/run-example server-install`
+# applies a copy against the project's fake Kubernetes API server, through a kubeconfig it
+# writes.
 
 provider "circleciserver" {
   kubernetes {
-    host        = var.kubernetes_host
-    insecure    = var.kubernetes_insecure
-    token       = var.kubernetes_host == null ? null : "example-token"
     config_path = var.kubeconfig_path
   }
 }
@@ -119,17 +42,4 @@ resource "circleciserver_server" "this" {
   image_registry_username = var.image_registry_username
   image_registry_password = var.image_registry_password
   delete_data             = var.delete_data
-}
-
-output "load_balancers" {
-  description = "The five load balancer addresses (the installer's hostnames)."
-  value       = circleciserver_server.this.load_balancer_addresses
-}
-
-output "nomad_server_endpoint" {
-  value = circleciserver_server.this.nomad_server_endpoint
-}
-
-output "services" {
-  value = circleciserver_server.this.service_status
 }

@@ -20,7 +20,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use acceptance_tests::plugin_client::{self, ClientIdentity};
-use acceptance_tests::{hashicorp_mirror, terraforms, workspace_root, write_mirror};
+use acceptance_tests::{
+    EMULATORS_OVERRIDE, example_config, gcp_emulators_override, hashicorp_mirror, terraforms, workspace_root, write_mirror,
+};
 use circleci_tfplugin::proto::tfplugin6 as pb;
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -621,16 +623,13 @@ fn gcp_stack(tf: &Path, cli_config: &Path) -> Phases {
     let fake = acceptance_tests::fake_gcp::FakeGcp::start();
     fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        workspace_root().join("examples/gcp-nomad/main.tf"),
-        dir.path().join("main.tf"),
+    std::fs::write(dir.path().join("main.tf"), example_config("gcp-nomad")).unwrap();
+    std::fs::write(
+        dir.path().join(EMULATORS_OVERRIDE),
+        gcp_emulators_override(&fake.url, &fake.storage_url),
     )
     .unwrap();
-    let vars = [
-        ("project", "bench-project".to_string()),
-        ("compute_endpoint", fake.url.clone()),
-        ("anonymous", "true".to_string()),
-    ];
+    let vars = [("project", "bench-project".to_string())];
     phases(tf, dir.path(), cli_config, &vars, || fake.request_count())
 }
 
@@ -643,21 +642,16 @@ fn gcp_storage(tf: &Path, cli_config: &Path) -> Phases {
     let dir = workspace_root().join(".work/benchmark-object-storage");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(
-        workspace_root().join("examples/object-storage/main.tf"),
-        dir.join("main.tf"),
+    std::fs::write(dir.join("main.tf"), example_config("object-storage")).unwrap();
+    std::fs::write(
+        dir.join(EMULATORS_OVERRIDE),
+        gcp_emulators_override(&fake.url, &fake.storage_url),
     )
     .unwrap();
-    let endpoints = format!(
-        "{{ iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
-        fake.storage_url,
-        url = fake.url
-    );
     let vars = [
         ("cloud", "gcp".to_string()),
         ("project", "bench-project".to_string()),
         ("region", "us-east1".to_string()),
-        ("gcp_endpoints", endpoints),
     ];
     phases(tf, &dir, cli_config, &vars, || fake.request_count())
 }

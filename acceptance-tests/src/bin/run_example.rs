@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use acceptance_tests::{workspace_root, write_mirror};
+use acceptance_tests::{EMULATORS_OVERRIDE, SANDBOX_SERVER_INPUTS, gcp_emulators_override, workspace_root, write_mirror};
 
 /// Runs terraform; `quiet` keeps only the last line of its output (unless it fails).
 fn terraform(terraform: &Path, dir: &Path, config: &Path, env: &[(String, String)], args: &[&str], quiet: bool) {
@@ -68,7 +68,8 @@ fn aws_inputs() -> (acceptance_tests::moto::Moto, Vec<(String, String)>) {
     };
     env.extend([
         ("TF_VAR_region".to_string(), fixtures::REGION.to_string()),
-        ("TF_VAR_aws_endpoint_url".to_string(), moto.endpoint.clone()),
+        // The examples hold no endpoint: the provider's aws block reads AWS_ENDPOINT_URL.
+        ("AWS_ENDPOINT_URL".to_string(), moto.endpoint.clone()),
         ("TF_VAR_vpc_id".to_string(), network.vpc_id.clone()),
         ("TF_VAR_subnet_ids".to_string(), list(&network.subnet_ids)),
         ("TF_VAR_node_group_names".to_string(), list(&["eks-nodes".to_string()])),
@@ -100,6 +101,8 @@ fn main() {
     // beside examples/, so an example's `../../modules/...` still resolves.
     let workdir = workspace_root().join(".work").join(&name);
     std::fs::create_dir_all(&workdir).expect("work dir");
+    // A stale override from an earlier layout must not point this run anywhere.
+    let _ = std::fs::remove_file(workdir.join(EMULATORS_OVERRIDE));
     for entry in std::fs::read_dir(&source).expect("example dir").flatten() {
         if entry.path().extension().is_some_and(|e| e == "tf" || e == "tfvars") {
             std::fs::copy(entry.path(), workdir.join(entry.file_name())).expect("copy example");
@@ -141,16 +144,13 @@ fn main() {
         );
         // Each example declares the variables it takes; Terraform ignores the others.
         env.push(("TF_VAR_project".into(), "sandbox-project".into()));
-        env.push(("TF_VAR_compute_endpoint".into(), fake.url.clone()));
-        env.push(("TF_VAR_anonymous".into(), "true".into()));
-        env.push((
-            "TF_VAR_gcp_endpoints".into(),
-            format!(
-                "{{ compute = \"{url}\", iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
-                fake.storage_url,
-                url = fake.url
-            ),
-        ));
+        // The examples hold no endpoint: an override file beside the copy points the gcp
+        // block at the fakes, as a user would for an emulator of their own.
+        std::fs::write(
+            workdir.join(EMULATORS_OVERRIDE),
+            gcp_emulators_override(&fake.url, &fake.storage_url),
+        )
+        .expect("write the emulators' override file");
         env.push((
             "TF_VAR_cluster_instance_groups".into(),
             "[\"projects/sandbox-project/zones/us-east1-b/instanceGroups/gke-circleci-default-pool\"]".into(),
@@ -159,9 +159,10 @@ fn main() {
     if let Some(fake) = &fake_kube {
         let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
         eprintln!("fake Kubernetes API server on {}", fake.url);
-        env.push(("TF_VAR_kubernetes_host".into(), fake.url.clone()));
-        env.push(("TF_VAR_kubernetes_insecure".into(), "true".into()));
-        env.push(("TF_VAR_kubernetes_token".into(), "sandbox-token".into()));
+        let kubeconfig = workdir.join("kubeconfig");
+        std::fs::write(&kubeconfig, fake.kubeconfig()).expect("write the fake cluster's kubeconfig");
+        env.push(("TF_VAR_kubeconfig_path".into(), kubeconfig.display().to_string()));
+        env.extend(SANDBOX_SERVER_INPUTS.map(|(k, v)| (k.to_string(), v.to_string())));
     }
 
     terraform(

@@ -40,6 +40,13 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("make .work/sandbox");
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, kube.kubeconfig()).expect("write the kubeconfig");
+    // Copied beside an example, it points the example's gcp block at the fakes.
+    let gcp_override = dir.join(acceptance_tests::EMULATORS_OVERRIDE);
+    std::fs::write(
+        &gcp_override,
+        acceptance_tests::gcp_emulators_override(&gcp.url, &gcp.storage_url),
+    )
+    .expect("write the GCP override file");
 
     let gcp_endpoints = serde_json::json!({
         "compute": gcp.url,
@@ -57,14 +64,14 @@ fn main() {
     if json {
         let summary = serde_json::json!({
             "aws": aws,
-            "gcp": { "project": "sandbox-project", "endpoints": gcp_endpoints },
+            "gcp": { "project": "sandbox-project", "endpoints": gcp_endpoints, "override_file": gcp_override },
             "kubernetes": { "host": kube.url, "kubeconfig": kubeconfig },
         });
         println!("{summary}");
     } else {
         println!("\nSandbox ready. Point the provider at it:");
         if let Some(endpoint) = aws["endpoint_url"].as_str() {
-            println!("\n  AWS (moto): aws {{ endpoint_url = \"{endpoint}\" }}, with");
+            println!("\n  AWS (moto): aws {{ endpoint_url = \"{endpoint}\" }} or export AWS_ENDPOINT_URL={endpoint}, with");
             for (name, value) in aws["env"].as_object().into_iter().flatten() {
                 println!("    export {name}={}", value.as_str().unwrap_or_default());
             }
@@ -74,6 +81,10 @@ fn main() {
              iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }} }}",
             gcp.storage_url,
             url = gcp.url
+        );
+        println!(
+            "    or copy {} beside a GCP example (it sets that block from the example's variables)",
+            gcp_override.display()
         );
         println!("    public image: projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts");
         println!(

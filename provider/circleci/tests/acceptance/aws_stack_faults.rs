@@ -12,7 +12,7 @@ use acceptance_tests::fixtures::{self, inventory};
 use acceptance_tests::moto::Moto;
 use std::time::Duration;
 
-use acceptance_tests::{Terraform, for_each_terraform, workspace_root};
+use acceptance_tests::{Terraform, for_each_terraform};
 
 /// examples/aws-nomad in a work directory, its fixtures made in a fresh moto behind a proxy
 /// injecting `faults`.
@@ -44,7 +44,7 @@ fn stack(tf: &Terraform, mut faults: Faults) -> Stack {
     let proxy = FaultProxy::start(moto.port, faults);
     let subnets = format!("[{:?},{:?}]", net.subnet_ids[0], net.subnet_ids[1]);
     let mut wd = crate::common::workdir(tf, &moto)
-        .env("TF_VAR_aws_endpoint_url", &proxy.endpoint)
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
         .env("TF_VAR_vpc_id", &net.vpc_id)
         .env("TF_VAR_subnet_ids", &subnets)
         .env("TF_VAR_node_group_names", "[\"eks-nodes\"]")
@@ -52,7 +52,7 @@ fn stack(tf: &Terraform, mut faults: Faults) -> Stack {
         .env("TF_VAR_vm_source_image_id", &source)
         // Trace: the most the provider (and the SDK under it) ever logs, checked for secrets.
         .env("TF_LOG_PROVIDER", "trace");
-    let config = std::fs::read_to_string(workspace_root().join("examples/aws-nomad/main.tf")).unwrap();
+    let config = acceptance_tests::example_config("aws-nomad");
     wd.write(&config);
     wd.init();
     Stack {

@@ -2,17 +2,18 @@
 //! fake Kubernetes API server).
 
 
-use acceptance_tests::{Workdir, for_each_terraform, workspace_root};
+use acceptance_tests::{EMULATORS_OVERRIDE, Workdir, for_each_terraform, gcp_emulators_override, workspace_root};
 
-fn example(name: &str) -> String {
-    std::fs::read_to_string(workspace_root().join("examples").join(name).join("main.tf")).unwrap()
+/// A copy of `examples/NAME` as a user has it, to apply against the emulators.
+fn example(tf: &acceptance_tests::Terraform, name: &str) -> Workdir {
+    Workdir::example(tf, crate::common::provider(), name)
 }
 
 #[test]
 fn nomad_tls_example() {
     for_each_terraform(|tf| {
-        let mut wd = Workdir::new(tf, crate::common::provider());
-        wd.step(&example("nomad-tls"));
+        let mut wd = example(tf, "nomad-tls");
+        wd.step_unchanged();
         assert!(wd.output("ca_certificate").contains("BEGIN CERTIFICATE"));
         wd.destroy();
     });
@@ -37,14 +38,15 @@ fn aws_nomad_example() {
                 items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(",")
             )
         };
-        let mut wd = crate::common::workdir(tf, &moto)
-            .env("TF_VAR_aws_endpoint_url", &moto.endpoint)
+        let mut wd = example(tf, "aws-nomad")
+            .envs(moto.env())
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
             .env("TF_VAR_vpc_id", &net.vpc_id)
             .env("TF_VAR_subnet_ids", &list(&net.subnet_ids))
             .env("TF_VAR_node_group_names", "[\"eks-nodes\"]")
             .env("TF_VAR_nomad_image_id", &image)
             .env("TF_VAR_vm_source_image_id", &source);
-        wd.step(&example("aws-nomad"));
+        wd.step_unchanged();
         let dns = wd.must(&["output", "-json", "load_balancers"]).stdout;
         let dns: serde_json::Value = serde_json::from_str(&dns).unwrap();
         assert_eq!(dns.as_object().unwrap().len(), 5, "five load balancers: {dns}");
@@ -86,19 +88,18 @@ fn aws_example_installs_the_whole_server_through_the_module() {
         let source = fixtures::image(&aws, &rt, "vm-source");
         let before = fixtures::inventory(&aws, &rt);
         let subnets = serde_json::to_string(&net.subnet_ids).unwrap();
-        let mut wd = Workdir::example(tf, crate::common::provider(), "aws")
+        let mut wd = example(tf, "aws")
             .envs(moto.env())
-            .env("TF_VAR_aws_endpoint_url", &moto.endpoint)
-            .env("TF_VAR_kubernetes_host", &fake.url)
-            .env("TF_VAR_kubernetes_token", "fake-token")
-            .env("TF_VAR_kubernetes_insecure", "true")
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .kubeconfig(&fake.kubeconfig())
+            .sandbox_server_inputs()
             .env("TF_VAR_vpc_id", &net.vpc_id)
             .env("TF_VAR_subnet_ids", &subnets)
             .env("TF_VAR_node_group_names", "[\"eks-nodes\"]")
             .env("TF_VAR_oidc_provider_arn", crate::common::OIDC)
             .env("TF_VAR_nomad_image_id", &image)
             .env("TF_VAR_vm_source_image_id", &source);
-        wd.step(&example("aws"));
+        wd.step_unchanged();
 
         let output = |name: &str| -> serde_json::Value {
             serde_json::from_str(&wd.must(&["output", "-json", name]).stdout).unwrap()
@@ -182,22 +183,16 @@ fn gcp_example_installs_the_whole_server_through_the_module() {
         gcp.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
         let kube = FakeKube::start();
         let project_policy = gcp.iam_policy("projects/sandbox-project")["bindings"].clone();
-        let endpoints = format!(
-            "{{ compute = \"{url}\", iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
-            gcp.storage_url,
-            url = gcp.url
-        );
-        let mut wd = Workdir::example(tf, crate::common::provider(), "gcp")
+        let mut wd = example(tf, "gcp")
             .env("TF_VAR_project", "sandbox-project")
-            .env("TF_VAR_gcp_endpoints", &endpoints)
-            .env("TF_VAR_kubernetes_host", &kube.url)
-            .env("TF_VAR_kubernetes_token", "fake-token")
-            .env("TF_VAR_kubernetes_insecure", "true")
+            .kubeconfig(&kube.kubeconfig())
+            .sandbox_server_inputs()
             .env(
                 "TF_VAR_cluster_instance_groups",
                 "[\"projects/sandbox-project/zones/us-east1-b/instanceGroups/gke-circleci-default-pool\"]",
             );
-        wd.step(&example("gcp"));
+        wd.write_file(EMULATORS_OVERRIDE, &gcp_emulators_override(&gcp.url, &gcp.storage_url));
+        wd.step_unchanged();
 
         let output = |name: &str| -> serde_json::Value {
             serde_json::from_str(&wd.must(&["output", "-json", name]).stdout).unwrap()
@@ -287,10 +282,10 @@ fn gcp_example_installs_the_whole_server_through_the_module() {
 fn server_install_example() {
     let fake = acceptance_tests::fake_kube::FakeKube::start();
     for_each_terraform(|tf| {
-        let mut wd = Workdir::new(tf, crate::common::provider())
-            .env("TF_VAR_kubernetes_host", &fake.url)
-            .env("TF_VAR_kubernetes_insecure", "true");
-        wd.step(&example("server-install"));
+        let mut wd = example(tf, "server-install")
+            .kubeconfig(&fake.kubeconfig())
+            .sandbox_server_inputs();
+        wd.step_unchanged();
         let lbs: serde_json::Value =
             serde_json::from_str(&wd.must(&["output", "-json", "load_balancers"]).stdout).unwrap();
         assert_eq!(lbs.as_object().unwrap().len(), 5, "five load balancer addresses: {lbs}");
@@ -319,11 +314,9 @@ fn gcp_nomad_example() {
     let fake = acceptance_tests::fake_gcp::FakeGcp::start();
     fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
     for_each_terraform(|tf| {
-        let mut wd = Workdir::new(tf, crate::common::provider())
-            .env("TF_VAR_project", "sandbox-project")
-            .env("TF_VAR_compute_endpoint", &fake.url)
-            .env("TF_VAR_anonymous", "true");
-        wd.step(&example("gcp-nomad"));
+        let mut wd = example(tf, "gcp-nomad").env("TF_VAR_project", "sandbox-project");
+        wd.write_file(EMULATORS_OVERRIDE, &gcp_emulators_override(&fake.url, &fake.storage_url));
+        wd.step_unchanged();
         assert_eq!(
             wd.output("nomad_instance_group"),
             "projects/sandbox-project/regions/us-east1/instanceGroups/circleci-nomad"
@@ -364,9 +357,7 @@ fn aws_complete_example_plans_from_an_empty_account() {
             .env("HOME", home.path().to_str().unwrap())
             .env_remove("KUBECONFIG")
             .env("TF_VAR_region", fixtures::REGION)
-            .env("TF_VAR_domain", "circleci.example.com")
-            .env("TF_VAR_github_client_id", "Iv1.example")
-            .env("TF_VAR_github_client_secret", "example-secret")
+            .sandbox_server_inputs()
             .env("TF_VAR_license", "example-license")
             .env("TF_VAR_image_registry_username", "example")
             .env("TF_VAR_image_registry_password", "example")
@@ -486,10 +477,10 @@ fn object_storage_module_on_either_cloud() {
         let moto = Moto::start();
         let rt = crate::common::runtime();
         let aws = crate::common::aws(&moto, &rt);
-        let mut wd = Workdir::example(tf, crate::common::provider(), "object-storage")
+        let mut wd = example(tf, "object-storage")
             .envs(moto.env())
-            .env("TF_VAR_aws_endpoint_url", &moto.endpoint);
-        wd.step(&example("object-storage"));
+            .env("AWS_ENDPOINT_URL", &moto.endpoint);
+        wd.step_unchanged();
         assert_eq!(wd.output("access"), "iam_user", "no OIDC provider: an IAM user key");
         assert_eq!(wd.output("server_identity"), "an IAM user key");
         let buckets = rt.block_on(aws.s3.list_buckets().send()).unwrap();
@@ -499,17 +490,13 @@ fn object_storage_module_on_either_cloud() {
         assert!(buckets.buckets().is_empty(), "destroy left {:?}", buckets.buckets());
 
         let fake = FakeGcp::start();
-        let endpoints = format!(
-            "{{ compute = \"{url}\", iam = \"{url}\", resourcemanager = \"{url}\", storage = \"{}\" }}",
-            fake.storage_url,
-            url = fake.url
-        );
-        let mut wd = Workdir::example(tf, crate::common::provider(), "object-storage")
+        let mut wd = example(tf, "object-storage")
             .env("TF_VAR_cloud", "gcp")
             .env("TF_VAR_project", "sandbox-project")
-            .env("TF_VAR_region", "us-east1")
-            .env("TF_VAR_gcp_endpoints", &endpoints);
-        wd.step(&example("object-storage"));
+            .env("TF_VAR_region", "us-east1");
+        // The override's static gcp block takes the place of the example's dynamic one.
+        wd.write_file(EMULATORS_OVERRIDE, &gcp_emulators_override(&fake.url, &fake.storage_url));
+        wd.step_unchanged();
         assert_eq!(wd.output("access"), "workload_identity");
         assert_eq!(
             wd.output("server_identity"),
@@ -523,4 +510,47 @@ fn object_storage_module_on_either_cloud() {
             assert!(left.is_empty(), "destroy left {collection}: {left:?}");
         }
     });
+}
+
+/// Each example root module is laid out as users copy it: main.tf, variables.tf, outputs.tf,
+/// versions.tf and a README that names every input without a default. No variable points the
+/// provider at an emulator (the tests and `scripts/run-example` do that from outside), and no
+/// sensitive variable has a default other than null.
+#[test]
+fn examples_are_laid_out_as_users_copy_them() {
+    let variable = regex::Regex::new(r#"(?s)variable "([a-z0-9_]+)" \{(.*?)\n\}"#).unwrap();
+    let emulator_setting = regex::Regex::new(r"endpoint|anonymous|insecure|kubernetes_(host|token)").unwrap();
+    let mut problems = Vec::new();
+    let mut examples = 0;
+    for entry in std::fs::read_dir(workspace_root().join("examples")).unwrap().flatten() {
+        let dir = entry.path();
+        if !dir.join("main.tf").exists() {
+            continue; // the registry's snippet folders: provider/, resources/, data-sources/
+        }
+        examples += 1;
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        for file in ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"] {
+            if !dir.join(file).exists() {
+                problems.push(format!("examples/{name} has no {file}"));
+            }
+        }
+        let variables = std::fs::read_to_string(dir.join("variables.tf")).unwrap_or_default();
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+        for capture in variable.captures_iter(&variables) {
+            let (var, body) = (&capture[1], &capture[2]);
+            let default = body.lines().find_map(|l| l.trim().strip_prefix("default")).map(str::trim);
+            let shown = regex::Regex::new(&format!(r"\b{var}\b")).unwrap().is_match(&readme);
+            if default.is_none() && !shown {
+                problems.push(format!("examples/{name}/README.md does not show the required input {var}"));
+            }
+            if emulator_setting.is_match(var) {
+                problems.push(format!("examples/{name}: variable {var} is an emulator setting"));
+            }
+            if body.contains("sensitive") && default.is_some_and(|d| d != "= null") {
+                problems.push(format!("examples/{name}: sensitive variable {var} has a default"));
+            }
+        }
+    }
+    assert!(examples >= 9, "only {examples} examples found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

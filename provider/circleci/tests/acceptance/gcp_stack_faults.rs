@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use acceptance_tests::fake_gcp::FakeGcp;
 use acceptance_tests::faults::{FaultProxy, Faults, Upstream};
-use acceptance_tests::{Terraform, Workdir, for_each_terraform, workspace_root};
+use acceptance_tests::{Terraform, Workdir, for_each_terraform};
 
 const PROJECT: &str = "sandbox-project";
 
@@ -37,11 +37,13 @@ fn apply_plan_destroy(tf: &Terraform, mut faults: Faults, kill_after: &[Duration
     );
     let mut wd = Workdir::new(tf, crate::common::provider())
         .env("TF_VAR_project", PROJECT)
-        .env("TF_VAR_compute_endpoint", &proxy.endpoint)
-        .env("TF_VAR_anonymous", "true")
         .env("TF_LOG_PROVIDER", "info");
-    let config = std::fs::read_to_string(workspace_root().join("examples/gcp-nomad/main.tf")).unwrap();
+    let config = acceptance_tests::example_config("gcp-nomad");
     wd.write(&config);
+    wd.write_file(
+        acceptance_tests::EMULATORS_OVERRIDE,
+        &acceptance_tests::gcp_emulators_override(&proxy.endpoint, &fake.storage_url),
+    );
     wd.init();
     wd.kill_applies_after(kill_after, || format!("in the fake: {:?}", inventory(&fake)));
     let apply = wd.step(&config);

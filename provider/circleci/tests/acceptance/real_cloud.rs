@@ -10,7 +10,7 @@
 mod aws {
     use acceptance_tests::fixtures::{self, Network};
     use acceptance_tests::sweep::{Filter, Swept, sweep};
-    use acceptance_tests::{Workdir, for_each_terraform, real_cloud, workspace_root};
+    use acceptance_tests::{Workdir, for_each_terraform, real_cloud};
     use circleci_aws::Aws;
     use std::time::Duration;
 
@@ -109,7 +109,7 @@ mod aws {
         };
         fixtures::node_group(&run.aws, &run.rt, &run.node_group, &run.net);
         let image = fixtures::amazon_image(&run.aws, &run.rt);
-        let config = std::fs::read_to_string(workspace_root().join("examples/aws-nomad/main.tf")).unwrap();
+        let config = acceptance_tests::example_config("aws-nomad");
         let subnets = format!("[{:?},{:?}]", run.net.subnet_ids[0], run.net.subnet_ids[1]);
 
         for_each_terraform(|tf| {
@@ -144,7 +144,7 @@ mod aws {
 
 #[cfg(feature = "gcp")]
 mod gcp {
-    use acceptance_tests::{Workdir, for_each_terraform, real_cloud, workspace_root};
+    use acceptance_tests::{Workdir, for_each_terraform, real_cloud};
     use circleci_cty::Value;
     use circleci_gcp::Gcp;
     use circleci_gcp::error::is_not_found;
@@ -302,7 +302,7 @@ mod gcp {
         let gcp = rt
             .block_on(Gcp::from_block(&block))
             .expect("GCP clients from Application Default Credentials");
-        let config = std::fs::read_to_string(workspace_root().join("examples/gcp-nomad/main.tf")).unwrap();
+        let config = acceptance_tests::example_config("gcp-nomad");
         for_each_terraform(|tf| {
             let mut wd = Workdir::new(tf, crate::common::provider())
                 .env("TF_VAR_project", &project)

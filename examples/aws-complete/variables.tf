@@ -1,0 +1,55 @@
+variable "region" {
+  description = "Region to make everything in."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "domain" {
+  description = "Domain name of the server (global.domainName), e.g. circleci.example.com."
+  type        = string
+}
+
+variable "github_client_id" {
+  description = "Client ID of the GitHub OAuth app the server signs in with."
+  type        = string
+}
+
+variable "github_client_secret" {
+  description = "Client secret of that OAuth app."
+  type        = string
+  sensitive   = true
+}
+
+variable "license" {
+  description = "The license CircleCI sends you."
+  type        = string
+  sensitive   = true
+}
+
+variable "image_registry_username" {
+  description = "Username for CircleCI's image registry, sent with the license."
+  type        = string
+}
+
+variable "image_registry_password" {
+  description = "Password for CircleCI's image registry, sent with the license."
+  type        = string
+  sensitive   = true
+}
+
+variable "api_public_cidrs" {
+  description = "Where Terraform runs from, to reach the EKS API (e.g. your office's range)."
+  type        = list(string)
+}
+
+variable "nomad_image_id" {
+  description = "AMI of the Nomad clients and source of the VM service image; null for Canonical's newest Ubuntu 22.04."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags on every AWS object (the provider adds its owner tag)."
+  type        = map(string)
+  default     = { project = "circleci-server" }
+}
