@@ -197,7 +197,9 @@ pub fn example_config(name: &str) -> String {
         .map(|e| e.path())
         .filter(|p| {
             p.extension().is_some_and(|e| e == "tf")
-                && !p.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("_override"))
+                && !p
+                    .file_stem()
+                    .is_some_and(|s| s.to_string_lossy().ends_with("_override"))
         })
         .collect();
     files.sort();

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::plugin_client::{self, ClientIdentity};
 use acceptance_tests::{
-    EMULATORS_OVERRIDE, example_config, gcp_emulators_override, hashicorp_mirror, terraforms, workspace_root, write_mirror,
+    EMULATORS_OVERRIDE, example_config, gcp_emulators_override, hashicorp_mirror, terraforms, workspace_root,
+    write_mirror,
 };
 use circleci_tfplugin::proto::tfplugin6 as pb;
 
@@ -100,7 +101,10 @@ async fn drive_nomad_tls(
         .await
         .unwrap()
         .into_inner();
-    let block = schema.resource_schemas["circleciserver_nomad_tls"].block.clone().unwrap();
+    let block = schema.resource_schemas["circleciserver_nomad_tls"]
+        .block
+        .clone()
+        .unwrap();
     let ty = Type::Object(
         block
             .attributes

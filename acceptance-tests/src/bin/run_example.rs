@@ -1,8 +1,9 @@
 //! Applies one of the examples/ root modules against local emulators and prints its outputs.
 //! Used by `scripts/run-example`; the provider binary path comes in CIRCLECI_PROVIDER_BIN.
 //!
-//! AWS examples (`aws`, `aws-*`) run against a moto server started here, with the network,
-//! node groups and images they expect made first through the AWS API; GCP examples (`gcp`,
+//! AWS examples (`aws`, `aws-*`, and `object-storage`, whose cloud defaults to AWS) run
+//! against a moto server started here, with the network, node groups and images they expect
+//! made first through the AWS API; GCP examples (`gcp`,
 //! `gcp-*`) against the fake GCP APIs (Compute Engine, IAM, Resource Manager, Cloud Storage);
 //! `aws`, `gcp` and `server-install` also against the fake Kubernetes API server, which they
 //! install CircleCI Server into. Because the emulators end with this process, what was made is
@@ -11,7 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use acceptance_tests::{EMULATORS_OVERRIDE, SANDBOX_SERVER_INPUTS, gcp_emulators_override, workspace_root, write_mirror};
+use acceptance_tests::{
+    EMULATORS_OVERRIDE, SANDBOX_SERVER_INPUTS, gcp_emulators_override, workspace_root, write_mirror,
+};
 
 /// Runs terraform; `quiet` keeps only the last line of its output (unless it fails).
 fn terraform(terraform: &Path, dir: &Path, config: &Path, env: &[(String, String)], args: &[&str], quiet: bool) {
@@ -112,7 +115,9 @@ fn main() {
     let _ = std::fs::remove_file(workdir.join(".terraform.lock.hcl"));
     let config = write_mirror(&provider, &workdir);
 
-    let ephemeral = name.starts_with("aws") || name.starts_with("gcp") || name == "server-install";
+    // object-storage defaults to `cloud = "aws"`: it runs against moto too, never real AWS.
+    let on_aws = name.starts_with("aws") || name == "object-storage";
+    let ephemeral = on_aws || name.starts_with("gcp") || name == "server-install";
     // GCP examples run against the project's fake Compute Engine API, with the public image
     // they copy from.
     let fake_gcp = name.starts_with("gcp").then(|| {
@@ -125,7 +130,7 @@ fn main() {
         .contains(&name.as_str())
         .then(acceptance_tests::fake_kube::FakeKube::start);
     #[cfg(feature = "aws")]
-    let (_moto, env) = if name.starts_with("aws") {
+    let (_moto, env) = if on_aws {
         // A fresh emulator each run: state from an earlier run points at one that is gone.
         let _ = std::fs::remove_file(workdir.join("terraform.tfstate"));
         let (moto, env) = aws_inputs();

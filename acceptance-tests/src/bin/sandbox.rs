@@ -71,7 +71,9 @@ fn main() {
     } else {
         println!("\nSandbox ready. Point the provider at it:");
         if let Some(endpoint) = aws["endpoint_url"].as_str() {
-            println!("\n  AWS (moto): aws {{ endpoint_url = \"{endpoint}\" }} or export AWS_ENDPOINT_URL={endpoint}, with");
+            println!(
+                "\n  AWS (moto): aws {{ endpoint_url = \"{endpoint}\" }} or export AWS_ENDPOINT_URL={endpoint}, with"
+            );
             for (name, value) in aws["env"].as_object().into_iter().flatten() {
                 println!("    export {name}={}", value.as_str().unwrap_or_default());
             }

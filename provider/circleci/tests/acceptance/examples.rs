@@ -1,7 +1,6 @@
 //! The examples/ root modules apply, plan empty and destroy (against moto, the fake GCP and the
 //! fake Kubernetes API server).
 
-
 use acceptance_tests::{EMULATORS_OVERRIDE, Workdir, for_each_terraform, gcp_emulators_override, workspace_root};
 
 /// A copy of `examples/NAME` as a user has it, to apply against the emulators.
@@ -315,7 +314,10 @@ fn gcp_nomad_example() {
     fake.seed_image("ubuntu-os-cloud", "ubuntu-2204-jammy-v1", "ubuntu-2204-lts");
     for_each_terraform(|tf| {
         let mut wd = example(tf, "gcp-nomad").env("TF_VAR_project", "sandbox-project");
-        wd.write_file(EMULATORS_OVERRIDE, &gcp_emulators_override(&fake.url, &fake.storage_url));
+        wd.write_file(
+            EMULATORS_OVERRIDE,
+            &gcp_emulators_override(&fake.url, &fake.storage_url),
+        );
         wd.step_unchanged();
         assert_eq!(
             wd.output("nomad_instance_group"),
@@ -495,7 +497,10 @@ fn object_storage_module_on_either_cloud() {
             .env("TF_VAR_project", "sandbox-project")
             .env("TF_VAR_region", "us-east1");
         // The override's static gcp block takes the place of the example's dynamic one.
-        wd.write_file(EMULATORS_OVERRIDE, &gcp_emulators_override(&fake.url, &fake.storage_url));
+        wd.write_file(
+            EMULATORS_OVERRIDE,
+            &gcp_emulators_override(&fake.url, &fake.storage_url),
+        );
         wd.step_unchanged();
         assert_eq!(wd.output("access"), "workload_identity");
         assert_eq!(
@@ -538,10 +543,15 @@ fn examples_are_laid_out_as_users_copy_them() {
         let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
         for capture in variable.captures_iter(&variables) {
             let (var, body) = (&capture[1], &capture[2]);
-            let default = body.lines().find_map(|l| l.trim().strip_prefix("default")).map(str::trim);
+            let default = body
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("default"))
+                .map(str::trim);
             let shown = regex::Regex::new(&format!(r"\b{var}\b")).unwrap().is_match(&readme);
             if default.is_none() && !shown {
-                problems.push(format!("examples/{name}/README.md does not show the required input {var}"));
+                problems.push(format!(
+                    "examples/{name}/README.md does not show the required input {var}"
+                ));
             }
             if emulator_setting.is_match(var) {
                 problems.push(format!("examples/{name}: variable {var} is an emulator setting"));
