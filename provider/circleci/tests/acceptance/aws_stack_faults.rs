@@ -4,7 +4,6 @@
 //! the AWS API.
 #![cfg(feature = "aws")]
 
-
 use std::collections::BTreeMap;
 
 use acceptance_tests::faults::{FaultProxy, Faults};

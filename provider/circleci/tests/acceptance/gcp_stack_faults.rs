@@ -4,7 +4,6 @@
 //! nothing left and nothing made twice, checked in the fake.
 #![cfg(feature = "gcp")]
 
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 

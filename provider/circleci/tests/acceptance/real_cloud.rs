@@ -5,7 +5,6 @@
 //! switch each test prints that it was skipped. Everything is named `tfacc-XXXX-…`, and a
 //! run's leftovers are swept when the test ends, passed or failed.
 
-
 #[cfg(feature = "aws")]
 mod aws {
     use acceptance_tests::fixtures::{self, Network};
