@@ -424,12 +424,13 @@ fn endpoint(aws: &Aws) -> String {
     }
 }
 
-/// Reads what exists into `model` (the prior state); `None` when the bucket is gone.
+/// Reads what exists into `model` (the prior state); `None` when the bucket and its access are
+/// gone.
 async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let bucket = model.spec.name.clone();
     let head = aws.s3.head_bucket().bucket(&bucket).send().await;
     if error::unless_gone(head, BUCKET_GONE, &format!("read bucket {bucket}"))?.is_none() {
-        return Ok(None);
+        return what_is_left(aws, model).await;
     }
     let versioning = aws
         .s3
@@ -484,6 +485,7 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     });
 
     let found = access::discover(&aws.iam, &iam_name(&bucket)).await?;
+    let found = keep_secret(&model, found);
     if found.kind == access::IRSA
         && let Some((oidc, namespace)) = read_trust(aws, &iam_name(&bucket)).await?
     {
@@ -493,19 +495,7 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     if settings.namespace.is_none() {
         settings.namespace = Some(DEFAULT_NAMESPACE.into());
     }
-    // The secret is known only from creation: keep it while the same key exists.
-    let secret = if found.access_key_id.is_some() && found.access_key_id == model.settings.access_key_id {
-        model.settings.secret_access_key.clone()
-    } else {
-        None
-    };
-    set_access(
-        &mut model,
-        Access {
-            secret_access_key: secret,
-            ..found
-        },
-    );
+    set_access(&mut model, found);
     model.settings = settings;
     model.spec.force_destroy = Some(model.spec.force_destroy.unwrap_or(false));
     model.spec.id = Some(bucket.clone());
@@ -513,6 +503,34 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     model.settings.arn = Some(format!("arn:{}:s3:::{bucket}", aws.partition()));
     model.spec.region = Some(aws.region.clone());
     model.spec.endpoint = Some(endpoint(aws));
+    Ok(Some(model))
+}
+
+/// The secret is known only from creation: `found` keeps the state's while the same key exists.
+fn keep_secret(model: &Model, found: Access) -> Access {
+    let same_key = found.access_key_id.is_some() && found.access_key_id == model.settings.access_key_id;
+    Access {
+        secret_access_key: if same_key { model.settings.secret_access_key.clone() } else { None },
+        ..found
+    }
+}
+
+/// The bucket is gone. When its IAM role or user is still there (a destroy killed between the
+/// two deletes, or the bucket deleted by hand), the resource stays in state with what is left
+/// and a null id, so that the plan replaces it and a destroy deletes the rest, instead of
+/// Terraform forgetting them; with nothing left it is gone.
+async fn what_is_left(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let bucket = model.spec.name.clone();
+    let found = access::discover(&aws.iam, &iam_name(&bucket)).await?;
+    if found.kind == access::NONE {
+        return Ok(None);
+    }
+    tracing::warn!(bucket, access = found.kind, "bucket gone but its access is left: kept in state");
+    let found = keep_secret(&model, found);
+    set_access(&mut model, found);
+    model.spec.id = None;
+    model.spec.bucket = None;
+    model.settings.arn = None;
     Ok(Some(model))
 }
 
@@ -595,8 +613,11 @@ async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<usize, Diagnostic> {
             .set_key_marker(key_marker.clone())
             .set_version_id_marker(version_marker.clone())
             .send()
-            .await
-            .map_err(|e| error::api(&format!("list objects of bucket {bucket}"), e))?;
+            .await;
+        // A half-destroyed resource's bucket may be gone already: nothing to empty.
+        let Some(page) = error::unless_gone(page, BUCKET_GONE, &format!("list objects of bucket {bucket}"))? else {
+            break;
+        };
         let mut ids = Vec::new();
         for v in page.versions() {
             if let Some(key) = v.key() {

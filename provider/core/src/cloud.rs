@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use circleci_cty::{Type, Value};
+use circleci_cty::{AttributePath, Type, Value};
 use circleci_nomad::Cloud;
 use circleci_tfplugin::from_value;
 use circleci_tfplugin::schema::{Block, NestedBlock, Schema};
@@ -250,6 +250,29 @@ impl<D: Send + Sync + 'static> CloudResource<D> {
         })
     }
 
+    /// A half-destroyed resource (read found its primary part gone and other parts it made still
+    /// there, and said so with a null `id`) is replaced: the destroy half removes what is left,
+    /// the create half makes it whole. Without this the plan would be empty and the parts
+    /// orphaned by the next destroy's "gone" read, or kept without their primary part.
+    fn replace_half_destroyed(&self, plan: &mut Plan<'_>) {
+        let has_id = self.full_block().attributes.iter().any(|a| a.name == "id");
+        let destroying = plan.planned.is_null();
+        if !has_id || destroying || plan.prior.is_null() || !plan.prior.attr("id").is_null() {
+            return;
+        }
+        plan.planned.set_attr("id", Value::Unknown);
+        plan.requires_replace.push(AttributePath::root().attr("id"));
+        plan.diagnostics.push(Diagnostic::warning(
+            format!("Part of this {} is gone", self.kind.noun()),
+            format!(
+                "The {} itself no longer exists, but parts made for it do (a destroy or an apply that stopped \
+                 part-way, or a deletion outside Terraform). Apply replaces it: what is left is deleted, then it is \
+                 made whole; destroy deletes what is left.",
+                self.kind.noun()
+            ),
+        ));
+    }
+
     fn conform_failure(&self, mut failure: Failure) -> Failure {
         if let Some(partial) = failure.partial_state.take() {
             match self.conform(partial) {
@@ -314,6 +337,7 @@ impl<D: Send + Sync + 'static> Resource<D> for CloudResource<D> {
             return; // validate has already said so
         };
         self.kind.modify_plan(cloud.cloud(), plan);
+        self.replace_half_destroyed(plan);
         cloud.modify_plan(ctx, plan).await;
     }
 

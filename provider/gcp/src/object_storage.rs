@@ -385,7 +385,7 @@ async fn create(gcp: &Gcp, mut model: Model) -> Result<Model, Failure> {
 async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let name = model.spec.id.clone().unwrap_or_else(|| model.spec.name.clone());
     let Some(bucket) = get_bucket(gcp, &name).await? else {
-        return Ok(None);
+        return what_is_left(gcp, model).await;
     };
     record(&mut model, &bucket);
     let spec = &mut model.spec;
@@ -503,6 +503,22 @@ const PARALLEL_DELETES: usize = 32;
 /// Deletes every object generation in the bucket (old versions too, or the bucket stays
 /// non-empty); answers how many. Listing starts afresh after each page, so objects written
 /// meanwhile (a server still running) are found too.
+/// The bucket is gone. When its service account is still there (a destroy killed between the
+/// two deletes, or the bucket deleted by hand), the resource stays in state with a null id, so
+/// that the plan replaces it and a destroy deletes the account, instead of Terraform
+/// forgetting it; with nothing left it is gone.
+async fn what_is_left(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let email = service_account::email(gcp, &account_id(&model));
+    if service_account::get(gcp, &service_account::path(gcp, &email)).await?.is_none() {
+        return Ok(None);
+    }
+    tracing::warn!(bucket = model.spec.name, email, "bucket gone but its service account is left: kept in state");
+    model.spec.id = None;
+    model.spec.bucket = None;
+    model.settings.service_account_email = Some(email);
+    Ok(Some(model))
+}
+
 async fn empty_bucket(gcp: &Gcp, name: &str) -> Result<usize, Diagnostic> {
     let parent = bucket_path(name);
     let mut deleted = 0;
@@ -514,8 +530,11 @@ async fn empty_bucket(gcp: &Gcp, name: &str) -> Result<usize, Diagnostic> {
             .set_versions(true)
             .set_page_size(1000)
             .send()
-            .await
-            .map_err(|e| error::api(&format!("list the objects of bucket {name}"), e))?;
+            .await;
+        // A half-destroyed resource's bucket may be gone already: nothing to empty.
+        let Some(page) = error::unless_gone(page, &format!("list the objects of bucket {name}"))? else {
+            return Ok(deleted);
+        };
         if page.objects.is_empty() {
             return Ok(deleted);
         }

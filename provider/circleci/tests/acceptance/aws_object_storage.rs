@@ -267,6 +267,66 @@ fn rename_replaces_and_out_of_band_delete_recreates() {
     });
 }
 
+/// The IAM users moto holds, by name.
+fn iam_users(aws: &Aws, rt: &tokio::runtime::Runtime) -> Vec<String> {
+    let out = rt.block_on(aws.iam.list_users().send()).unwrap();
+    out.users().iter().map(|u| u.user_name().to_string()).collect()
+}
+
+/// What a destroy killed between the bucket's delete and its IAM user's leaves: the user.
+fn half_destroyed(aws: &Aws, rt: &tokio::runtime::Runtime, bucket: &str) {
+    rt.block_on(aws.s3.delete_bucket_policy().bucket(bucket).send()).unwrap();
+    rt.block_on(aws.s3.delete_bucket().bucket(bucket).send()).unwrap();
+}
+
+/// The bucket gone and its IAM user left: the resource stays in state, the plan replaces it
+/// and says why, and destroy deletes the user instead of forgetting it.
+#[test]
+fn half_destroyed_bucket_is_replaced_and_destroy_deletes_what_is_left() {
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let rt = runtime();
+        let aws = aws(&moto, &rt);
+        let mut wd = workdir(tf, &moto);
+        wd.step(&config(&moto, "name = \"circleci-half\"\naccess = \"iam_user\"\naws {}"));
+        assert_eq!(iam_users(&aws, &rt).len(), 1);
+        half_destroyed(&aws, &rt, "circleci-half");
+
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+        assert!(plan.all().contains("Part of this bucket is gone"), "{}", plan.all());
+        wd.destroy();
+        assert!(iam_users(&aws, &rt).is_empty(), "destroy left {:?}", iam_users(&aws, &rt));
+    });
+}
+
+/// The bucket gone and its IAM user left: apply makes it whole again, with one user and one
+/// key, and plans empty after.
+#[test]
+fn half_destroyed_bucket_is_made_whole_by_apply() {
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let rt = runtime();
+        let aws = aws(&moto, &rt);
+        let mut wd = workdir(tf, &moto);
+        let body = "name = \"circleci-whole\"\naccess = \"iam_user\"\naws {}";
+        wd.step(&config(&moto, body));
+        half_destroyed(&aws, &rt, "circleci-whole");
+
+        wd.step(&config(&moto, body));
+        assert!(rt.block_on(aws.s3.head_bucket().bucket("circleci-whole").send()).is_ok());
+        let users = iam_users(&aws, &rt);
+        assert_eq!(users.len(), 1, "{users:?}");
+        let keys = rt.block_on(aws.iam.list_access_keys().user_name(&users[0]).send()).unwrap();
+        assert_eq!(keys.access_key_metadata().len(), 1);
+        let state = wd.resource("circleciserver_object_storage.this");
+        assert_eq!(state["aws"]["access_key_id"], keys.access_key_metadata()[0].access_key_id().unwrap());
+        wd.destroy();
+        assert!(iam_users(&aws, &rt).is_empty());
+    });
+}
+
 #[test]
 fn bad_input_is_refused_before_any_api_call() {
     let moto = Moto::start();

@@ -220,3 +220,28 @@ fn foreign_bucket_refused_own_adopted_and_bad_input() {
         assert!(fake.bucket(BUCKET).is_none());
     });
 }
+
+/// The bucket gone and its service account left (a destroy killed between the two deletes):
+/// the resource stays in state, the plan replaces it and says why, and destroy deletes the
+/// account instead of forgetting it.
+#[test]
+fn half_destroyed_bucket_is_replaced_and_destroy_deletes_its_service_account() {
+    let fake = FakeGcp::start();
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, crate::common::provider());
+        wd.step(&config(&fake, "  access = \"workload_identity\""));
+        assert_eq!(fake.service_accounts(PROJECT), vec![EMAIL.to_string()]);
+        fake.remove_bucket(BUCKET);
+
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+        assert!(plan.all().contains("Part of this bucket is gone"), "{}", plan.all());
+        wd.destroy();
+        assert!(
+            fake.service_accounts(PROJECT).is_empty(),
+            "destroy left {:?}",
+            fake.service_accounts(PROJECT)
+        );
+    });
+}
