@@ -4,8 +4,9 @@
 # block for this account and region, its `kubernetes` block for the cluster).
 
 locals {
-  irsa   = var.oidc_provider_arn != null
-  access = local.irsa ? "irsa" : "iam_user"
+  # IRSA roles trust the cluster's OIDC provider. Terraform 1.0 has neither preconditions nor
+  # validations that see two variables: a missing one fails here, this message as the error.
+  oidc_provider_arn = var.access == "iam_user" ? null : var.oidc_provider_arn != null ? var.oidc_provider_arn : tobool("The access is \"irsa\" but oidc_provider_arn is null: give oidc_provider_arn (the EKS cluster's IAM OIDC provider), or set access = \"iam_user\" for IAM users whose access keys are kept in state.")
   # Our load balancers sit on fixed node ports; the Kubernetes strategy lets the cloud's
   # controller make them, and the Nomad clients then find the control plane by DNS.
   own_load_balancers   = var.load_balancer_strategy == "circleci"
@@ -36,11 +37,11 @@ resource "circleciserver_load_balancer" "this" {
 resource "circleciserver_object_storage" "this" {
   name          = local.bucket_name
   expiry_days   = var.object_storage_expiry_days
-  access        = local.access
+  access        = var.access
   force_destroy = var.delete_data
   tags          = var.tags
   aws {
-    oidc_provider_arn = var.oidc_provider_arn
+    oidc_provider_arn = local.oidc_provider_arn
     namespace         = var.namespace
   }
 }
@@ -59,11 +60,11 @@ resource "circleciserver_vm_service_access" "this" {
   name          = "${var.name}-vm-service"
   cluster_cidrs = var.cluster_cidrs
   nomad_cidrs   = var.cluster_cidrs
-  access        = local.access
+  access        = var.access
   tags          = var.tags
   aws {
     vpc_id            = var.vpc_id
-    oidc_provider_arn = var.oidc_provider_arn
+    oidc_provider_arn = local.oidc_provider_arn
     namespace         = var.namespace
   }
 }
@@ -85,8 +86,8 @@ resource "circleciserver_nomad_client_group" "this" {
     subnet_ids        = var.subnet_ids
     image_id          = var.nomad_image_id
     instance_type     = var.nomad_instance_type
-    autoscaler_access = local.access
-    oidc_provider_arn = var.oidc_provider_arn
+    autoscaler_access = var.access
+    oidc_provider_arn = local.oidc_provider_arn
     namespace         = var.namespace
   }
 }

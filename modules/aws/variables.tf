@@ -90,10 +90,24 @@ variable "node_group_names" {
   default     = []
 }
 
+variable "access" {
+  description = "How the server (the bucket), the VM service and nomad-autoscaler get AWS credentials: \"irsa\", IAM roles for their Kubernetes service accounts trusted through oidc_provider_arn, with no keys; or \"iam_user\", IAM users whose long-lived access keys are kept in Terraform state (sensitive), for clusters without an IAM OIDC provider."
+  type        = string
+  default     = "irsa"
+  validation {
+    condition     = contains(["irsa", "iam_user"], var.access)
+    error_message = "The access must be \"irsa\" (IAM roles for service accounts; needs oidc_provider_arn) or \"iam_user\" (IAM users with access keys kept in state)."
+  }
+}
+
 variable "oidc_provider_arn" {
-  description = "ARN of the EKS cluster's IAM OIDC provider: the server, the VM service and nomad-autoscaler get IAM roles for their service accounts (IRSA). Null gives them IAM users with access keys instead."
+  description = "ARN of the EKS cluster's IAM OIDC provider, which the IRSA roles trust; required with access = \"irsa\", unused with \"iam_user\"."
   type        = string
   default     = null
+  validation {
+    condition     = var.oidc_provider_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/.+$", var.oidc_provider_arn))
+    error_message = "The oidc_provider_arn must be an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE."
+  }
 }
 
 variable "namespace" {
