@@ -21,7 +21,11 @@ impl<'a> Args<'a> {
     /// Exactly `n` arguments.
     pub fn exact(&self, n: usize) -> Result<(), String> {
         if self.v.len() != n {
-            return Err(format!("wrong number of args for {}: want {n} got {}", self.name, self.v.len()));
+            return Err(format!(
+                "wrong number of args for {}: want {n} got {}",
+                self.name,
+                self.v.len()
+            ));
         }
         Ok(())
     }
@@ -29,7 +33,11 @@ impl<'a> Args<'a> {
     /// At least `n` arguments (a variadic Go function).
     pub fn at_least(&self, n: usize) -> Result<(), String> {
         if self.v.len() < n {
-            return Err(format!("wrong number of args for {}: want at least {n} got {}", self.name, self.v.len()));
+            return Err(format!(
+                "wrong number of args for {}: want at least {n} got {}",
+                self.name,
+                self.v.len()
+            ));
         }
         Ok(())
     }

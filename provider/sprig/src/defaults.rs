@@ -19,7 +19,9 @@ pub(crate) fn register(r: &mut Reg) {
         a.exact(1)?;
         Ok(Value::Bool(empty(a.any(0))))
     });
-    r.add("coalesce", |a| Ok(a.v.iter().find(|v| !empty(v)).cloned().unwrap_or(Value::Nil)));
+    r.add("coalesce", |a| {
+        Ok(a.v.iter().find(|v| !empty(v)).cloned().unwrap_or(Value::Nil))
+    });
     r.add("all", |a| Ok(Value::Bool(a.v.iter().all(|v| !empty(v)))));
     r.add("any", |a| Ok(Value::Bool(a.v.iter().any(|v| !empty(v)))));
     r.add("ternary", |a| {

@@ -55,10 +55,22 @@ pub(crate) fn register(r: &mut Reg) {
     r.add("pluck", |a| {
         a.at_least(1)?;
         let k = a.str(0)?;
-        Ok(Value::List(maps(a, 1)?.into_iter().flatten().filter_map(|d| d.get(k).cloned()).collect()))
+        Ok(Value::List(
+            maps(a, 1)?
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.get(k).cloned())
+                .collect(),
+        ))
     });
     r.add("keys", |a| {
-        Ok(strings(maps(a, 0)?.into_iter().flatten().flat_map(|d| d.keys().cloned()).collect()))
+        Ok(strings(
+            maps(a, 0)?
+                .into_iter()
+                .flatten()
+                .flat_map(|d| d.keys().cloned())
+                .collect(),
+        ))
     });
     r.add("pick", |a| {
         a.at_least(1)?;
@@ -87,7 +99,9 @@ pub(crate) fn register(r: &mut Reg) {
     }
     r.add("values", |a| {
         a.exact(1)?;
-        Ok(Value::List(a.map(0)?.into_iter().flat_map(|d| d.values().cloned()).collect()))
+        Ok(Value::List(
+            a.map(0)?.into_iter().flat_map(|d| d.values().cloned()).collect(),
+        ))
     });
     for name in ["deepCopy", "mustDeepCopy"] {
         r.add(name, |a| {

@@ -19,6 +19,7 @@ mod cast;
 mod defaults;
 mod dicts;
 mod encoding;
+mod hashes;
 // mod golayout;
 // mod json;
 mod lists;
@@ -48,6 +49,11 @@ pub fn functions() -> FuncMap {
     r.add("hello", |a| {
         a.exact(0)?;
         Ok(vs("Hello!"))
+    });
+    // Sprig's `fail` returns `errors.New(msg)`: the message alone, wrapped by the engine.
+    r.add("fail", |a| {
+        a.exact(1)?;
+        Err(a.str(0)?.to_string())
     });
     strings::register(&mut r);
     xstrings::register(&mut r);
@@ -82,7 +88,8 @@ pub(crate) struct Reg {
 impl Reg {
     /// Adds `name`, whose body sees its arguments with the name for Go's messages.
     pub(crate) fn add(&mut self, name: &'static str, body: Body) {
-        self.m.insert(name.to_string(), Arc::new(move |v: &[Value]| body(&Args { name, v })));
+        self.m
+            .insert(name.to_string(), Arc::new(move |v: &[Value]| body(&Args { name, v })));
     }
 }
 

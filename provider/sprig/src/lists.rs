@@ -64,12 +64,20 @@ pub(crate) fn register(r: &mut Reg) {
     both(r, "rest", "mustRest", |a| {
         a.exact(1)?;
         let l = elems(a.any(0), "find rest on")?;
-        Ok(if l.is_empty() { Value::List(vec![]) } else { Value::List(l[1..].to_vec()) })
+        Ok(if l.is_empty() {
+            Value::List(vec![])
+        } else {
+            Value::List(l[1..].to_vec())
+        })
     });
     both(r, "initial", "mustInitial", |a| {
         a.exact(1)?;
         let l = elems(a.any(0), "find initial on")?;
-        Ok(if l.is_empty() { Value::List(vec![]) } else { Value::List(l[..l.len() - 1].to_vec()) })
+        Ok(if l.is_empty() {
+            Value::List(vec![])
+        } else {
+            Value::List(l[..l.len() - 1].to_vec())
+        })
     });
     r.add("sortAlpha", |a| {
         a.exact(1)?;
@@ -108,7 +116,12 @@ pub(crate) fn register(r: &mut Reg) {
         a.at_least(1)?;
         let omit = &a.v[1..];
         let l = elems(a.any(0), "find without on")?;
-        Ok(Value::List(l.iter().filter(|v| !omit.iter().any(|o| deep_equal(v, o))).cloned().collect()))
+        Ok(Value::List(
+            l.iter()
+                .filter(|v| !omit.iter().any(|o| deep_equal(v, o)))
+                .cloned()
+                .collect(),
+        ))
     });
     both(r, "has", "mustHas", |a| {
         a.exact(2)?;
@@ -130,7 +143,11 @@ pub(crate) fn register(r: &mut Reg) {
             return Ok(Value::Nil);
         }
         let start = if a.len() > 1 { to_int64(a.any(1)) } else { 0 };
-        let end = if a.len() > 2 { to_int64(a.any(2)) } else { l.len() as i64 };
+        let end = if a.len() > 2 {
+            to_int64(a.any(2))
+        } else {
+            l.len() as i64
+        };
         if start < 0 || end < start || end > l.len() as i64 {
             return Err("reflect.Value.Slice: slice index out of bounds".into());
         }

@@ -33,7 +33,9 @@ pub(crate) fn register(r: &mut Reg) {
         a.exact(1)?;
         Ok(Value::Int(to_int64(a.any(0)).wrapping_add(1)))
     });
-    r.add("add", |a| Ok(Value::Int(a.v.iter().fold(0i64, |s, v| s.wrapping_add(to_int64(v))))));
+    r.add("add", |a| {
+        Ok(Value::Int(a.v.iter().fold(0i64, |s, v| s.wrapping_add(to_int64(v)))))
+    });
     r.add("sub", |a| {
         a.exact(2)?;
         Ok(Value::Int(to_int64(a.any(0)).wrapping_sub(to_int64(a.any(1)))))
@@ -56,7 +58,11 @@ pub(crate) fn register(r: &mut Reg) {
     });
     r.add("mul", |a| {
         a.at_least(1)?;
-        Ok(Value::Int(a.v[1..].iter().fold(to_int64(a.any(0)), |p, v| p.wrapping_mul(to_int64(v)))))
+        Ok(Value::Int(
+            a.v[1..]
+                .iter()
+                .fold(to_int64(a.any(0)), |p, v| p.wrapping_mul(to_int64(v))),
+        ))
     });
     r.add("add1f", |a| {
         a.exact(1)?;
@@ -87,11 +93,15 @@ pub(crate) fn register(r: &mut Reg) {
     });
     r.add("maxf", |a| {
         a.at_least(1)?;
-        Ok(Value::Float(a.v[1..].iter().map(to_float64).fold(to_float64(a.any(0)), go_max)))
+        Ok(Value::Float(
+            a.v[1..].iter().map(to_float64).fold(to_float64(a.any(0)), go_max),
+        ))
     });
     r.add("minf", |a| {
         a.at_least(1)?;
-        Ok(Value::Float(a.v[1..].iter().map(to_float64).fold(to_float64(a.any(0)), go_min)))
+        Ok(Value::Float(
+            a.v[1..].iter().map(to_float64).fold(to_float64(a.any(0)), go_min),
+        ))
     });
     r.add("ceil", |a| {
         a.exact(1)?;
@@ -182,10 +192,16 @@ impl Decimal {
     /// `decimal.NewFromFloat`: the shortest decimal that reads back as `f`.
     fn from_f64(f: f64) -> Result<Decimal, String> {
         if f.is_nan() || f.is_infinite() {
-            return Err(format!("Cannot create a Decimal from {}", sprint_value(&Value::Float(f))));
+            return Err(format!(
+                "Cannot create a Decimal from {}",
+                sprint_value(&Value::Float(f))
+            ));
         }
         if f == 0.0 {
-            return Ok(Decimal { value: BigInt::from(0), exp: 0 });
+            return Ok(Decimal {
+                value: BigInt::from(0),
+                exp: 0,
+            });
         }
         let e = format!("{f:e}");
         let (mant, exp) = e.split_once('e').ok_or("float format")?;
@@ -193,7 +209,10 @@ impl Decimal {
         let frac_len = mant.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
         let digits: String = mant.chars().filter(|c| *c != '.').collect();
         let value: BigInt = digits.parse().map_err(|_| "float format")?;
-        Ok(Decimal { value, exp: exp - frac_len })
+        Ok(Decimal {
+            value,
+            exp: exp - frac_len,
+        })
     }
 
     fn rescale(&self, exp: i32) -> BigInt {
@@ -205,9 +224,15 @@ impl Decimal {
             Op::Add | Op::Sub => {
                 let exp = self.exp.min(o.exp);
                 let (x, y) = (self.rescale(exp), o.rescale(exp));
-                Decimal { value: if matches!(op, Op::Add) { x + y } else { x - y }, exp }
+                Decimal {
+                    value: if matches!(op, Op::Add) { x + y } else { x - y },
+                    exp,
+                }
             }
-            Op::Mul => Decimal { value: &self.value * &o.value, exp: self.exp + o.exp },
+            Op::Mul => Decimal {
+                value: &self.value * &o.value,
+                exp: self.exp + o.exp,
+            },
             Op::Div => {
                 if o.value == BigInt::from(0) {
                     return Err("decimal division by zero".into());

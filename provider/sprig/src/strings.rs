@@ -5,9 +5,9 @@
 use circleci_gotemplate::Value;
 use circleci_gotemplate::fmt::{quote as go_quote, sprint_value};
 
-use crate::{Reg, vs};
 use crate::cast::{strings, strslice, strval};
 use crate::unicode::{is_lower, is_space, is_title, is_upper, lower, to_lower, to_title, to_upper, upper};
+use crate::{Reg, vs};
 
 pub(crate) fn register(r: &mut Reg) {
     r.add("abbrev", |a| {
@@ -86,7 +86,9 @@ pub(crate) fn register(r: &mut Reg) {
             (start, end)
         };
         if start < 0 && (hi < 0 || hi > n) {
-            return Err(format!("runtime error: slice bounds out of range [:{hi}] with length {n}"));
+            return Err(format!(
+                "runtime error: slice bounds out of range [:{hi}] with length {n}"
+            ));
         }
         if lo > hi {
             return Err(format!("runtime error: slice bounds out of range [{lo}:{hi}]"));
@@ -123,7 +125,11 @@ pub(crate) fn register(r: &mut Reg) {
         if s.bytes().all(|b| !is_space(b as char)) {
             return Ok(vs(s));
         }
-        Ok(vs(s.bytes().map(|b| b as char).filter(|c| !is_space(*c)).collect::<String>()))
+        Ok(vs(s
+            .bytes()
+            .map(|b| b as char)
+            .filter(|c| !is_space(*c))
+            .collect::<String>()))
     });
     r.add("initials", |a| {
         a.exact(1)?;
@@ -185,16 +191,27 @@ pub(crate) fn register(r: &mut Reg) {
         Ok(Value::Bool(a.str(1)?.ends_with(a.str(0)?)))
     });
     r.add("quote", |a| {
-        let out: Vec<String> = a.v.iter().filter(|v| !matches!(v, Value::Nil)).map(|v| go_quote(&strval(v))).collect();
+        let out: Vec<String> =
+            a.v.iter()
+                .filter(|v| !matches!(v, Value::Nil))
+                .map(|v| go_quote(&strval(v)))
+                .collect();
         Ok(vs(out.join(" ")))
     });
     r.add("squote", |a| {
         let out: Vec<String> =
-            a.v.iter().filter(|v| !matches!(v, Value::Nil)).map(|v| format!("'{}'", sprint_value(v))).collect();
+            a.v.iter()
+                .filter(|v| !matches!(v, Value::Nil))
+                .map(|v| format!("'{}'", sprint_value(v)))
+                .collect();
         Ok(vs(out.join(" ")))
     });
     r.add("cat", |a| {
-        let out: Vec<String> = a.v.iter().filter(|v| !matches!(v, Value::Nil)).map(sprint_value).collect();
+        let out: Vec<String> =
+            a.v.iter()
+                .filter(|v| !matches!(v, Value::Nil))
+                .map(sprint_value)
+                .collect();
         Ok(vs(out.join(" ")))
     });
     r.add("indent", |a| {
@@ -271,8 +288,16 @@ pub(crate) fn split(s: &str, sep: &str, n: i64) -> Vec<String> {
     }
     if sep.is_empty() {
         let chars: Vec<char> = s.chars().collect();
-        let limit = if n < 0 || n as usize > chars.len() { chars.len() } else { n as usize };
-        let mut out: Vec<String> = chars.iter().take(limit.saturating_sub(1)).map(|c| c.to_string()).collect();
+        let limit = if n < 0 || n as usize > chars.len() {
+            chars.len()
+        } else {
+            n as usize
+        };
+        let mut out: Vec<String> = chars
+            .iter()
+            .take(limit.saturating_sub(1))
+            .map(|c| c.to_string())
+            .collect();
         if limit > 0 {
             out.push(chars[limit - 1..].iter().collect());
         }
@@ -287,7 +312,13 @@ pub(crate) fn split(s: &str, sep: &str, n: i64) -> Vec<String> {
 
 /// Sprig's `split` result: `map[string]string{"_0": …, "_1": …}`.
 fn indexed(parts: Vec<String>) -> Value {
-    Value::Map(parts.into_iter().enumerate().map(|(i, p)| (format!("_{i}"), Value::String(p))).collect())
+    Value::Map(
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (format!("_{i}"), Value::String(p)))
+            .collect(),
+    )
 }
 
 /// Go's (deprecated) `strings.Title`: upper-cases each letter that follows a separator.

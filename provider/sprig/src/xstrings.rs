@@ -4,9 +4,9 @@
 
 use rand::seq::SliceRandom;
 
-use crate::{Reg, vs};
 use crate::args::Args;
 use crate::unicode::{is_letter, is_number, is_punct, is_space, is_upper, to_lower, to_upper};
+use crate::{Reg, vs};
 
 pub(crate) fn register(r: &mut Reg) {
     r.add("camelcase", |a: &Args| {

@@ -10,7 +10,8 @@ fn ours(req: &Request) -> Result<String, String> {
     for (n, text) in &req.templates {
         t.parse(n, text).map_err(|e| e.to_string())?;
     }
-    t.execute(&req.entry, &json_to_value(&req.data)).map_err(|e| e.to_string())
+    t.execute(&req.entry, &json_to_value(&req.data))
+        .map_err(|e| e.to_string())
 }
 
 /// Templates over the implemented modules (strings, xstrings, lists, dicts, math): ordinary
@@ -99,6 +100,24 @@ const CORPUS: &[&str] = &[
     r#"{{ b64enc .m.a }}"#,
     r#"{{ adler32sum }}"#,
     r#"{{ repeat 5000 "abc" | adler32sum }}|{{ repeat 100 "xyz" | b32enc | len }}"#,
+    // decoders: Sprig returns Go's error text as the result; invalid UTF-8 decoded is one
+    // U+FFFD per byte (as Go's JSON shows Go's string)
+    r#"{{ b64dec "" }}|{{ b64dec "Zg==" }}|{{ b64dec "Zm8=" }}|{{ b64dec "Zm9vYmFy" }}|{{ b64dec "Zm9v\nYmFy" }}|{{ b64dec "Zm9v\r\nYg==\n" }}|{{ b64dec "aMOpbGxv" }}|{{ b64dec "/w==" }}|{{ b64dec "4oI=" }}"#,
+    r#"{{ b64dec "Z" }}|{{ b64dec "Zg" }}|{{ b64dec "Zg=" }}|{{ b64dec "Zg===" }}|{{ b64dec "Z===" }}|{{ b64dec "=" }}|{{ b64dec "Zm9vYg==Zg==" }}|{{ b64dec "Zm9v Yg==" }}|{{ b64dec "Zm8=x" }}|{{ b64dec "Zg=\n=" }}|{{ b64dec "Zg=x" }}|{{ b64dec "Zm9vYmFy-_" }}|{{ b64dec "Zm9" }}|{{ b64dec "Zm9vYg" }}|{{ b64dec "Zm9vYh==" }}"#,
+    r#"{{ b32dec "" }}|{{ b32dec "MY======" }}|{{ b32dec "MZXQ====" }}|{{ b32dec "MZXW6===" }}|{{ b32dec "MZXW6YQ=" }}|{{ b32dec "MZXW6YTB" }}|{{ b32dec "MZXW6YTBOI======" }}|{{ b32dec "MZXW\n6===" }}"#,
+    r#"{{ b32dec "M" }}|{{ b32dec "MY" }}|{{ b32dec "MY=====" }}|{{ b32dec "MY=======" }}|{{ b32dec "MZX=====" }}|{{ b32dec "M=======" }}|{{ b32dec "MY==x===" }}|{{ b32dec "MY======MY======" }}|{{ b32dec "MZXW6YTBOI" }}|{{ b32dec "1AAAAAAA" }}|{{ b32dec "MZXW6Y==" }}|{{ b32dec "mzxw6===" }}|{{ b32dec "MZXW6" }}"#,
+    r#"{{ "héllo wörld" | b64enc | b64dec }}|{{ "héllo wörld" | b32enc | b32dec }}"#,
+    r#"{{ b64dec .m.a }}"#,
+    // hashes (the lengths around 55/56/64 bytes cross SHA's padding block boundary)
+    r#"{{ sha1sum "" }}|{{ sha256sum "" }}|{{ sha1sum "abc" }}|{{ sha256sum "abc" }}|{{ sha1sum "héllo" }}|{{ sha256sum "héllo" }}"#,
+    r#"{{ repeat 100 "abc" | sha1sum }}|{{ repeat 100 "abc" | sha256sum }}|{{ repeat 55 "a" | sha256sum }}|{{ repeat 56 "a" | sha1sum }}|{{ repeat 64 "a" | sha256sum }}|{{ repeat 63 "a" | sha1sum }}|{{ repeat 120 "a" | sha256sum }}"#,
+    r#"{{ sha256sum }}"#,
+    r#"{{ sha1sum .m.a }}"#,
+    // fail
+    r#"{{ fail "boom: a \"quoted\" reason" }}"#,
+    r#"{{ if true }}{{ fail "x" }}{{ end }}"#,
+    r#"{{ fail }}"#,
+    r#"{{ fail .m.a }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
@@ -132,5 +151,11 @@ fn matches_go() {
             failures.push(format!("{text}\n  go:   {g:?}\n  ours: {r:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), CORPUS.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        CORPUS.len(),
+        failures.join("\n")
+    );
 }

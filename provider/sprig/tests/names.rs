@@ -15,7 +15,11 @@ fn go_names() -> BTreeSet<String> {
         .output()
         .unwrap_or_else(|e| panic!("go is required: {e}"));
     assert!(out.status.success(), "go run: {}", String::from_utf8_lossy(&out.stderr));
-    let mut names: BTreeSet<String> = String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect();
+    let mut names: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
     assert!(names.len() > 100, "Sprig's map looks too small: {names:?}");
     assert!(names.remove("env") && names.remove("expandenv"));
     names
@@ -25,13 +29,16 @@ fn go_names() -> BTreeSet<String> {
 #[test]
 fn names_are_sprigs() {
     let go = go_names();
-    let extra: Vec<String> = circleci_sprig::names().into_iter().filter(|n| !go.contains(n)).collect();
+    let extra: Vec<String> = circleci_sprig::names()
+        .into_iter()
+        .filter(|n| !go.contains(n))
+        .collect();
     assert!(extra.is_empty(), "not Sprig functions: {extra:?}");
 }
 
 /// The full set: fails until every module is written, listing what is missing.
 #[test]
-#[ignore = "dates, decoders and hashes, json, network, random, regexp, semver and certs are not written yet"]
+#[ignore = "dates, json, network, random, regexp, semver, url, certs and the crypto functions (bcrypt, htpasswd, derivePassword, encryptAES, decryptAES) are not written yet"]
 fn names_equal_sprigs() {
     let ours: BTreeSet<String> = circleci_sprig::names().into_iter().collect();
     let go = go_names();
