@@ -361,7 +361,7 @@ async fn wait_active<D: AwsData>(ctx: &Context<D>, aws: &Aws, arn: &str) -> Resu
 
 async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let Some(arn) = model.settings.arn.clone().or_else(|| model.spec.id.clone()) else {
-        return Ok(None);
+        return what_is_left(aws, model).await;
     };
     let Some(out) = error::unless_gone(
         aws.elbv2
@@ -373,10 +373,10 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
         &format!("read load balancer {arn}"),
     )?
     else {
-        return Ok(None);
+        return what_is_left(aws, model).await;
     };
     let Some(lb) = out.load_balancers().first() else {
-        return Ok(None);
+        return what_is_left(aws, model).await;
     };
     model.spec.name = lb.load_balancer_name().unwrap_or_default().to_string();
     model.spec.internal = Some(lb.scheme() == Some(&LoadBalancerSchemeEnum::Internal));
@@ -497,6 +497,36 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
         Some(ordered)
     };
     model.spec.allow_external = Some(model.spec.allow_external.unwrap_or(false));
+    Ok(Some(model))
+}
+
+/// The load balancer is gone. When target groups the state records are still there (a destroy
+/// killed after the load balancer's delete, or it deleted by hand), the resource stays in state
+/// with those and a null id, so that the plan replaces it and a destroy deletes them, instead
+/// of Terraform forgetting them; with nothing left it is gone.
+async fn what_is_left(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let mut left = BTreeMap::new();
+    for (port, tg) in model.settings.target_group_arns.clone().unwrap_or_default() {
+        let found = error::unless_gone(
+            aws.elbv2.describe_target_groups().target_group_arns(&tg).send().await,
+            &["TargetGroupNotFound"],
+            &format!("read target group {tg}"),
+        )?;
+        if found.is_some_and(|out| !out.target_groups().is_empty()) {
+            left.insert(port, tg);
+        }
+    }
+    if left.is_empty() {
+        return Ok(None);
+    }
+    tracing::warn!(
+        name = model.spec.name,
+        target_groups = left.len(),
+        "load balancer gone but target groups are left: kept in state"
+    );
+    model.settings.target_group_arns = Some(left);
+    model.settings.arn = None;
+    model.spec.id = None;
     Ok(Some(model))
 }
 

@@ -420,7 +420,7 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     };
     let name = model.spec.name.clone();
     let Some(rule) = get_forwarding_rule(gcp, &region, &name).await? else {
-        return Ok(None);
+        return what_is_left(gcp, &region, model).await;
     };
     let labels: BTreeMap<String, String> = rule.labels.clone().into_iter().collect();
     if let Some(role) = labels.get(ROLE_LABEL) {
@@ -585,6 +585,79 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
 }
 
 /// Forwarding rule, backend service, health check, firewall rules: users before what they use.
+/// Which parts named for load balancer `name` exist and carry its owner description (a part of
+/// the same name may be someone else's).
+#[derive(Debug, Default)]
+struct OurParts {
+    forwarding_rule: bool,
+    backend_service: bool,
+    health_check: bool,
+    firewalls: Vec<String>,
+}
+
+impl OurParts {
+    fn any(&self) -> bool {
+        self.forwarding_rule || self.backend_service || self.health_check || !self.firewalls.is_empty()
+    }
+}
+
+async fn find_our_parts(gcp: &Gcp, region: &str, name: &str) -> Result<OurParts, Diagnostic> {
+    let ours = owner(name);
+    let is_ours = |description: Option<String>| description.as_deref() == Some(ours.as_str());
+    let health_check = error::unless_gone(
+        gcp.region_health_checks
+            .get()
+            .set_project(&gcp.project)
+            .set_region(region)
+            .set_health_check(name)
+            .send()
+            .await,
+        &format!("read health check {name}"),
+    )?;
+    let mut parts = OurParts {
+        forwarding_rule: is_ours(get_forwarding_rule(gcp, region, name).await?.and_then(|r| r.description)),
+        backend_service: is_ours(get_backend_service(gcp, region, name).await?.and_then(|s| s.description)),
+        health_check: is_ours(health_check.and_then(|c| c.description)),
+        firewalls: Vec::new(),
+    };
+    for suffix in ["traffic", "health-checks"] {
+        let firewall = format!("{name}-{suffix}");
+        let found = error::unless_gone(
+            gcp.firewalls.get().set_project(&gcp.project).set_firewall(&firewall).send().await,
+            &format!("read firewall rule {firewall}"),
+        )?;
+        if is_ours(found.and_then(|f| f.description)) {
+            parts.firewalls.push(firewall);
+        }
+    }
+    Ok(parts)
+}
+
+/// The forwarding rule is gone. When its backend service, health check or firewall rules are
+/// still there (a destroy killed after the rule's delete, or it deleted by hand), the resource
+/// stays in state with a null id, so that the plan replaces it and a destroy deletes them,
+/// instead of Terraform forgetting them; with nothing left it is gone.
+async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let name = model.spec.name.clone();
+    let left = find_our_parts(gcp, region, &name).await?;
+    if !left.any() {
+        return Ok(None);
+    }
+    tracing::warn!(name, ?left, "forwarding rule gone but parts are left: kept in state");
+    model.spec.id = None;
+    model.settings.forwarding_rule = None;
+    model.settings.backend_service = left
+        .backend_service
+        .then(|| regional_link(gcp, region, "backendServices", &name));
+    model.settings.health_check = left
+        .health_check
+        .then(|| regional_link(gcp, region, "healthChecks", &name));
+    model.settings.region = Some(region.to_string());
+    Ok(Some(model))
+}
+
+/// Deletes each part this load balancer made or the state records (an imported load balancer's
+/// parts carry no owner description); a part of the same name that is someone else's stays.
 async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result<(), Failure> {
     let region = model
         .settings
@@ -594,35 +667,41 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .unwrap_or_else(|| region(gcp, "load balancer").map(str::to_string))?;
     let name = model.spec.name.clone();
     let project = &gcp.project;
-    let poller = gcp
-        .forwarding_rules
-        .delete()
-        .set_project(project)
-        .set_region(&region)
-        .set_forwarding_rule(&name)
-        .set_request_id(request_id())
-        .poller();
-    operation::delete_unless_gone(ctx, &format!("delete forwarding rule {name}"), poller).await?;
-    let poller = gcp
-        .backend_services
-        .delete()
-        .set_project(project)
-        .set_region(&region)
-        .set_backend_service(&name)
-        .set_request_id(request_id())
-        .poller();
-    operation::delete_unless_gone(ctx, &format!("delete backend service {name}"), poller).await?;
-    let poller = gcp
-        .region_health_checks
-        .delete()
-        .set_project(project)
-        .set_region(&region)
-        .set_health_check(&name)
-        .set_request_id(request_id())
-        .poller();
-    operation::delete_unless_gone(ctx, &format!("delete health check {name}"), poller).await?;
-    for suffix in ["traffic", "health-checks"] {
-        let rule = format!("{name}-{suffix}");
+    let ours = find_our_parts(gcp, &region, &name).await?;
+    if ours.forwarding_rule || model.settings.forwarding_rule.is_some() {
+        let poller = gcp
+            .forwarding_rules
+            .delete()
+            .set_project(project)
+            .set_region(&region)
+            .set_forwarding_rule(&name)
+            .set_request_id(request_id())
+            .poller();
+        operation::delete_unless_gone(ctx, &format!("delete forwarding rule {name}"), poller).await?;
+    }
+    if ours.backend_service || model.settings.backend_service.is_some() {
+        let poller = gcp
+            .backend_services
+            .delete()
+            .set_project(project)
+            .set_region(&region)
+            .set_backend_service(&name)
+            .set_request_id(request_id())
+            .poller();
+        operation::delete_unless_gone(ctx, &format!("delete backend service {name}"), poller).await?;
+    }
+    if ours.health_check || model.settings.health_check.is_some() {
+        let poller = gcp
+            .region_health_checks
+            .delete()
+            .set_project(project)
+            .set_region(&region)
+            .set_health_check(&name)
+            .set_request_id(request_id())
+            .poller();
+        operation::delete_unless_gone(ctx, &format!("delete health check {name}"), poller).await?;
+    }
+    for rule in ours.firewalls {
         let poller = gcp
             .firewalls
             .delete()

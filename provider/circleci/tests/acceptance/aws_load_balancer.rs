@@ -148,6 +148,47 @@ fn frontend_is_external_on_80_and_443() {
     wd.destroy();
 }
 
+/// What a destroy killed after the load balancer's delete leaves (its target group detached
+/// and kept): the resource stays in state, the plan replaces it and says why, and destroy
+/// deletes the target group instead of forgetting it.
+#[test]
+fn half_destroyed_load_balancer_is_replaced_and_destroy_deletes_its_target_groups() {
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let rt = runtime();
+        let aws = aws(&moto, &rt);
+        let net = network(&aws, &rt);
+        node_group(&aws, &rt, "nodes-a", &net);
+        let mut wd = workdir(tf, &moto);
+        let body = "  name = \"circleci-half\"\n  role = \"nomad\"";
+        let aws_extra = "    node_ports = { \"4647\" = 30647 }\n    target_autoscaling_group_names = [\"nodes-a\"]";
+        wd.step(&config(&moto, &net, body, aws_extra));
+        let state = wd.resource("circleciserver_load_balancer.this");
+        let (arn, tg) = (
+            state["aws"]["arn"].as_str().unwrap().to_string(),
+            state["aws"]["target_group_arns"]["4647"].as_str().unwrap().to_string(),
+        );
+        rt.block_on(
+            aws.autoscaling
+                .detach_load_balancer_target_groups()
+                .auto_scaling_group_name("nodes-a")
+                .target_group_arns(&tg)
+                .send(),
+        )
+        .unwrap();
+        rt.block_on(aws.elbv2.delete_load_balancer().load_balancer_arn(&arn).send())
+            .unwrap();
+
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+        assert!(plan.all().contains("Part of this load balancer is gone"), "{}", plan.all());
+        wd.destroy();
+        let left = rt.block_on(aws.elbv2.describe_target_groups().send()).unwrap();
+        assert!(left.target_groups().is_empty(), "destroy left {:?}", left.target_groups());
+    });
+}
+
 #[test]
 fn bad_input_is_refused_before_any_api_call() {
     let moto = Moto::start();

@@ -159,9 +159,11 @@ fn internal_nomad_load_balancer_create_update_drift_import_destroy() {
         assert!(run.success, "{}", run.all());
         wd.assert_import_read_everything("circleciserver_load_balancer.this");
 
-        // The forwarding rule deleted behind Terraform's back: made again, the rest adopted.
+        // The forwarding rule deleted behind Terraform's back: the rest is kept in state, so the
+        // load balancer is replaced (its parts deleted, then all made again).
         assert!(fake.remove(PROJECT, RULES, "ci-nomad"));
-        assert!(wd.plan().stdout.contains("1 to add, 0 to change, 0 to destroy"));
+        let plan = wd.plan().stdout;
+        assert!(plan.contains("1 to add, 0 to change, 1 to destroy"), "{plan}");
         wd.step(&changed);
         assert_eq!(fake.names(PROJECT, SERVICES), vec!["ci-nomad".to_string()]);
 
@@ -294,4 +296,26 @@ fn bad_input_is_refused_before_any_api_call() {
         }
     });
     assert_eq!(fake.request_count(), 0, "no request reached the fake");
+}
+
+/// What a destroy killed after the forwarding rule's delete leaves (backend service, health
+/// check, firewall rules): the resource stays in state, the plan replaces it and says why, and
+/// destroy deletes the rest instead of forgetting it.
+#[test]
+fn half_destroyed_load_balancer_is_replaced_and_destroy_deletes_what_is_left() {
+    let fake = FakeGcp::start();
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, crate::common::provider());
+        wd.step(&nomad(&fake, "", ""));
+        assert!(fake.remove(PROJECT, RULES, "ci-nomad"));
+
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+        assert!(plan.all().contains("Part of this load balancer is gone"), "{}", plan.all());
+        wd.destroy();
+        for (collection, left) in parts(&fake) {
+            assert!(left.is_empty(), "destroy left {collection}: {left:?}");
+        }
+    });
 }
