@@ -31,7 +31,11 @@ pub struct ClientSettings {
     pub cloud: Cloud,
 }
 
-pub const DEFAULT_NOMAD_VERSION: &str = "1.4.12";
+/// The Nomad CircleCI pins on Server 4.x's clients: CircleCI-Public/server-terraform's nomad-aws and
+/// nomad-gcp default `nomad_client_version` to "1.7.7-1" (HashiCorp's apt package of 1.7.7). The
+/// chart's own Nomad server version is not published (its images list is private); the 1.11.3 of
+/// server-terraform's `nomad_server_version` is for the external servers of 4.8+, not the chart's.
+pub const DEFAULT_NOMAD_VERSION: &str = "1.7.7";
 pub const DEFAULT_DOCKER_NETWORK_CIDR: &str = "10.10.0.0/16";
 pub const DEFAULT_NODE_CLASS: &str = "linux-64bit";
 pub const NOMAD_RPC_PORT: u16 = 4647;
@@ -67,7 +71,7 @@ impl ClientSettings {
         if !version_ok {
             out.push((
                 base.attr("nomad_version"),
-                format!("{:?} is not a version such as 1.4.12", self.nomad_version),
+                format!("{:?} is not a version such as 1.7.7", self.nomad_version),
             ));
         }
         if !matches!(parse_cidr(&self.docker_network_cidr), Some((std::net::IpAddr::V4(_), len)) if len <= 24) {

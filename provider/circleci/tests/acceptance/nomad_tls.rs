@@ -282,7 +282,7 @@ fn bad_input_names_the_attribute() {
         let cases = [
             (
                 "key_algorithm = \"DSA\"",
-                r#"(?s)key_algorithm.*must be one of `ECDSA_P256`, `RSA_4096`"#,
+                r#"(?s)key_algorithm.*must be one of `ECDSA_P256`, `RSA_4096`,\s+`RSA_2048`"#,
             ),
             (
                 "validity_hours = \"ten\"",
@@ -312,19 +312,248 @@ fn bad_input_names_the_attribute() {
     });
 }
 
+/// Runs `openssl` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl (the tests make PEMs with it)");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// 100 years, as server-terraform's hashicorp/tls module makes them (876600 hours).
+const SERVER_TERRAFORM_DAYS: &str = "36525";
+
+/// Writes into `dir` what server-terraform's hashicorp/tls module makes: RSA 2048 keys in
+/// PKCS#1, a CA whose subject has a multi-valued street address, and server and client
+/// certificates naming `server.global.nomad`/`client.global.nomad`, `localhost` and 127.0.0.1,
+/// all valid for 100 years. Returns the files as ca.pem, ca-key.pem, server.pem, server-key.pem,
+/// client.pem and client-key.pem.
+fn server_terraform_pems(dir: &Path) {
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[req]\ndistinguished_name = dn\nx509_extensions = ext\nprompt = no\n[dn]\n[ext]\n\
+         basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n",
+    )
+    .unwrap();
+    openssl(dir, &["genrsa", "-traditional", "-out", "ca-key.pem", "2048"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca-key.pem",
+            "-days",
+            SERVER_TERRAFORM_DAYS,
+            "-config",
+            "ca.cnf",
+            "-multivalue-rdn",
+            "-subj",
+            "/CN=Nomad CircleCI CA/O=CircleCI/OU=Server/street=201 Spear St+street=#1200/L=San Francisco/ST=CA/C=US/postalCode=94105",
+            "-out",
+            "ca.pem",
+        ],
+    );
+    for (role, name) in [("server", "server.global.nomad"), ("client", "client.global.nomad")] {
+        std::fs::write(
+            dir.join(format!("{role}.cnf")),
+            format!(
+                "[ext]\nkeyUsage = critical,digitalSignature,keyEncipherment,keyAgreement\n\
+                 extendedKeyUsage = serverAuth,clientAuth\nsubjectAltName = DNS:{name},DNS:localhost,IP:127.0.0.1\n"
+            ),
+        )
+        .unwrap();
+        let key = format!("{role}-key.pem");
+        let csr = format!("{role}.csr");
+        let cert = format!("{role}.pem");
+        let cnf = format!("{role}.cnf");
+        openssl(dir, &["genrsa", "-traditional", "-out", &key, "2048"]);
+        openssl(
+            dir,
+            &[
+                "req",
+                "-new",
+                "-key",
+                &key,
+                "-subj",
+                "/CN=nomad.example.com:4647/O=nomad:client",
+                "-out",
+                &csr,
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-set_serial",
+                "2",
+                "-days",
+                SERVER_TERRAFORM_DAYS,
+                "-extfile",
+                &cnf,
+                "-extensions",
+                "ext",
+                "-out",
+                &cert,
+            ],
+        );
+    }
+}
+
+/// The configuration that states what server-terraform's material is, so importing it plans no
+/// change.
+const SERVER_TERRAFORM_INPUTS: &str = "key_algorithm = \"RSA_2048\"\nvalidity_hours = 876600\nca_validity_hours = 876600\nextra_server_sans = [\"127.0.0.1\"]";
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
 #[test]
-fn import_is_refused_with_a_reason() {
+fn import_of_server_terraform_pems_plans_no_change() {
     for_each_terraform(|tf| {
         let mut wd = Workdir::new(tf, provider());
-        wd.write(&config(""));
+        let pems = tempfile::tempdir().unwrap();
+        server_terraform_pems(pems.path());
+        wd.write(&config(SERVER_TERRAFORM_INPUTS));
         wd.init();
-        let run = wd.import("circleciserver_nomad_tls.this", "anything");
-        assert!(!run.success);
+        let run = wd.import("circleciserver_nomad_tls.this", pems.path().to_str().unwrap());
+        assert!(run.success, "{}", run.all());
         assert!(
-            run.all().contains("circleciserver_nomad_tls cannot be imported"),
+            !run.all().contains("PRIVATE KEY"),
+            "keys stay out of the output:\n{}",
+            run.all()
+        );
+        wd.assert_plan_empty();
+
+        let state = wd.resource("circleciserver_nomad_tls.this");
+        for (attr, file) in [
+            ("ca_cert_pem", "ca.pem"),
+            ("ca_key_pem", "ca-key.pem"),
+            ("server_cert_pem", "server.pem"),
+            ("server_key_pem", "server-key.pem"),
+            ("client_cert_pem", "client.pem"),
+            ("client_key_pem", "client-key.pem"),
+        ] {
+            assert_eq!(text(&state, attr), read(pems.path(), file), "{attr} is {file} verbatim");
+        }
+        let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+        assert_eq!(text(&state, "nomad_tls_ca_base64"), b64(read(pems.path(), "ca.pem")));
+        assert_eq!(
+            text(&state, "nomad_server_key_base64"),
+            b64(read(pems.path(), "server-key.pem"))
+        );
+        assert_eq!(state["key_algorithm"], "RSA_2048");
+        assert_eq!(state["validity_hours"], 876600);
+        assert_eq!(state["extra_server_sans"], serde_json::json!(["127.0.0.1"]));
+        mutual_tls_handshake(&state, "server.global.nomad").expect("the imported material works");
+    });
+}
+
+#[test]
+fn import_then_a_new_server_name_reissues_under_the_imported_ca() {
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, provider());
+        let pems = tempfile::tempdir().unwrap();
+        server_terraform_pems(pems.path());
+        wd.write(&config(SERVER_TERRAFORM_INPUTS));
+        wd.init();
+        // The list form of the ID, as a user whose files have other names writes it.
+        let p = |name: &str| pems.path().join(name).display().to_string();
+        let id = format!(
+            "ca={},ca_key={},server={},server_key={},client={},client_key={}",
+            p("ca.pem"),
+            p("ca-key.pem"),
+            p("server.pem"),
+            p("server-key.pem"),
+            p("client.pem"),
+            p("client-key.pem")
+        );
+        let run = wd.import("circleciserver_nomad_tls.this", &id);
+        assert!(run.success, "{}", run.all());
+        let imported = wd.resource("circleciserver_nomad_tls.this");
+
+        let sans = SERVER_TERRAFORM_INPUTS.replace("[\"127.0.0.1\"]", "[\"127.0.0.1\", \"nomad.example.org\"]");
+        wd.write(&config(&sans));
+        let plan = wd.plan();
+        assert!(
+            plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+            "{}",
+            plan.stdout
+        );
+        wd.step(&config(&sans));
+        let reissued = wd.resource("circleciserver_nomad_tls.this");
+        assert_eq!(
+            text(&reissued, "ca_cert_pem"),
+            read(pems.path(), "ca.pem"),
+            "the CA stays"
+        );
+        assert_eq!(text(&reissued, "id"), text(&imported, "id"));
+        assert_ne!(text(&reissued, "server_cert_pem"), read(pems.path(), "server.pem"));
+        mutual_tls_handshake(&reissued, "nomad.example.org").expect("the new certificate chains to the imported CA");
+        let mut old_client = reissued.clone();
+        old_client["client_cert_pem"] = imported["client_cert_pem"].clone();
+        old_client["client_key_pem"] = imported["client_key_pem"].clone();
+        mutual_tls_handshake(&old_client, "server.global.nomad")
+            .expect("clients with the imported certificate still connect");
+    });
+}
+
+#[test]
+fn import_with_a_key_not_matching_its_certificate_names_both_files() {
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, provider());
+        let pems = tempfile::tempdir().unwrap();
+        server_terraform_pems(pems.path());
+        std::fs::copy(pems.path().join("client-key.pem"), pems.path().join("server-key.pem")).unwrap();
+        wd.write(&config(SERVER_TERRAFORM_INPUTS));
+        wd.init();
+        let run = wd.import("circleciserver_nomad_tls.this", pems.path().to_str().unwrap());
+        assert!(!run.success);
+        let key = pems.path().join("server-key.pem").display().to_string();
+        let cert = pems.path().join("server.pem").display().to_string();
+        assert!(
+            run.all().contains(&format!("{key} does not match {cert}")),
             "{}",
             run.all()
         );
-        assert!(run.all().contains("cannot be read back"), "{}", run.all());
+        assert!(
+            !run.all().contains("PRIVATE KEY"),
+            "keys stay out of the output:\n{}",
+            run.all()
+        );
+        assert!(wd.state_is_empty());
+    });
+}
+
+#[test]
+fn import_with_a_missing_file_names_it() {
+    for_each_terraform(|tf| {
+        let mut wd = Workdir::new(tf, provider());
+        let pems = tempfile::tempdir().unwrap();
+        server_terraform_pems(pems.path());
+        std::fs::remove_file(pems.path().join("ca-key.pem")).unwrap();
+        wd.write(&config(SERVER_TERRAFORM_INPUTS));
+        wd.init();
+        let run = wd.import("circleciserver_nomad_tls.this", pems.path().to_str().unwrap());
+        assert!(!run.success);
+        let missing = pems.path().join("ca-key.pem").display().to_string();
+        assert!(run.all().contains(&format!("{missing} is missing")), "{}", run.all());
+        assert!(run.all().contains("the CA private key"), "{}", run.all());
+        assert!(wd.state_is_empty());
     });
 }
