@@ -28,7 +28,7 @@ mod math;
 mod paths;
 // mod random;
 mod reflection;
-// mod regexp;
+mod regexp;
 // mod semver;
 mod strings;
 mod unicode;
@@ -66,7 +66,7 @@ pub fn functions() -> FuncMap {
     paths::register(&mut r);
     // network::register(&mut r);
     // random::register(&mut r);
-    // regexp::register(&mut r);
+    regexp::register(&mut r);
     // semver::register(&mut r);
     // dates::register(&mut r);
     // certs::register(&mut r);
