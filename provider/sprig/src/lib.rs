@@ -29,7 +29,7 @@ mod paths;
 // mod random;
 mod reflection;
 mod regexp;
-// mod semver;
+mod semver;
 mod strings;
 mod unicode;
 mod xstrings;
@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use circleci_gotemplate::{FuncMap, Value};
 
-// Not yet written: certs::Certificate, dates::Time, semver::Version.
+// Not yet written: certs::Certificate, dates::Time.
 
 use args::{Args, Body};
 
@@ -67,7 +67,7 @@ pub fn functions() -> FuncMap {
     // network::register(&mut r);
     // random::register(&mut r);
     regexp::register(&mut r);
-    // semver::register(&mut r);
+    semver::register(&mut r);
     // dates::register(&mut r);
     // certs::register(&mut r);
     r.m

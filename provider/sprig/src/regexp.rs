@@ -405,7 +405,7 @@ fn hex_escape<'a>(s: &str, rest: &'a str) -> Result<(char, &'a str), String> {
 }
 
 /// Go's `regexp.Compile`.
-fn compile(p: &str) -> Result<Regex, String> {
+pub(crate) fn compile(p: &str) -> Result<Regex, String> {
     let rust = translate(p)?;
     Regex::new(&rust).map_err(|e| {
         let text = e.to_string();
