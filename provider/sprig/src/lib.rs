@@ -21,7 +21,7 @@ mod dicts;
 mod encoding;
 mod hashes;
 // mod golayout;
-// mod json;
+mod json;
 mod lists;
 mod math;
 // mod network;
@@ -64,6 +64,7 @@ pub fn functions() -> FuncMap {
     encoding::register(&mut r);
     reflection::register(&mut r);
     paths::register(&mut r);
+    json::register(&mut r);
     // network::register(&mut r);
     // random::register(&mut r);
     regexp::register(&mut r);
