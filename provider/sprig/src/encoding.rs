@@ -177,6 +177,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Go's `base64.StdEncoding.EncodeToString`.
+pub(crate) fn b64(data: &[u8]) -> String {
+    encode(data, B64, 6, 4)
+}
+
 /// Go's `hash/adler32.Checksum`.
 fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65521;

@@ -26,7 +26,7 @@ mod lists;
 mod math;
 // mod network;
 mod paths;
-// mod random;
+mod random;
 mod reflection;
 mod regexp;
 mod semver;
@@ -66,7 +66,7 @@ pub fn functions() -> FuncMap {
     paths::register(&mut r);
     json::register(&mut r);
     // network::register(&mut r);
-    // random::register(&mut r);
+    random::register(&mut r);
     regexp::register(&mut r);
     semver::register(&mut r);
     // dates::register(&mut r);

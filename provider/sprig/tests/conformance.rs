@@ -282,6 +282,16 @@ const CORPUS: &[&str] = &[
     r#"{{ mustFromJson "\"a\tb\"" }}"#,
     r#"{{ mustFromJson .m.a }}"#,
     r#"{{ toJson }}"#,
+    // random: the shape only (same output because each template prints a check; not the
+    // length of b64dec of random bytes: invalid UTF-8 becomes U+FFFD here, 3 bytes each)
+    r#"{{ regexMatch "^[a-zA-Z0-9]{40}$" (randAlphaNum 40) }}|{{ regexMatch "^[a-zA-Z]{40}$" (randAlpha 40) }}|{{ regexMatch "^[0-9]{40}$" (randNumeric 40) }}|{{ regexMatch "^[ -~]{200}$" (randAscii 200) }}|{{ randAlpha 0 }}|{{ randAlphaNum -1 }}|{{ randNumeric -5 | len }}|{{ randAscii 0 | len }}"#,
+    r#"{{ regexMatch "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$" uuidv4 }}|{{ ne uuidv4 uuidv4 }}|{{ randBytes 24 | len }}|{{ randBytes 10 | len }}|{{ randBytes 0 }}|{{ regexMatch "^[A-Za-z0-9+/]{32}$" (randBytes 24) }}"#,
+    r#"{{ $n := randInt 3 7 }}{{ and (ge $n 3) (lt $n 7) }}|{{ randInt 5 6 }}|{{ randInt -3 -2 }}|{{ typeOf (randInt 1 9) }}"#,
+    r#"{{ randInt 5 5 }}"#,
+    r#"{{ randInt 6 5 }}"#,
+    r#"{{ randBytes -1 }}"#,
+    r#"{{ uuidv4 1 }}"#,
+    r#"{{ randAlpha .m.a }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
