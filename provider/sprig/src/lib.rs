@@ -15,12 +15,12 @@
 mod args;
 mod cast;
 // mod certs;
-// mod dates;
+mod dates;
 mod defaults;
 mod dicts;
 mod encoding;
+mod golayout;
 mod hashes;
-// mod golayout;
 mod json;
 mod lists;
 mod math;
@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use circleci_gotemplate::{FuncMap, Value};
 
-// Not yet written: certs::Certificate, dates::Time.
+// Not yet written: certs::Certificate.
 
 use args::{Args, Body};
 
@@ -69,7 +69,7 @@ pub fn functions() -> FuncMap {
     random::register(&mut r);
     regexp::register(&mut r);
     semver::register(&mut r);
-    // dates::register(&mut r);
+    dates::register(&mut r);
     // certs::register(&mut r);
     r.m
 }
