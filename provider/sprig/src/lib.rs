@@ -32,6 +32,7 @@ mod regexp;
 mod semver;
 mod strings;
 mod unicode;
+mod url;
 mod xstrings;
 
 use std::sync::Arc;
@@ -65,6 +66,7 @@ pub fn functions() -> FuncMap {
     reflection::register(&mut r);
     paths::register(&mut r);
     json::register(&mut r);
+    url::register(&mut r);
     // network::register(&mut r);
     random::register(&mut r);
     regexp::register(&mut r);
