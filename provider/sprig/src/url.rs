@@ -92,13 +92,15 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
     Ok(crate::encoding::go_string(&out))
 }
 
+/// A userinfo: the username and the password if one was given.
+type User = (String, Option<String>);
+
 /// The parsed parts `urlParse` reports.
 #[derive(Default)]
 struct Url {
     scheme: String,
     opaque: String,
-    /// (username, password if set).
-    user: Option<(String, Option<String>)>,
+    user: Option<User>,
     host: String,
     path: String,
     query: String,
@@ -143,7 +145,7 @@ fn parse_host(host: &str) -> Result<String, String> {
 }
 
 /// Go's `parseAuthority`.
-fn parse_authority(a: &str) -> Result<(Option<(String, Option<String>)>, String), String> {
+fn parse_authority(a: &str) -> Result<(Option<User>, String), String> {
     let at = a.rfind('@');
     let host = parse_host(&a[at.map_or(0, |i| i + 1)..])?;
     let Some(i) = at else { return Ok((None, host)) };
@@ -207,7 +209,7 @@ fn parse_no_fragment(raw: &str) -> Result<Url, String> {
 }
 
 /// Go's `Userinfo.String`.
-fn userinfo(user: &(String, Option<String>)) -> String {
+fn userinfo(user: &User) -> String {
     let mut s = escape(&user.0, Mode::UserPassword);
     if let Some(p) = &user.1 {
         s.push(':');
