@@ -1,8 +1,11 @@
-# CircleCI Server 3.x from an empty AWS account: a VPC (private subnets behind a NAT gateway,
-# public subnets for it), an EKS cluster with encrypted secrets, a node group sized for the
-# server (IMDSv2 only), the IAM OIDC provider for IRSA, then modules/aws on top. The calling
+# CircleCI Server 3.x from an empty AWS account: a VPC (private subnets behind NAT gateways,
+# public subnets for them), an EKS cluster with encrypted secrets, a node group sized for the
+# server (IMDSv2 only), the IAM OIDC provider for IRSA, the EBS CSI driver with an encrypted gp3
+# default StorageClass for the data stores' volumes, then modules/aws on top. The calling
 # module configures the providers: hashicorp/aws for this account and region, and circleci
 # with the same region and a `kubernetes` block for this cluster (see examples/aws-complete).
+
+data "aws_partition" "current" {}
 
 data "aws_availability_zones" "available" {
   state = "available"
@@ -19,10 +22,17 @@ data "aws_ami" "ubuntu" {
 }
 
 locals {
+  partition = data.aws_partition.current.partition
   zones     = slice(data.aws_availability_zones.available.names, 0, var.zone_count)
   image_id  = coalesce(var.nomad_image_id, one(data.aws_ami.ubuntu[*].id))
   cluster   = "${var.name}-server"
   node_tags = merge(var.tags, { "kubernetes.io/cluster/${local.cluster}" = "owned" })
+  # One NAT gateway per zone keeps a zone's egress up when another zone fails.
+  nat_gateway_count = var.nat_gateway_per_az ? var.zone_count : 1
+  # IAM condition keys name the issuer without its scheme.
+  oidc_issuer = replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")
+  # The EKS add-on's controller runs as this service account.
+  ebs_csi_service_account = "system:serviceaccount:kube-system:ebs-csi-controller-sa"
   # Given to both the load balancers and the install's Services (modules/aws).
   node_ports = {
     frontend         = { "80" = 30080, "443" = 30443 }
@@ -63,14 +73,16 @@ resource "aws_internet_gateway" "this" {
 }
 
 resource "aws_eip" "nat" {
+  count  = local.nat_gateway_count
   domain = "vpc"
-  tags   = merge(var.tags, { Name = "${var.name}-nat" })
+  tags   = merge(var.tags, { Name = "${var.name}-nat-${local.zones[count.index]}" })
 }
 
 resource "aws_nat_gateway" "this" {
-  allocation_id = aws_eip.nat.id
-  subnet_id     = aws_subnet.public[0].id
-  tags          = merge(var.tags, { Name = var.name })
+  count         = local.nat_gateway_count
+  allocation_id = aws_eip.nat[count.index].id
+  subnet_id     = aws_subnet.public[count.index].id
+  tags          = merge(var.tags, { Name = "${var.name}-${local.zones[count.index]}" })
   depends_on    = [aws_internet_gateway.this]
 }
 
@@ -83,13 +95,15 @@ resource "aws_route_table" "public" {
   tags = merge(var.tags, { Name = "${var.name}-public" })
 }
 
+# Each zone's private subnet leaves through its own zone's NAT gateway, or through the one.
 resource "aws_route_table" "private" {
+  count  = var.zone_count
   vpc_id = aws_vpc.this.id
   route {
     cidr_block     = "0.0.0.0/0"
-    nat_gateway_id = aws_nat_gateway.this.id
+    nat_gateway_id = aws_nat_gateway.this[var.nat_gateway_per_az ? count.index : 0].id
   }
-  tags = merge(var.tags, { Name = "${var.name}-private" })
+  tags = merge(var.tags, { Name = "${var.name}-private-${local.zones[count.index]}" })
 }
 
 resource "aws_route_table_association" "public" {
@@ -101,7 +115,7 @@ resource "aws_route_table_association" "public" {
 resource "aws_route_table_association" "private" {
   count          = var.zone_count
   subnet_id      = aws_subnet.private[count.index].id
-  route_table_id = aws_route_table.private.id
+  route_table_id = aws_route_table.private[count.index].id
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -123,7 +137,7 @@ resource "aws_iam_role" "cluster" {
 
 resource "aws_iam_role_policy_attachment" "cluster" {
   role       = aws_iam_role.cluster.name
-  policy_arn = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
 }
 
 resource "aws_kms_key" "secrets" {
@@ -166,9 +180,9 @@ resource "aws_iam_role" "node" {
 
 resource "aws_iam_role_policy_attachment" "node" {
   for_each = toset([
-    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "arn:${local.partition}:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:${local.partition}:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:${local.partition}:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
   ])
   role       = aws_iam_role.node.name
   policy_arn = each.key
@@ -237,6 +251,61 @@ resource "aws_security_group_rule" "public_node_ports" {
   description       = "CircleCI Server frontend and api through their internet-facing load balancers"
 }
 
+# The EBS CSI driver, which provisions the data stores' volumes (EKS 1.23 and later no longer
+# do it in-tree), as an EKS add-on whose controller acts as its own IRSA role.
+data "aws_iam_policy_document" "ebs_csi_driver_assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.this.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer}:sub"
+      values   = [local.ebs_csi_service_account]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "ebs_csi_driver" {
+  name               = "${local.cluster}-ebs-csi-driver"
+  assume_role_policy = data.aws_iam_policy_document.ebs_csi_driver_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ebs_csi_driver" {
+  role       = aws_iam_role.ebs_csi_driver.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+}
+
+# The add-on's default StorageClass (ebs-csi-default-sc: gp3, WaitForFirstConsumer, marked
+# default) sets no `encrypted` parameter, and its schema takes no parameters for it; with no
+# Kubernetes provider here to make a class of our own, the region's EBS encryption by default
+# encrypts what it provisions.
+resource "aws_ebs_encryption_by_default" "this" {
+  count   = var.ebs_encryption_by_default ? 1 : 0
+  enabled = true
+}
+
+resource "aws_eks_addon" "ebs_csi_driver" {
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = "aws-ebs-csi-driver"
+  addon_version               = var.ebs_csi_driver_version
+  service_account_role_arn    = aws_iam_role.ebs_csi_driver.arn
+  configuration_values        = jsonencode({ defaultStorageClass = { enabled = true } })
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "OVERWRITE"
+  tags                        = var.tags
+  # Its controller needs nodes to run on to become active, and volumes encrypted from the first.
+  depends_on = [aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi_driver, aws_ebs_encryption_by_default.this]
+}
+
 module "circleci" {
   source = "../aws"
 
@@ -258,4 +327,8 @@ module "circleci" {
   node_ports              = local.node_ports
   tags                    = var.tags
   delete_data             = var.delete_data
+
+  # The data stores' claims need the default StorageClass; at destroy, the driver must outlive
+  # them to delete their volumes (delete_data).
+  depends_on = [aws_eks_addon.ebs_csi_driver]
 }

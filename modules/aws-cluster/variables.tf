@@ -69,10 +69,28 @@ variable "zone_count" {
   }
 }
 
+variable "nat_gateway_per_az" {
+  description = "One NAT gateway in each zone, each zone's private subnet leaving through its own: a zone's failure then cuts no other zone's egress, and no traffic crosses zones to reach a NAT gateway. Each gateway costs about 33 USD a month in us-east-1 (0.045 USD an hour, and 0.045 USD per GB it processes) plus its Elastic IP's 3.65 USD; false makes one gateway, in the first zone, for test installs."
+  type        = bool
+  default     = true
+}
+
 variable "kubernetes_version" {
   description = "Kubernetes version of the EKS cluster."
   type        = string
   default     = "1.31"
+}
+
+variable "ebs_csi_driver_version" {
+  description = "Version of the aws-ebs-csi-driver EKS add-on (e.g. v1.38.1-eksbuild.1); null for EKS's default for the cluster's Kubernetes version. Its default StorageClass needs v1.31 or newer."
+  type        = string
+  default     = null
+}
+
+variable "ebs_encryption_by_default" {
+  description = "Turn on EBS encryption by default for this account and region (with the aws/ebs key), so the volumes the EBS CSI driver's default StorageClass provisions are encrypted: that class sets no encrypted parameter. Destroy turns it off again; false where the account manages the setting itself (keep it on there)."
+  type        = bool
+  default     = true
 }
 
 variable "node_instance_type" {
