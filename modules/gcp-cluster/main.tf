@@ -81,6 +81,14 @@ resource "google_compute_router_nat" "this" {
   router                             = google_compute_router.this.name
   nat_ip_allocate_option             = "AUTO_ONLY"
   source_subnetwork_ip_ranges_to_nat = "ALL_SUBNETWORKS_ALL_IP_RANGES"
+  # CI jobs open many connections at once (image pulls, package mirrors): the default 64
+  # ports per VM runs out and drops them.
+  min_ports_per_vm = var.nat_min_ports_per_vm
+  # Dropped connections (port exhaustion) show in Cloud Logging.
+  log_config {
+    enable = true
+    filter = "ERRORS_ONLY"
+  }
 }
 
 resource "google_kms_key_ring" "this" {

@@ -47,3 +47,48 @@ output "service_accounts" {
   description = "The GCP service accounts of the server's storage users, the VM service and nomad-autoscaler."
   value       = module.circleci.service_accounts
 }
+
+output "cluster_id" {
+  description = "Id of the GKE cluster (projects/P/locations/L/clusters/NAME)."
+  value       = google_container_cluster.this.id
+}
+
+output "workload_identity_pool" {
+  description = "The cluster's workload identity pool, for workload identity bindings of your own."
+  value       = "${var.project}.svc.id.goog"
+}
+
+output "node_service_account" {
+  description = "Email of the nodes' service account (roles/container.defaultNodeServiceAccount only): grant it reads of a registry of your own."
+  value       = google_service_account.nodes.email
+}
+
+output "node_network_tag" {
+  description = "Network tag of the cluster's nodes, which the load balancers' firewall rules open: target it with firewall rules of your own."
+  value       = local.node_tag
+}
+
+output "nat_router" {
+  description = "Cloud Router of the network's Cloud NAT (self link)."
+  value       = google_compute_router.this.self_link
+}
+
+output "secrets_kms_key" {
+  description = "The Cloud KMS key that encrypts the cluster's Kubernetes secrets."
+  value       = google_kms_crypto_key.secrets.id
+}
+
+output "load_balancer_forwarding_rules" {
+  description = "Forwarding rule of each of the five load balancers, by role."
+  value       = module.circleci.load_balancer_forwarding_rules
+}
+
+output "vm_service_network_tag" {
+  description = "Network tag the VM service's VMs carry, for firewall rules of your own."
+  value       = module.circleci.vm_service_network_tag
+}
+
+output "nomad_client_instance_group" {
+  description = "The Nomad clients' instance group."
+  value       = module.circleci.nomad_client_instance_group
+}

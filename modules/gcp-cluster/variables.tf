@@ -104,6 +104,16 @@ variable "api_authorized_cidrs" {
   }
 }
 
+variable "nat_min_ports_per_vm" {
+  description = "Cloud NAT ports each node and Nomad client gets at least: CI jobs open many connections at once, and Cloud NAT's default of 64 drops the rest."
+  type        = number
+  default     = 1024
+  validation {
+    condition     = var.nat_min_ports_per_vm >= 64 && var.nat_min_ports_per_vm <= 65536
+    error_message = "The nat_min_ports_per_vm must be 64 to 65536."
+  }
+}
+
 variable "release_channel" {
   description = "GKE release channel of the cluster (its Kubernetes version follows it)."
   type        = string

@@ -41,3 +41,23 @@ output "nomad_tls_ca_cert_pem" {
   description = "CA of the Nomad mTLS material, for Nomad clients outside this module."
   value       = circleciserver_nomad_tls.this.ca_cert_pem
 }
+
+output "load_balancer_forwarding_rules" {
+  description = "Forwarding rule of each load balancer, by role (empty with load_balancer_strategy = \"kubernetes\")."
+  value       = { for role, lb in circleciserver_load_balancer.this : role => lb.gcp.forwarding_rule }
+}
+
+output "load_balancer_backend_services" {
+  description = "Backend service of each load balancer, by role: add instance groups made outside cluster_instance_groups to them (empty with load_balancer_strategy = \"kubernetes\")."
+  value       = { for role, lb in circleciserver_load_balancer.this : role => lb.gcp.backend_service }
+}
+
+output "vm_service_network_tag" {
+  description = "Network tag the VM service's VMs carry, for firewall rules of your own."
+  value       = circleciserver_vm_service_access.this.gcp.network_tag
+}
+
+output "nomad_client_instance_group" {
+  description = "The Nomad clients' instance group (nomad-autoscaler's target)."
+  value       = circleciserver_nomad_client_group.this.gcp.instance_group
+}
