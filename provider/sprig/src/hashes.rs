@@ -101,3 +101,100 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     }
     out
 }
+
+/// HMAC-SHA-256 (RFC 2104).
+pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&sha256(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    inner.extend_from_slice(msg);
+    let mut outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    outer.extend_from_slice(&sha256(&inner));
+    sha256(&outer)
+}
+
+/// PBKDF2-HMAC-SHA-256 with one iteration (all scrypt needs).
+fn pbkdf2_once(password: &[u8], salt: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    let mut i: u32 = 1;
+    while out.len() < len {
+        let mut msg = salt.to_vec();
+        msg.extend_from_slice(&i.to_be_bytes());
+        out.extend_from_slice(&hmac_sha256(password, &msg));
+        i += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+/// The Salsa20/8 core over 16 words, in place.
+fn salsa8(b: &mut [u32; 16]) {
+    let mut x = *b;
+    for _ in 0..4 {
+        let qr = |x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize| {
+            x[b] ^= x[a].wrapping_add(x[d]).rotate_left(7);
+            x[c] ^= x[b].wrapping_add(x[a]).rotate_left(9);
+            x[d] ^= x[c].wrapping_add(x[b]).rotate_left(13);
+            x[a] ^= x[d].wrapping_add(x[c]).rotate_left(18);
+        };
+        qr(&mut x, 0, 4, 8, 12);
+        qr(&mut x, 5, 9, 13, 1);
+        qr(&mut x, 10, 14, 2, 6);
+        qr(&mut x, 15, 3, 7, 11);
+        qr(&mut x, 0, 1, 2, 3);
+        qr(&mut x, 5, 6, 7, 4);
+        qr(&mut x, 10, 11, 8, 9);
+        qr(&mut x, 15, 12, 13, 14);
+    }
+    for (w, v) in b.iter_mut().zip(x) {
+        *w = w.wrapping_add(v);
+    }
+}
+
+/// scrypt's BlockMix over `2r` 64-byte blocks (as words).
+fn block_mix(b: &[u32], out: &mut [u32], r: usize) {
+    let mut x: [u32; 16] = b[(2 * r - 1) * 16..].try_into().unwrap_or([0; 16]);
+    for i in 0..2 * r {
+        for (xw, bw) in x.iter_mut().zip(&b[i * 16..(i + 1) * 16]) {
+            *xw ^= bw;
+        }
+        salsa8(&mut x);
+        // Even blocks first, then odd ones.
+        let at = if i % 2 == 0 { i / 2 } else { r + i / 2 };
+        out[at * 16..(at + 1) * 16].copy_from_slice(&x);
+    }
+}
+
+/// scrypt (RFC 7914), as `golang.org/x/crypto/scrypt.Key`.
+pub(crate) fn scrypt(password: &[u8], salt: &[u8], n: usize, r: usize, p: usize, len: usize) -> Vec<u8> {
+    let words = 32 * r;
+    let b = pbkdf2_once(password, salt, p * 128 * r);
+    let mut mixed = Vec::with_capacity(b.len());
+    let mut v = vec![0u32; n * words];
+    for chunk in b.chunks_exact(128 * r) {
+        let mut x: Vec<u32> = chunk
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let mut y = vec![0u32; words];
+        for i in 0..n {
+            v[i * words..(i + 1) * words].copy_from_slice(&x);
+            block_mix(&x, &mut y, r);
+            std::mem::swap(&mut x, &mut y);
+        }
+        for _ in 0..n {
+            let j = x[(2 * r - 1) * 16] as usize & (n - 1);
+            for (xw, vw) in x.iter_mut().zip(&v[j * words..(j + 1) * words]) {
+                *xw ^= vw;
+            }
+            block_mix(&x, &mut y, r);
+            std::mem::swap(&mut x, &mut y);
+        }
+        mixed.extend(x.iter().flat_map(|w| w.to_le_bytes()));
+    }
+    pbkdf2_once(password, &mixed, len)
+}

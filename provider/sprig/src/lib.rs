@@ -15,6 +15,7 @@
 mod args;
 mod cast;
 // mod certs;
+mod crypto;
 mod dates;
 mod defaults;
 mod dicts;
@@ -66,6 +67,7 @@ pub fn functions() -> FuncMap {
     reflection::register(&mut r);
     paths::register(&mut r);
     json::register(&mut r);
+    crypto::register(&mut r);
     url::register(&mut r);
     // network::register(&mut r);
     random::register(&mut r);

@@ -336,6 +336,9 @@ const CORPUS: &[&str] = &[
     r#"{{ urlJoin (dict "path" .l) }}"#,
     r#"{{ urlJoin (dict "userinfo" "a b") }}"#,
     r#"{{ urlJoin .m.a }}"#,
+    // derivePassword (scrypt N=32768: about 2 s a call in a debug build, so few calls)
+    r#"{{ derivePassword 1 "long" "password" "user" "example.com" }}|{{ derivePassword 2 "maximum" "pässword" "üser" "example.org" }}|{{ derivePassword 1 "pin" "" "" "" }}|{{ derivePassword 1 "nope" "p" "u" "s" }}"#,
+    r#"{{ derivePassword .m.b "long" "p" "u" "s" }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
