@@ -1,7 +1,12 @@
-//! Sprig's `derivePassword`: the Master Password algorithm (scrypt N=32768, r=8, p=2 of the
+//! Sprig's `derivePassword` (the Master Password algorithm: scrypt N=32768, r=8, p=2 of the
 //! password salted with the user, then HMAC-SHA-256 of the site and counter choosing a
-//! template and its characters).
+//! template and its characters) and `encryptAES`/`decryptAES` (AES-256-CBC, a random IV
+//! first, base64; Go's panics on bad input as their messages).
 
+use rand::Rng;
+
+use crate::aes::{cbc_decrypt, cbc_encrypt};
+use crate::encoding::{b64, b64_decode, go_string};
 use crate::hashes::{hmac_sha256, scrypt};
 use crate::{Reg, vs};
 
@@ -81,7 +86,48 @@ fn derive_password(counter: u32, kind: &str, password: &str, user: &str, site: &
         .collect()
 }
 
+/// Sprig's `decryptAES`, with Go's runtime panics for short, partial or badly padded input.
+fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
+    if crypt64.is_empty() {
+        return Ok(String::new());
+    }
+    let crypt = b64_decode(crypt64.as_bytes()).map_err(|at| format!("illegal base64 data at input byte {at}"))?;
+    if crypt.len() < 16 {
+        // Go's slice of the decoded buffer, whose capacity is DecodedLen.
+        let cap = crypt64.len() / 4 * 3;
+        return Err(format!(
+            "runtime error: slice bounds out of range [:16] with capacity {cap}"
+        ));
+    }
+    let (iv, data) = crypt.split_at(16);
+    if data.len() % 16 != 0 {
+        return Err("crypto/cipher: input not full blocks".into());
+    }
+    let plain = cbc_decrypt(password, iv, data);
+    let Some(&last) = plain.last() else {
+        return Err("runtime error: index out of range [-1]".into());
+    };
+    let end = plain.len() as i64 - i64::from(last);
+    if end < 0 {
+        return Err(format!("runtime error: slice bounds out of range [:{end}]"));
+    }
+    Ok(go_string(&plain[..end as usize]))
+}
+
 pub(crate) fn register(r: &mut Reg) {
+    r.add("encryptAES", |a| {
+        a.exact(2)?;
+        let (pw, plain) = (a.str(0)?, a.str(1)?);
+        if plain.is_empty() {
+            return Ok(vs(""));
+        }
+        let iv: [u8; 16] = rand::rng().random();
+        Ok(vs(b64(&cbc_encrypt(pw, iv, plain.as_bytes()))))
+    });
+    r.add("decryptAES", |a| {
+        a.exact(2)?;
+        Ok(vs(decrypt_aes(a.str(0)?, a.str(1)?)?))
+    });
     r.add("derivePassword", |a| {
         a.exact(5)?;
         let counter = a.uint32(0)?;

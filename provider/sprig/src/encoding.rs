@@ -37,7 +37,7 @@ fn b64_value(c: u8) -> Option<u8> {
 
 /// Go's `base64.StdEncoding.DecodeString`: quantum by quantum as Go's `decodeQuantum`, so that
 /// a failure names the same byte (`illegal base64 data at input byte N`).
-fn b64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+pub(crate) fn b64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
     let mut out = Vec::new();
     let mut si = 0;
     while si < src.len() {

@@ -12,6 +12,7 @@
 //! Values are immutable here, so `set`, `unset`, `merge` and `mergeOverwrite` return the
 //! changed map but cannot change the map a template variable holds, as Go's do in place.
 
+mod aes;
 mod args;
 mod cast;
 // mod certs;

@@ -339,6 +339,14 @@ const CORPUS: &[&str] = &[
     // derivePassword (scrypt N=32768: about 2 s a call in a debug build, so few calls)
     r#"{{ derivePassword 1 "long" "password" "user" "example.com" }}|{{ derivePassword 2 "maximum" "pässword" "üser" "example.org" }}|{{ derivePassword 1 "pin" "" "" "" }}|{{ derivePassword 1 "nope" "p" "u" "s" }}"#,
     r#"{{ derivePassword .m.b "long" "p" "u" "s" }}"#,
+    // encryptAES/decryptAES: ciphertexts from Go decrypt here, round trips, Go's panics
+    r#"{{ decryptAES "secret" "F5nwLpDaP8c2IDDUOqgrYxwl0LJL2F+tVGHqPP5Vxxo=" }}|{{ decryptAES "k" "" }}|{{ encryptAES "k" "" }}|{{ encryptAES "secret" "hello" | decryptAES "secret" }}|{{ encryptAES "secret" "hello" | len }}|{{ encryptAES "a-much-longer-password-than-32-bytes!!" (repeat 20 "xyz") | decryptAES "a-much-longer-password-than-32-bytes!!" }}|{{ encryptAES "" "exactly16bytes!!" | len }}|{{ encryptAES "p" "héllo wörld" | decryptAES "p" }}"#,
+    r#"{{ decryptAES "other" "5nDb3ifFGvtyKR5jdxz8hcEDTCQq8mwTBEYrWoW0PIQ=" }}"#,
+    r#"{{ decryptAES "wrong" "F5nwLpDaP8c2IDDUOqgrYxwl0LJL2F+tVGHqPP5Vxxo=" }}"#,
+    r#"{{ decryptAES "k" "Zm9v" }}"#,
+    r#"{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAA==" }}"#,
+    r#"{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAAAA" }}"#,
+    r#"{{ decryptAES "k" "!" }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
