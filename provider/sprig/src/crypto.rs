@@ -1,7 +1,7 @@
 //! Sprig's `derivePassword` (the Master Password algorithm: scrypt N=32768, r=8, p=2 of the
 //! password salted with the user, then HMAC-SHA-256 of the site and counter choosing a
 //! template and its characters) and `encryptAES`/`decryptAES` (AES-256-CBC, a random IV
-//! first, base64; Go's panics on bad input as their messages).
+//! first, base64; Go's panics on bad input as their messages), `bcrypt` and `htpasswd`.
 
 use rand::Rng;
 
@@ -114,7 +114,24 @@ fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
     Ok(go_string(&plain[..end as usize]))
 }
 
+/// Sprig's `bcrypt`: a `$2a$10$` hash with a random salt.
+fn bcrypt(password: &str) -> String {
+    crate::bcrypt::generate(password.as_bytes(), rand::rng().random())
+}
+
 pub(crate) fn register(r: &mut Reg) {
+    r.add("bcrypt", |a| {
+        a.exact(1)?;
+        Ok(vs(bcrypt(a.str(0)?)))
+    });
+    r.add("htpasswd", |a| {
+        a.exact(2)?;
+        let (user, pw) = (a.str(0)?, a.str(1)?);
+        if user.contains(':') {
+            return Ok(vs(format!("invalid username: {user}")));
+        }
+        Ok(vs(format!("{user}:{}", bcrypt(pw))))
+    });
     r.add("encryptAES", |a| {
         a.exact(2)?;
         let (pw, plain) = (a.str(0)?, a.str(1)?);

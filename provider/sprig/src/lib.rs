@@ -14,6 +14,7 @@
 
 mod aes;
 mod args;
+mod bcrypt;
 mod cast;
 // mod certs;
 mod crypto;

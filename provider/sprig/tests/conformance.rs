@@ -347,6 +347,10 @@ const CORPUS: &[&str] = &[
     r#"{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAA==" }}"#,
     r#"{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAAAA" }}"#,
     r#"{{ decryptAES "k" "!" }}"#,
+    // bcrypt, htpasswd: random salts, so the shape (the hash itself is checked against
+    // x/crypto's vector in the crate's unit test)
+    r#"{{ regexMatch "^\\$2a\\$10\\$[./A-Za-z0-9]{53}$" (bcrypt "secret") }}|{{ regexMatch "^admin:\\$2a\\$10\\$[./A-Za-z0-9]{53}$" (htpasswd "admin" "pässwörd") }}|{{ htpasswd "a:b" "x" }}|{{ ne (bcrypt "x") (bcrypt "x") }}"#,
+    r#"{{ bcrypt .m.a }}"#,
     // math
     r#"{{ atoi "12" }}|{{ atoi "x" }}|{{ float64 "1.5" }}|{{ toDecimal "0777" }}|{{ int64 "3" }}"#,
     r#"{{ add1 1 }}|{{ add 1 2 "3" }}|{{ sub 5 2 }}|{{ div 7 2 }}|{{ mod 7 3 }}|{{ mul 2 3 4 }}|{{ max 1 5 3 }}|{{ min 4 2 8 }}"#,
