@@ -21,7 +21,7 @@ fn pi_words() -> &'static [u32] {
             let mut k: u32 = 0;
             while term > BigUint::ZERO {
                 let t = &term / (2 * k + 1);
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     pos += t;
                 } else {
                     neg += t;
