@@ -21,6 +21,9 @@
   DeleteAutoScalingGroup of a missing group.
 - Answers the first FAULTS_IAM_PROPAGATION calls of CreateAutoScalingGroup with the error
   Auto Scaling gives while a new instance profile has not propagated.
+- Answers every call of the Query-protocol action FAULTS_BODILESS_ACTION with a bodiless 500
+  (only a request id header), as moto does for calls it cannot handle, so the provider's
+  message for an answer that says nothing can be tested.
 Each draw is a hash of FAULTS_SEED, the call (action, or S3 method and path) and how many times
 that call was seen, so the same calls meet the same faults whatever order Terraform's parallel
 walk sends them in, and a failing run can be replayed.
@@ -41,6 +44,7 @@ from mitmproxy import http
 LOG = os.environ.get("FAULTS_LOG")
 THROTTLE_ACTION = os.environ.get("FAULTS_THROTTLE_ACTION", "")
 THROTTLE_COUNT = int(os.environ.get("FAULTS_THROTTLE_COUNT", "0"))
+BODILESS_ACTION = os.environ.get("FAULTS_BODILESS_ACTION", "")
 throttled = {}
 FAIL_FRACTION = float(os.environ.get("FAULTS_FAIL_FRACTION", "0"))
 LOSE_FRACTION = float(os.environ.get("FAULTS_LOSE_FRACTION", "0"))
@@ -138,6 +142,12 @@ def request(flow: http.HTTPFlow) -> None:
         arn = params.get("LoadBalancerArn", "")
         for k in [k for k, body in first_answers.items() if arn and arn in body]:
             del first_answers[k]
+    if action and action == BODILESS_ACTION:
+        request_id = str(uuid.uuid4())
+        record({"action": action, "bodiless": request_id})
+        flow.response = http.Response.make(500, b"", {"x-amzn-RequestId": request_id})
+        flow.metadata["answered_by_proxy"] = True
+        return
     if action and action == THROTTLE_ACTION and throttled.get(action, 0) < THROTTLE_COUNT:
         throttled[action] = throttled.get(action, 0) + 1
         record({"action": action, "throttled": throttled[action]})

@@ -42,6 +42,8 @@ pub struct Faults {
     /// Answer the first this many CreateAutoScalingGroup calls as Auto Scaling does while a
     /// new instance profile has not propagated.
     pub iam_propagation_errors: usize,
+    /// Answer every call of this Query-protocol action with a bodiless 500 (moto only).
+    pub bodiless_action: String,
     /// Seed of the draws, so a failing run can be replayed.
     pub seed: u64,
 }
@@ -90,6 +92,7 @@ impl FaultProxy {
             )
             .env("FAULTS_THROTTLE_ACTION", &faults.throttle_action)
             .env("FAULTS_THROTTLE_COUNT", faults.throttle_count.to_string())
+            .env("FAULTS_BODILESS_ACTION", &faults.bodiless_action)
             .env("FAULTS_FAIL_FRACTION", faults.fail_fraction.to_string())
             .env("FAULTS_LOSE_FRACTION", faults.lose_fraction.to_string())
             .env("FAULTS_SEED", faults.seed.to_string())

@@ -1,5 +1,6 @@
 //! Turning SDK errors into diagnostics that say what failed and what to do.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use circleci_tfplugin::Diagnostic;
@@ -20,14 +21,13 @@ pub fn has_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&str]
 /// The result of a call whose target may already be gone: `Ok(None)` when AWS answered with one
 /// of the `gone` codes (e.g. `NoSuchEntity` from a delete), the answer, or a diagnostic saying
 /// what failed while doing `action`.
-pub fn unless_gone<T, E, R>(
-    result: Result<T, SdkError<E, R>>,
+pub fn unless_gone<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
     gone: &[&str],
     action: &str,
 ) -> Result<Option<T>, Diagnostic>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match result {
         Ok(answer) => Ok(Some(answer)),
@@ -36,13 +36,48 @@ where
     }
 }
 
+/// The request id AWS gave a failed answer (from its error body, else its headers), to quote
+/// to AWS support or find in CloudTrail.
+fn request_id<E: ProvideErrorMetadata>(err: &E, raw: &HttpResponse) -> Option<String> {
+    let meta = err.meta();
+    meta.extra("aws_request_id")
+        .or_else(|| raw.headers().get("x-amzn-requestid"))
+        .or_else(|| raw.headers().get("x-amz-request-id"))
+        .map(str::to_string)
+}
+
 /// A diagnostic for a failed AWS call: `action` says what the provider was doing.
-pub fn api<E, R>(action: &str, err: SdkError<E, R>) -> Diagnostic
+pub fn api<E>(action: &str, err: SdkError<E, HttpResponse>) -> Diagnostic
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let detail = match &err {
+        // An answer with no error code (a bodiless 500, or a body that is not AWS's error
+        // format): say what came back instead of "Unknown: .".
+        SdkError::ServiceError(e) if e.err().code().is_none() => {
+            let status = e.raw().status().as_u16();
+            let id = request_id(e.err(), e.raw()).map(|id| format!(" (request id {id})")).unwrap_or_default();
+            let message = e.err().message().filter(|m| !m.is_empty()).map(|m| format!(": {m}")).unwrap_or_default();
+            format!(
+                "AWS answered HTTP {status}{id} with no error code{message}, after the retries of aws.max_attempts. \
+                 Nothing says why: try again, and if it persists, check the AWS service health page (or the emulator \
+                 at aws.endpoint_url); TF_LOG=debug shows the requests."
+            )
+        }
+        // An answer the SDK could not read at all.
+        SdkError::ResponseError(e) => {
+            let status = e.raw().status().as_u16();
+            let id = ["x-amzn-requestid", "x-amz-request-id"]
+                .iter()
+                .find_map(|h| e.raw().headers().get(*h))
+                .map(|id| format!(" (request id {id})"))
+                .unwrap_or_default();
+            format!(
+                "AWS answered HTTP {status}{id} with a body that is not AWS's format, after the retries of \
+                 aws.max_attempts. If aws.endpoint_url names a proxy or emulator, check it; TF_LOG=debug shows the \
+                 requests."
+            )
+        }
         SdkError::ServiceError(e) => {
             let code = e.err().code().unwrap_or("Unknown");
             let message = e.err().message().unwrap_or("");

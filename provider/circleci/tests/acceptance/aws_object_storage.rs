@@ -327,6 +327,31 @@ fn half_destroyed_bucket_is_made_whole_by_apply() {
     });
 }
 
+/// An answer that says nothing (a bodiless 500, as moto gives for calls it cannot handle): the
+/// error names the call, the HTTP status and AWS's request id, never "Unknown: .".
+#[test]
+fn an_answer_without_an_error_code_is_named_with_its_status_and_request_id() {
+    use acceptance_tests::faults::{FaultProxy, Faults};
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let proxy = FaultProxy::start(
+            moto.port,
+            Faults {
+                bodiless_action: "CreateUser".into(),
+                ..Faults::default()
+            },
+        );
+        let mut wd = workdir(tf, &moto);
+        let config = format!(
+            "{}resource \"circleciserver_object_storage\" \"this\" {{\n  name = \"circleci-silent\"\n  access = \"iam_user\"\n  aws {{}}\n}}\n",
+            provider_config(&proxy.endpoint)
+        );
+        let run = wd.step_expect_error(&config, r"(?s)AWS answered HTTP 500\s+\(request\s+id\s+[0-9a-f-]{36}\)\s+with\s+no\s+error\s+code");
+        assert!(run.all().contains("create IAM user"), "{}", run.all());
+        assert!(!run.all().contains("Unknown: ."), "{}", run.all());
+    });
+}
+
 #[test]
 fn bad_input_is_refused_before_any_api_call() {
     let moto = Moto::start();
