@@ -69,7 +69,6 @@ impl<'a> Args<'a> {
     }
 
     /// A `uint32` parameter (an int constant that fits).
-    #[allow(dead_code)] // for the modules not yet written (random, semver, dates)
     pub fn uint32(&self, i: usize) -> Result<u32, String> {
         match &self.v[i] {
             Value::Int(n) if (0..=u32::MAX as i64).contains(n) => Ok(*n as u32),
@@ -105,7 +104,7 @@ impl<'a> Args<'a> {
     }
 
     /// A `[]interface{}` parameter; nil is Go's nil slice (`None`).
-    #[allow(dead_code)] // for the modules not yet written (random, semver, dates)
+    #[allow(dead_code)] // for the certificate functions, not yet written
     pub fn list(&self, i: usize) -> Result<Option<&'a Vec<Value>>, String> {
         match &self.v[i] {
             Value::List(l) => Ok(Some(l)),

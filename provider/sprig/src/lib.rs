@@ -11,6 +11,12 @@
 //!
 //! Values are immutable here, so `set`, `unset`, `merge` and `mergeOverwrite` return the
 //! changed map but cannot change the map a template variable holds, as Go's do in place.
+//!
+//! Not here: `getHostByName` (a DNS lookup: this crate does no I/O) and the certificate
+//! functions (`genCA`, `genPrivateKey`, `genSelfSignedCert`, `genSignedCert`,
+//! `buildCustomCert` and their `WithKey` forms). Times are UTC or a parsed fixed offset
+//! (no zone database); strings are Rust strings, so bytes that are not UTF-8 (from
+//! `b64dec`, `decryptAES`...) become U+FFFD each.
 
 mod aes;
 mod args;
@@ -27,7 +33,6 @@ mod hashes;
 mod json;
 mod lists;
 mod math;
-// mod network;
 mod paths;
 mod random;
 mod reflection;
@@ -41,8 +46,6 @@ mod xstrings;
 use std::sync::Arc;
 
 use circleci_gotemplate::{FuncMap, Value};
-
-// Not yet written: certs::Certificate.
 
 use args::{Args, Body};
 
@@ -71,7 +74,6 @@ pub fn functions() -> FuncMap {
     json::register(&mut r);
     crypto::register(&mut r);
     url::register(&mut r);
-    // network::register(&mut r);
     random::register(&mut r);
     regexp::register(&mut r);
     semver::register(&mut r);
