@@ -30,6 +30,7 @@ module "circleci_server" {
   subnet_ids           = var.subnet_ids
   cluster_cidrs        = var.cluster_cidrs
   node_group_names     = var.node_group_names
+  access               = var.access
   oidc_provider_arn    = var.oidc_provider_arn
   nomad_image_id       = var.nomad_image_id
   vm_source_image_id   = var.vm_source_image_id

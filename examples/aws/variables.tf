@@ -59,8 +59,14 @@ variable "node_group_names" {
   type        = list(string)
 }
 
+variable "access" {
+  description = "How the server reaches AWS: \"irsa\" (roles for its Kubernetes service accounts; needs oidc_provider_arn) or \"iam_user\" (IAM users whose keys are kept in state)."
+  type        = string
+  default     = "irsa"
+}
+
 variable "oidc_provider_arn" {
-  description = "The EKS cluster's IAM OIDC provider (IRSA); null for IAM users with keys."
+  description = "The EKS cluster's IAM OIDC provider, for access = \"irsa\"."
   type        = string
   default     = null
 }

@@ -1,4 +1,4 @@
-# CircleCI Server 3.x from an empty AWS account: a VPC (private subnets behind NAT gateways,
+# CircleCI Server from an empty AWS account: a VPC (private subnets behind NAT gateways,
 # public subnets for them), an EKS cluster with encrypted secrets, a node group sized for the
 # server (IMDSv2 only), the IAM OIDC provider for IRSA, the EBS CSI driver with an encrypted gp3
 # default StorageClass for the data stores' volumes, then modules/aws on top. The calling

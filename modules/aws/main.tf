@@ -1,4 +1,4 @@
-# CircleCI Server 3.x on an existing VPC and EKS cluster: Nomad mTLS, object storage, the VM
+# CircleCI Server on an existing VPC and EKS cluster: Nomad mTLS, object storage, the VM
 # service's image and access, the Nomad clients, the five load balancers, and the install
 # itself wired to all of them. The calling module configures the circleciserver provider (its `aws`
 # block for this account and region, its `kubernetes` block for the cluster).
@@ -17,7 +17,10 @@ locals {
 }
 
 resource "circleciserver_nomad_tls" "this" {
-  extra_server_sans = [local.nomad_server_address]
+  extra_server_sans = concat([local.nomad_server_address], var.nomad_tls_extra_server_sans)
+  key_algorithm     = var.nomad_tls_key_algorithm
+  validity_hours    = var.nomad_tls_validity_hours
+  ca_validity_hours = var.nomad_tls_ca_validity_hours
 }
 
 resource "circleciserver_load_balancer" "this" {

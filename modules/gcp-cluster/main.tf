@@ -1,4 +1,4 @@
-# CircleCI Server 3.x from an empty GCP project: the APIs it needs, a VPC network (one
+# CircleCI Server from an empty GCP project: the APIs it needs, a VPC network (one
 # subnetwork with ranges for pods and services, Cloud NAT for the private nodes), a private
 # regional GKE cluster (secrets encrypted with its own Cloud KMS key, workload identity on), a
 # node pool sized for the server (its own least-privilege service account, shielded VMs, the

@@ -210,3 +210,30 @@ variable "delete_data" {
   type        = bool
   default     = false
 }
+
+# The Nomad mTLS material's inputs; null keeps the provider's defaults. To keep certificates
+# imported from CircleCI-Public/server-terraform (docs/guides/migrate-from-server-terraform.md),
+# state what they were made with: RSA_2048, 876600 hours, 876600 hours, ["127.0.0.1"].
+variable "nomad_tls_key_algorithm" {
+  description = "Key algorithm of the Nomad CA and certificates (circleciserver_nomad_tls key_algorithm); null for the provider's default."
+  type        = string
+  default     = null
+}
+
+variable "nomad_tls_validity_hours" {
+  description = "Lifetime of the Nomad server and client certificates, in hours; null for the provider's default."
+  type        = number
+  default     = null
+}
+
+variable "nomad_tls_ca_validity_hours" {
+  description = "Lifetime of the Nomad CA, in hours; null for the provider's default."
+  type        = number
+  default     = null
+}
+
+variable "nomad_tls_extra_server_sans" {
+  description = "Names on the Nomad server certificate besides the defaults and the control plane's address."
+  type        = list(string)
+  default     = []
+}

@@ -1,4 +1,4 @@
-//! Prints the provider's speed and memory figures (see README, "Benchmarks"):
+//! Prints the provider's speed and memory figures (see docs/benchmarks.md):
 //! launch to handshake, GetProviderSchema latency, peak RSS, and `terraform plan`/`apply` wall
 //! time for 1 and 200 `circleciserver_nomad_tls` beside Terraform's own floor, with the share spent
 //! in the provider (its launches plus its RPC handlers, from its own log spans). Where the
