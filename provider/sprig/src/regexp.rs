@@ -44,8 +44,55 @@ fn perl_class(c: char) -> Option<String> {
 struct Translator {
     out: String,
     depth: usize,
-    /// Something precedes that a repetition may apply to.
-    operand: bool,
+    /// The atom a repetition would apply to, if any, as the largest product of counted
+    /// repeats (`{n,m}`) inside it: Go refuses nestings whose product passes 1000.
+    last: Option<u64>,
+    /// Per open group (and the whole pattern), the largest product among its atoms.
+    maxes: Vec<u64>,
+}
+
+impl Translator {
+    /// Folds the previous atom into its group's largest product.
+    fn commit(&mut self) {
+        if let Some(l) = self.last.take()
+            && let Some(m) = self.maxes.last_mut()
+        {
+            *m = (*m).max(l);
+        }
+    }
+
+    /// A new atom (literal, class, escape, `.`, anchor).
+    fn atom(&mut self) {
+        self.commit();
+        self.last = Some(1);
+    }
+
+    fn open_group(&mut self) {
+        self.commit();
+        self.depth += 1;
+        self.maxes.push(0);
+    }
+
+    fn close_group(&mut self) {
+        self.commit();
+        self.depth -= 1;
+        self.last = Some(self.maxes.pop().unwrap_or(0));
+    }
+
+    fn bar(&mut self) {
+        self.commit();
+    }
+
+    /// A counted repeat `{min,max}` (its text `op`) on the last atom: Go's `repeatIsValid`.
+    fn count(&mut self, min: i64, max: i64, op: &str) -> Result<(), String> {
+        let m = if max < 0 { min } else { max } as u64;
+        let inner = self.last.unwrap_or(1);
+        if (min >= 2 || max >= 2) && m > 0 && m.saturating_mul(inner) > 1000 {
+            return Err(syntax("invalid repeat count", op));
+        }
+        self.last = Some(m.saturating_mul(inner).min(1001));
+        Ok(())
+    }
 }
 
 /// Rewrites Go's pattern `p` into the crate's syntax, or returns Go's parse error.
@@ -53,7 +100,8 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
     let mut t = Translator {
         out: String::new(),
         depth: 0,
-        operand: false,
+        last: None,
+        maxes: vec![0],
     };
     let mut rest = p;
     // Where the previous token's repetition operator began (Go's `lastRepeat`).
@@ -67,14 +115,13 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
                 if t.depth == 0 {
                     return Err(syntax("unexpected )", p));
                 }
-                t.depth -= 1;
+                t.close_group();
                 t.out.push(')');
-                t.operand = true;
                 &rest[1..]
             }
             '|' => {
                 t.out.push('|');
-                t.operand = false;
+                t.bar();
                 &rest[1..]
             }
             '*' | '+' | '?' => {
@@ -87,24 +134,26 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
                         return Err(syntax("invalid repeat count", &before[..before.len() - after.len()]));
                     }
                     repeat = Some(before);
-                    t.repeat(before, after, last_repeat)?
+                    let after = t.repeat(before, after, last_repeat)?;
+                    t.count(min, max, &before[..before.len() - after.len()])?;
+                    after
                 }
                 None => {
+                    t.atom();
                     t.out.push_str(r"\{");
-                    t.operand = true;
                     &rest[1..]
                 }
             },
             '[' => t.class(rest)?,
             '\\' => t.escape(rest)?,
             '^' | '$' | '.' => {
+                t.atom();
                 t.out.push(c);
-                t.operand = true;
                 &rest[1..]
             }
             _ => {
+                t.atom();
                 t.out.push_str(&regex::escape(&c.to_string()));
-                t.operand = true;
                 &rest[c.len_utf8()..]
             }
         };
@@ -154,7 +203,7 @@ impl Translator {
             ));
         }
         let op = &before[..before.len() - after.len()];
-        if !self.operand {
+        if self.last.is_none() {
             return Err(syntax("missing argument to repetition operator", op));
         }
         self.out.push_str(op);
@@ -164,8 +213,7 @@ impl Translator {
     /// `(`, `(?flags)`, `(?flags:`, `(?P<name>`.
     fn open<'a>(&mut self, s: &'a str) -> Result<&'a str, String> {
         let Some(r) = s.strip_prefix("(?") else {
-            self.depth += 1;
-            self.operand = false;
+            self.open_group();
             self.out.push('(');
             return Ok(&s[1..]);
         };
@@ -177,8 +225,7 @@ impl Translator {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(syntax("invalid named capture", &s[..=end]));
             }
-            self.depth += 1;
-            self.operand = false;
+            self.open_group();
             self.out.push_str(&s[..=end]);
             return Ok(&s[end + 1..]);
         }
@@ -194,8 +241,7 @@ impl Translator {
                 ':' | ')' if !negated || saw_flag => {
                     let flags = &r[..i];
                     if c == ':' {
-                        self.depth += 1;
-                        self.operand = false;
+                        self.open_group();
                         self.out.push_str(&format!("(?{flags}:"));
                     } else if !flags.is_empty() {
                         self.out.push_str(&format!("(?{flags})"));
@@ -210,7 +256,7 @@ impl Translator {
 
     /// An escape outside a class.
     fn escape<'a>(&mut self, s: &'a str) -> Result<&'a str, String> {
-        self.operand = true;
+        self.atom();
         let mut it = s[1..].chars();
         let Some(c) = it.next() else {
             return Err(syntax("trailing backslash at end of expression", ""));
@@ -260,7 +306,7 @@ impl Translator {
 
     /// A bracketed class, as Go's `parseClass` reads it.
     fn class<'a>(&mut self, whole: &'a str) -> Result<&'a str, String> {
-        self.operand = true;
+        self.atom();
         let mut t = &whole[1..];
         self.out.push('[');
         if let Some(r) = t.strip_prefix('^') {
