@@ -298,10 +298,19 @@ async fn read_template(aws: &Aws, group: &AutoScalingGroup, model: &mut Model) -
     Ok(())
 }
 
-/// Reads the group back into `model`: sizes, tags, the template it runs, its security group,
-/// role and autoscaler access. `None` when the group is gone.
-/// True when the security group or the IAM role of a half-made group still exists.
+/// True when a part the group's create makes besides the group still exists: its launch
+/// template, security group, IAM role (ours by its tags) or the autoscaler's access.
 async fn parts_left(aws: &Aws, model: &Model, name: &str) -> Result<bool, Diagnostic> {
+    if let Some(template) = &model.settings.launch_template_id {
+        let found = error::unless_gone(
+            aws.ec2.describe_launch_templates().launch_template_ids(template).send().await,
+            &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed"],
+            &format!("read launch template {template}"),
+        )?;
+        if found.is_some_and(|out| !out.launch_templates().is_empty()) {
+            return Ok(true);
+        }
+    }
     if let Some(group) = &model.settings.security_group_id {
         let found = error::unless_gone(
             aws.ec2.describe_security_groups().group_ids(group).send().await,
@@ -318,24 +327,33 @@ async fn parts_left(aws: &Aws, model: &Model, name: &str) -> Result<bool, Diagno
         access::GONE,
         &format!("read IAM role {role}"),
     )?;
-    Ok(found.is_some_and(|out| out.role().is_some_and(|r| access::is_owned(r.tags()))))
+    if found.is_some_and(|out| out.role().is_some_and(|r| access::is_owned(r.tags()))) {
+        return Ok(true);
+    }
+    Ok(access::discover(&aws.iam, &autoscaler_name(name)).await?.kind != access::NONE)
 }
 
+/// Reads the group back into `model`: sizes, tags, the template it runs, its security group,
+/// role and autoscaler access. `None` when the group and every part made for it are gone.
 pub(super) async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let name = model.spec.id.clone().unwrap_or_else(|| model.spec.name.clone());
-    let Some(group) = describe(aws, &name).await? else {
-        // A create that stopped before the group (its ARN never recorded) left parts it recorded
-        // in the state: keep the resource, so that the replacing apply or destroy removes them
-        // instead of Terraform forgetting them. A group deleted behind Terraform's back is gone
-        // (recreated; the create adopts the parts).
-        if model.settings.autoscaling_group_arn.is_none() && parts_left(aws, &model, &name).await? {
+    let group = describe(aws, &name)
+        .await?
+        .filter(|g| !g.status().is_some_and(|s| s.starts_with("Delete")));
+    let Some(group) = group else {
+        // The group is gone (or going), but parts made for it may be left: a create that stopped
+        // before the group, a destroy killed after the group's delete, or the group deleted by
+        // hand. Then the resource stays in state with a null id, so that the plan replaces it and
+        // a destroy removes the rest, instead of Terraform forgetting them.
+        if parts_left(aws, &model, &name).await? {
+            tracing::warn!(name, "autoscaling group gone but parts made for it are left: kept in state");
+            model.spec.id = None;
+            model.spec.name = name;
+            model.settings.autoscaling_group_arn = None;
             return Ok(Some(model));
         }
         return Ok(None);
     };
-    if group.status().is_some_and(|s| s.starts_with("Delete")) {
-        return Ok(None);
-    }
     model.spec.id = Some(name.clone());
     model.spec.name = name.clone();
     model.spec.min_size = group.min_size().map(i64::from);

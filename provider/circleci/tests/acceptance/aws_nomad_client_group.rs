@@ -441,6 +441,53 @@ fn throttling_is_retried_and_then_explained() {
     assert!(groups.security_groups().is_empty(), "security group gone");
 }
 
+/// What a destroy killed after the autoscaling group's delete leaves (launch template, security
+/// group, role, instance profile, the autoscaler's IAM user): the resource stays in state, the
+/// plan replaces it and says why, and destroy deletes the rest instead of forgetting it.
+#[test]
+fn half_destroyed_group_is_replaced_and_destroy_deletes_what_is_left() {
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let proxy = FaultProxy::start(moto.port, Faults::default());
+        let rt = runtime();
+        let aws = aws(&moto, &rt);
+        let net = network(&aws, &rt);
+        let image = amazon_image(&aws, &rt);
+        let mut wd = workdir(tf, &moto);
+        let extra = "    autoscaler_access = \"iam_user\"";
+        wd.step(&config(&proxy.endpoint, &net, &image, "  min_size = 1\n  max_size = 2", extra));
+        let state = wd.resource("circleciserver_nomad_client_group.this");
+        let security_group = state["aws"]["security_group_id"].as_str().unwrap().to_string();
+        rt.block_on(
+            aws.autoscaling
+                .delete_auto_scaling_group()
+                .auto_scaling_group_name("ci-nomad")
+                .force_delete(true)
+                .send(),
+        )
+        .unwrap();
+
+        let plan = wd.plan();
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+        assert!(plan.all().contains("Part of this"), "{}", plan.all());
+        wd.destroy();
+        let templates = rt.block_on(aws.ec2.describe_launch_templates().send()).unwrap();
+        assert!(templates.launch_templates().is_empty(), "{:?}", templates.launch_templates());
+        let roles = rt.block_on(aws.iam.list_roles().send()).unwrap();
+        assert!(roles.roles().is_empty(), "{:?}", roles.roles());
+        let profiles = rt.block_on(aws.iam.list_instance_profiles().send()).unwrap();
+        assert!(profiles.instance_profiles().is_empty(), "{:?}", profiles.instance_profiles());
+        let users = rt.block_on(aws.iam.list_users().send()).unwrap();
+        assert!(users.users().is_empty(), "{:?}", users.users());
+        let groups = rt.block_on(aws.ec2.describe_security_groups().send()).unwrap();
+        assert!(
+            groups.security_groups().iter().all(|g| g.group_id() != Some(security_group.as_str())),
+            "destroy left {security_group}"
+        );
+    });
+}
+
 #[test]
 fn bad_input_is_refused_before_any_api_call() {
     let moto = Moto::start();
