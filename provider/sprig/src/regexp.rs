@@ -49,6 +49,20 @@ struct Translator {
     last: Option<u64>,
     /// Per open group (and the whole pattern), the largest product among its atoms.
     maxes: Vec<u64>,
+    /// The group names seen.
+    names: Vec<String>,
+}
+
+/// The prefix of the private names given to repeated group names.
+const DUP: &str = "__sprigdup";
+
+/// A group's name as Go knows it: a private `{DUP}{index}_{name}` back to `name`.
+fn go_name(n: &str) -> &str {
+    let private = n
+        .strip_prefix(DUP)
+        .and_then(|r| r.split_once('_'))
+        .filter(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
+    private.map_or(n, |(_, name)| name)
 }
 
 impl Translator {
@@ -102,6 +116,7 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
         depth: 0,
         last: None,
         maxes: vec![0],
+        names: Vec::new(),
     };
     let mut rest = p;
     // Where the previous token's repetition operator began (Go's `lastRepeat`).
@@ -226,7 +241,13 @@ impl Translator {
                 return Err(syntax("invalid named capture", &s[..=end]));
             }
             self.open_group();
-            self.out.push_str(&s[..=end]);
+            // Go allows a name twice; the crate does not, so a repeat gets a private name.
+            if self.names.iter().any(|n| n == name) {
+                self.out.push_str(&format!("(?P<{DUP}{}_{name}>", self.names.len()));
+            } else {
+                self.out.push_str(&s[..=end]);
+            }
+            self.names.push(name.to_string());
             return Ok(&s[end + 1..]);
         }
         // Go's parsePerlFlags: flags i, m, s, U, one `-`, then `:` (a group) or `)`.
@@ -549,7 +570,10 @@ fn expand(dst: &mut String, mut template: &str, src: &str, spans: &[Option<(usiz
                 .flatten();
         let group = match num {
             Some(i) => spans.get(i).copied().flatten(),
-            None => names.iter().position(|n| *n == Some(name)).and_then(|i| spans[i]),
+            // The first group of that name that took part, as Go's loop does.
+            None => (0..names.len())
+                .filter(|&i| names[i].map(go_name) == Some(name))
+                .find_map(|i| spans[i]),
         };
         if let Some((a, b)) = group {
             dst.push_str(&src[a..b]);

@@ -177,6 +177,7 @@ const CORPUS: &[&str] = &[
     r#"{{ mustRegexMatch "(a{0}){999}x{2}" "x" }}"#,
     r#"{{ mustRegexMatch "(a{1}){1000}" "x" }}"#,
     r#"{{ mustRegexMatch "(a+){1000}(b{1000})" "x" }}"#,
+    r#"{{ mustRegexMatch "(?P<a>x)(?P<a>y)" "xy" }}|{{ regexReplaceAll "(?P<a>x)|(?P<a>y)" "xy" "<$a>" }}|{{ regexReplaceAll "(?P<a>x)(?P<a>y)" "xy" "${a}" }}|{{ regexReplaceAll "(?P<__sprigdup>x)" "x" "$__sprigdup" }}"#,
     r#"{{ regexReplaceAll "a`b(" "x" "y" }}"#,
     r#"{{ regexSplit "\n(" "x" 1 }}"#,
     r#"{{ mustRegexFindAll "(" "x" 1 }}"#,
