@@ -82,6 +82,11 @@ fn read_time(v: &Value) -> Option<Instant> {
     }
 }
 
+/// A `time.Time`'s JSON text (`Time.MarshalJSON`: RFC 3339 with nanoseconds), or `None`.
+pub(crate) fn json_text(v: &Value) -> Option<String> {
+    read_time(v).map(|t| format(t, "2006-01-02T15:04:05.999999999Z07:00"))
+}
+
 /// A `time.Time` parameter.
 fn time_arg(a: &Args, i: usize) -> Result<Instant, String> {
     let v = a.any(i);

@@ -69,8 +69,11 @@ impl Enc {
             Value::Int(n) => out.push_str(&n.to_string()),
             Value::Float(f) => out.push_str(&float(*f)?),
             Value::String(s) => string(out, s, self.html),
-            // Objects (such as semver's Version) marshal as their text (MarshalJSON/Text).
-            Value::Object(o) => string(out, &o.display(), self.html),
+            // A time marshals as RFC 3339; other objects (semver's Version) as their text.
+            Value::Object(o) => {
+                let text = crate::dates::json_text(v).unwrap_or_else(|| o.display());
+                string(out, &text, self.html)
+            }
             Value::List(l) => {
                 out.push('[');
                 for (i, x) in l.iter().enumerate() {

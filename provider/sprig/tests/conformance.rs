@@ -259,6 +259,7 @@ const CORPUS: &[&str] = &[
     r#"{{ toJson "\u2028\u2029\x01\x1f\b\f\t\r\n\"\\/é😀\x7f" }}|{{ toRawJson "\u2028<\x01>" }}|{{ mustToJson (dict "<k>" "&") }}|{{ mustToRawJson (dict "<k>" "&" "a" (list 1 2.5 nil)) }}"#,
     r#"{{ toJson (semver "1.2.3") }}|{{ toJson (dict "z" 1 "a" 2 "m" (dict "y" 1 "b" 2)) }}|{{ toJson (fromJson "{\"b\":1,\"a\":[true,null,\"x\"]}") }}"#,
     r#"{{ fromJson "{\"a\": [1, 2.5, \"x\", true, null, {}]}" }}|{{ fromJson "bad" }}|{{ (fromJson "{\"a\":1}").a }}|{{ typeOf (fromJson "1") }}|{{ fromJson "1e6" }}|{{ fromJson "\"\\ud83d\\ude00\\u00e9\\n\\/\"" }}|{{ fromJson " [ ] " }}|{{ fromJson "-0.5e+2" }}|{{ fromJson "{\"a\":1,\"a\":2}" }}"#,
+    r#"{{ toJson (toDate "2006-01-02" "2024-03-05") }}|{{ toJson (toDate "2006-01-02T15:04:05.000Z07:00" "2024-03-05T10:20:30.120+02:00") }}|{{ toRawJson (dict "t" (toDate "2006" "2020")) }}|{{ toJson now | len | lt 20 }}"#,
     r#"{{ mustFromJson "{\"a\" 1}" }}"#,
     r#"{{ mustFromJson "[1,2" }}"#,
     r#"{{ mustFromJson "tru" }}"#,
