@@ -151,16 +151,17 @@ fn create_resize_roll_drift_import_destroy() {
         assert!(run.success, "{}", run.all());
         wd.assert_import_read_everything("circleciserver_nomad_client_group.this");
 
-        // Deleted behind Terraform's back: planned again, made again.
+        // The group and its autoscaler deleted behind Terraform's back: the template, health
+        // check and firewall rule are kept in state, so the group is replaced (they are deleted,
+        // then all made again).
         assert!(fake.remove(PROJECT, AUTOSCALERS, "ci-nomad"));
         assert!(fake.remove(PROJECT, MIGS, "ci-nomad"));
-        assert!(wd.plan().stdout.contains("1 to add, 0 to change, 0 to destroy"));
+        let plan = wd.plan();
+        assert!(plan.stdout.contains("1 to add, 0 to change, 1 to destroy"), "{}", plan.all());
+        assert!(plan.all().contains("Part of this"), "{}", plan.all());
         wd.step(&config(&fake, sizes, "    machine_type = \"n2-standard-16\""));
-        assert_eq!(
-            fake.names(PROJECT, TEMPLATES).len(),
-            1,
-            "the template in place was adopted"
-        );
+        assert_eq!(fake.names(PROJECT, TEMPLATES).len(), 1, "one template, none left over");
+        assert_eq!(fake.names(PROJECT, MIGS), vec!["ci-nomad".to_string()]);
 
         wd.destroy();
         for (collection, names) in parts(&fake) {

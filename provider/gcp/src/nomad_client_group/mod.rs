@@ -601,7 +601,7 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     };
     let name = model.spec.name.clone();
     let Some(group) = get_group(gcp, &region, &name).await? else {
-        return Ok(None);
+        return what_is_left(gcp, &region, model).await;
     };
     model.settings.region = Some(region.clone());
     model.spec.id = Some(format!(
@@ -830,6 +830,59 @@ async fn delete_global<D>(ctx: &Context<D>, gcp: &Gcp, part: GlobalPart, name: &
             operation::delete_unless_gone(ctx, &format!("delete firewall rule {name}"), poller).await
         }
     }
+}
+
+/// The managed instance group is gone. When parts made for it are still there (a destroy killed
+/// after the group's delete, a create that stopped before it, or the group deleted by hand), the
+/// resource stays in state with a null id, so that the plan replaces it and a destroy deletes
+/// them, instead of Terraform forgetting them; with nothing of ours left it is gone.
+async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Option<Model>, Diagnostic> {
+    let name = model.spec.name.clone();
+    let ours = owner(&name);
+    let is_ours = |description: Option<String>| description.as_deref() == Some(ours.as_str());
+    let project = &gcp.project;
+    let mut left = Vec::new();
+    for template in model.settings.instance_template.iter().map(|t| last(t).to_string()) {
+        let found = error::unless_gone(
+            gcp.instance_templates.get().set_project(project).set_instance_template(&template).send().await,
+            &format!("read instance template {template}"),
+        )?;
+        if is_ours(found.and_then(|t| t.description)) {
+            left.push(format!("instance template {template}"));
+        }
+    }
+    let check = format!("{name}-nomad");
+    let found = error::unless_gone(
+        gcp.health_checks.get().set_project(project).set_health_check(&check).send().await,
+        &format!("read health check {check}"),
+    )?;
+    if is_ours(found.and_then(|c| c.description)) {
+        left.push(format!("health check {check}"));
+    }
+    let firewall = format!("{name}-health-checks");
+    let found = error::unless_gone(
+        gcp.firewalls.get().set_project(project).set_firewall(&firewall).send().await,
+        &format!("read firewall rule {firewall}"),
+    )?;
+    if is_ours(found.and_then(|f| f.description)) {
+        left.push(format!("firewall rule {firewall}"));
+    }
+    let found = error::unless_gone(
+        gcp.autoscalers.get().set_project(project).set_region(region).set_autoscaler(&name).send().await,
+        &format!("read autoscaler {name}"),
+    )?;
+    if is_ours(found.and_then(|a| a.description)) {
+        left.push(format!("autoscaler {name}"));
+    }
+    // nomad-autoscaler's access is not looked for: destroy removes it before the group.
+    if left.is_empty() {
+        return Ok(None);
+    }
+    tracing::warn!(name, ?left, "managed instance group gone but parts made for it are left: kept in state");
+    model.spec.id = None;
+    model.settings.instance_group_manager = None;
+    model.settings.region = Some(region.to_string());
+    Ok(Some(model))
 }
 
 /// Autoscaler, group, templates, health check, firewall rule: users before what they use.
