@@ -76,7 +76,10 @@ impl Registry {
                 get(|| async { json(serde_json::json!({ "providers.v1": "/v1/providers/" })) }),
             )
             .route("/v1/providers/{ns}/{name}/versions", get(versions))
-            .route("/v1/providers/{ns}/{name}/{version}/download/{os}/{arch}", get(download))
+            .route(
+                "/v1/providers/{ns}/{name}/{version}/download/{os}/{arch}",
+                get(download),
+            )
             .route("/files/{file}", get(file))
             .with_state(published);
         let served = Served::start_on(port, move |listener, mut stop| async move {
@@ -106,7 +109,11 @@ impl Registry {
 }
 
 fn json(value: serde_json::Value) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
 }
 
 fn zip_name(r: &Release) -> String {
@@ -164,10 +171,14 @@ async fn download(
 
 async fn file(State(p): State<Arc<Published>>, UrlPath(name): UrlPath<String>) -> Response {
     // Only the release's own files, by exact name.
-    let allowed: BTreeMap<String, ()> = [zip_name(&p.release), sums_name(&p.release), format!("{}.sig", sums_name(&p.release))]
-        .into_iter()
-        .map(|n| (n, ()))
-        .collect();
+    let allowed: BTreeMap<String, ()> = [
+        zip_name(&p.release),
+        sums_name(&p.release),
+        format!("{}.sig", sums_name(&p.release)),
+    ]
+    .into_iter()
+    .map(|n| (n, ()))
+    .collect();
     if !allowed.contains_key(&name) {
         return StatusCode::NOT_FOUND.into_response();
     }

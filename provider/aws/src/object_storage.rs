@@ -510,7 +510,11 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
 fn keep_secret(model: &Model, found: Access) -> Access {
     let same_key = found.access_key_id.is_some() && found.access_key_id == model.settings.access_key_id;
     Access {
-        secret_access_key: if same_key { model.settings.secret_access_key.clone() } else { None },
+        secret_access_key: if same_key {
+            model.settings.secret_access_key.clone()
+        } else {
+            None
+        },
         ..found
     }
 }
@@ -525,7 +529,11 @@ async fn what_is_left(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diag
     if found.kind == access::NONE {
         return Ok(None);
     }
-    tracing::warn!(bucket, access = found.kind, "bucket gone but its access is left: kept in state");
+    tracing::warn!(
+        bucket,
+        access = found.kind,
+        "bucket gone but its access is left: kept in state"
+    );
     let found = keep_secret(&model, found);
     set_access(&mut model, found);
     model.spec.id = None;

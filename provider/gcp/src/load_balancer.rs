@@ -615,15 +615,28 @@ async fn find_our_parts(gcp: &Gcp, region: &str, name: &str) -> Result<OurParts,
         &format!("read health check {name}"),
     )?;
     let mut parts = OurParts {
-        forwarding_rule: is_ours(get_forwarding_rule(gcp, region, name).await?.and_then(|r| r.description)),
-        backend_service: is_ours(get_backend_service(gcp, region, name).await?.and_then(|s| s.description)),
+        forwarding_rule: is_ours(
+            get_forwarding_rule(gcp, region, name)
+                .await?
+                .and_then(|r| r.description),
+        ),
+        backend_service: is_ours(
+            get_backend_service(gcp, region, name)
+                .await?
+                .and_then(|s| s.description),
+        ),
         health_check: is_ours(health_check.and_then(|c| c.description)),
         firewalls: Vec::new(),
     };
     for suffix in ["traffic", "health-checks"] {
         let firewall = format!("{name}-{suffix}");
         let found = error::unless_gone(
-            gcp.firewalls.get().set_project(&gcp.project).set_firewall(&firewall).send().await,
+            gcp.firewalls
+                .get()
+                .set_project(&gcp.project)
+                .set_firewall(&firewall)
+                .send()
+                .await,
             &format!("read firewall rule {firewall}"),
         )?;
         if is_ours(found.and_then(|f| f.description)) {

@@ -509,10 +509,17 @@ const PARALLEL_DELETES: usize = 32;
 /// forgetting it; with nothing left it is gone.
 async fn what_is_left(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let email = service_account::email(gcp, &account_id(&model));
-    if service_account::get(gcp, &service_account::path(gcp, &email)).await?.is_none() {
+    if service_account::get(gcp, &service_account::path(gcp, &email))
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
-    tracing::warn!(bucket = model.spec.name, email, "bucket gone but its service account is left: kept in state");
+    tracing::warn!(
+        bucket = model.spec.name,
+        email,
+        "bucket gone but its service account is left: kept in state"
+    );
     model.spec.id = None;
     model.spec.bucket = None;
     model.settings.service_account_email = Some(email);

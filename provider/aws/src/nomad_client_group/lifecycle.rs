@@ -303,7 +303,11 @@ async fn read_template(aws: &Aws, group: &AutoScalingGroup, model: &mut Model) -
 async fn parts_left(aws: &Aws, model: &Model, name: &str) -> Result<bool, Diagnostic> {
     if let Some(template) = &model.settings.launch_template_id {
         let found = error::unless_gone(
-            aws.ec2.describe_launch_templates().launch_template_ids(template).send().await,
+            aws.ec2
+                .describe_launch_templates()
+                .launch_template_ids(template)
+                .send()
+                .await,
             &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed"],
             &format!("read launch template {template}"),
         )?;
@@ -346,7 +350,10 @@ pub(super) async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, D
         // hand. Then the resource stays in state with a null id, so that the plan replaces it and
         // a destroy removes the rest, instead of Terraform forgetting them.
         if parts_left(aws, &model, &name).await? {
-            tracing::warn!(name, "autoscaling group gone but parts made for it are left: kept in state");
+            tracing::warn!(
+                name,
+                "autoscaling group gone but parts made for it are left: kept in state"
+            );
             model.spec.id = None;
             model.spec.name = name;
             model.settings.autoscaling_group_arn = None;

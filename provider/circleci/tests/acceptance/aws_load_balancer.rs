@@ -2,10 +2,9 @@
 
 #![cfg(feature = "aws")]
 
-
+use crate::common::{Network, attached_target_groups, aws, network, node_group, provider_config, runtime, workdir};
 use acceptance_tests::for_each_terraform;
 use acceptance_tests::moto::Moto;
-use crate::common::{Network, attached_target_groups, aws, network, node_group, provider_config, runtime, workdir};
 
 fn config(moto: &Moto, net: &Network, body: &str, aws_extra: &str) -> String {
     format!(
@@ -182,10 +181,18 @@ fn half_destroyed_load_balancer_is_replaced_and_destroy_deletes_its_target_group
         let plan = wd.plan();
         assert_eq!(plan.code, 2, "{}", plan.all());
         assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
-        assert!(plan.all().contains("Part of this load balancer is gone"), "{}", plan.all());
+        assert!(
+            plan.all().contains("Part of this load balancer is gone"),
+            "{}",
+            plan.all()
+        );
         wd.destroy();
         let left = rt.block_on(aws.elbv2.describe_target_groups().send()).unwrap();
-        assert!(left.target_groups().is_empty(), "destroy left {:?}", left.target_groups());
+        assert!(
+            left.target_groups().is_empty(),
+            "destroy left {:?}",
+            left.target_groups()
+        );
     });
 }
 

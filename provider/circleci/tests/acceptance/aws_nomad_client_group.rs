@@ -4,12 +4,11 @@
 
 #![cfg(feature = "aws")]
 
-
+use crate::common::{Network, REGION, amazon_image, aws, network, provider_config, runtime, workdir};
 use acceptance_tests::faults::{FaultProxy, Faults};
 use acceptance_tests::moto::Moto;
 use acceptance_tests::{for_each_terraform, provider_block};
 use base64::Engine;
-use crate::common::{Network, REGION, amazon_image, aws, network, provider_config, runtime, workdir};
 
 /// A config with its own `circleciserver_nomad_tls`; `aws_extra` goes into the group's aws block.
 fn config(endpoint: &str, net: &Network, image: &str, body: &str, aws_extra: &str) -> String {
@@ -455,7 +454,13 @@ fn half_destroyed_group_is_replaced_and_destroy_deletes_what_is_left() {
         let image = amazon_image(&aws, &rt);
         let mut wd = workdir(tf, &moto);
         let extra = "    autoscaler_access = \"iam_user\"";
-        wd.step(&config(&proxy.endpoint, &net, &image, "  min_size = 1\n  max_size = 2", extra));
+        wd.step(&config(
+            &proxy.endpoint,
+            &net,
+            &image,
+            "  min_size = 1\n  max_size = 2",
+            extra,
+        ));
         let state = wd.resource("circleciserver_nomad_client_group.this");
         let security_group = state["aws"]["security_group_id"].as_str().unwrap().to_string();
         rt.block_on(
@@ -473,16 +478,27 @@ fn half_destroyed_group_is_replaced_and_destroy_deletes_what_is_left() {
         assert!(plan.all().contains("Part of this"), "{}", plan.all());
         wd.destroy();
         let templates = rt.block_on(aws.ec2.describe_launch_templates().send()).unwrap();
-        assert!(templates.launch_templates().is_empty(), "{:?}", templates.launch_templates());
+        assert!(
+            templates.launch_templates().is_empty(),
+            "{:?}",
+            templates.launch_templates()
+        );
         let roles = rt.block_on(aws.iam.list_roles().send()).unwrap();
         assert!(roles.roles().is_empty(), "{:?}", roles.roles());
         let profiles = rt.block_on(aws.iam.list_instance_profiles().send()).unwrap();
-        assert!(profiles.instance_profiles().is_empty(), "{:?}", profiles.instance_profiles());
+        assert!(
+            profiles.instance_profiles().is_empty(),
+            "{:?}",
+            profiles.instance_profiles()
+        );
         let users = rt.block_on(aws.iam.list_users().send()).unwrap();
         assert!(users.users().is_empty(), "{:?}", users.users());
         let groups = rt.block_on(aws.ec2.describe_security_groups().send()).unwrap();
         assert!(
-            groups.security_groups().iter().all(|g| g.group_id() != Some(security_group.as_str())),
+            groups
+                .security_groups()
+                .iter()
+                .all(|g| g.group_id() != Some(security_group.as_str())),
             "destroy left {security_group}"
         );
     });

@@ -3,11 +3,10 @@
 
 #![cfg(feature = "aws")]
 
-
+use crate::common::{OIDC, REGION, aws, provider_config, runtime, workdir};
 use acceptance_tests::for_each_terraform;
 use acceptance_tests::moto::Moto;
 use circleci_aws::Aws;
-use crate::common::{OIDC, REGION, aws, provider_config, runtime, workdir};
 
 fn config(moto: &Moto, body: &str) -> String {
     format!(
@@ -275,7 +274,8 @@ fn iam_users(aws: &Aws, rt: &tokio::runtime::Runtime) -> Vec<String> {
 
 /// What a destroy killed between the bucket's delete and its IAM user's leaves: the user.
 fn half_destroyed(aws: &Aws, rt: &tokio::runtime::Runtime, bucket: &str) {
-    rt.block_on(aws.s3.delete_bucket_policy().bucket(bucket).send()).unwrap();
+    rt.block_on(aws.s3.delete_bucket_policy().bucket(bucket).send())
+        .unwrap();
     rt.block_on(aws.s3.delete_bucket().bucket(bucket).send()).unwrap();
 }
 
@@ -288,7 +288,10 @@ fn half_destroyed_bucket_is_replaced_and_destroy_deletes_what_is_left() {
         let rt = runtime();
         let aws = aws(&moto, &rt);
         let mut wd = workdir(tf, &moto);
-        wd.step(&config(&moto, "name = \"circleci-half\"\naccess = \"iam_user\"\naws {}"));
+        wd.step(&config(
+            &moto,
+            "name = \"circleci-half\"\naccess = \"iam_user\"\naws {}",
+        ));
         assert_eq!(iam_users(&aws, &rt).len(), 1);
         half_destroyed(&aws, &rt, "circleci-half");
 
@@ -297,7 +300,11 @@ fn half_destroyed_bucket_is_replaced_and_destroy_deletes_what_is_left() {
         assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
         assert!(plan.all().contains("Part of this bucket is gone"), "{}", plan.all());
         wd.destroy();
-        assert!(iam_users(&aws, &rt).is_empty(), "destroy left {:?}", iam_users(&aws, &rt));
+        assert!(
+            iam_users(&aws, &rt).is_empty(),
+            "destroy left {:?}",
+            iam_users(&aws, &rt)
+        );
     });
 }
 
@@ -315,13 +322,21 @@ fn half_destroyed_bucket_is_made_whole_by_apply() {
         half_destroyed(&aws, &rt, "circleci-whole");
 
         wd.step(&config(&moto, body));
-        assert!(rt.block_on(aws.s3.head_bucket().bucket("circleci-whole").send()).is_ok());
+        assert!(
+            rt.block_on(aws.s3.head_bucket().bucket("circleci-whole").send())
+                .is_ok()
+        );
         let users = iam_users(&aws, &rt);
         assert_eq!(users.len(), 1, "{users:?}");
-        let keys = rt.block_on(aws.iam.list_access_keys().user_name(&users[0]).send()).unwrap();
+        let keys = rt
+            .block_on(aws.iam.list_access_keys().user_name(&users[0]).send())
+            .unwrap();
         assert_eq!(keys.access_key_metadata().len(), 1);
         let state = wd.resource("circleciserver_object_storage.this");
-        assert_eq!(state["aws"]["access_key_id"], keys.access_key_metadata()[0].access_key_id().unwrap());
+        assert_eq!(
+            state["aws"]["access_key_id"],
+            keys.access_key_metadata()[0].access_key_id().unwrap()
+        );
         wd.destroy();
         assert!(iam_users(&aws, &rt).is_empty());
     });
@@ -346,7 +361,10 @@ fn an_answer_without_an_error_code_is_named_with_its_status_and_request_id() {
             "{}resource \"circleciserver_object_storage\" \"this\" {{\n  name = \"circleci-silent\"\n  access = \"iam_user\"\n  aws {{}}\n}}\n",
             provider_config(&proxy.endpoint)
         );
-        let run = wd.step_expect_error(&config, r"(?s)AWS answered HTTP 500\s+\(request\s+id\s+[0-9a-f-]{36}\)\s+with\s+no\s+error\s+code");
+        let run = wd.step_expect_error(
+            &config,
+            r"(?s)AWS answered HTTP 500\s+\(request\s+id\s+[0-9a-f-]{36}\)\s+with\s+no\s+error\s+code",
+        );
         assert!(run.all().contains("create IAM user"), "{}", run.all());
         assert!(!run.all().contains("Unknown: ."), "{}", run.all());
     });

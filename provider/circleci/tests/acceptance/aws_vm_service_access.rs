@@ -2,10 +2,9 @@
 
 #![cfg(feature = "aws")]
 
-
+use crate::common::{Network, OIDC, aws, network, provider_config, runtime, workdir};
 use acceptance_tests::for_each_terraform;
 use acceptance_tests::moto::Moto;
-use crate::common::{Network, OIDC, aws, network, provider_config, runtime, workdir};
 
 fn config(endpoint: &str, net: &Network, body: &str, aws_extra: &str) -> String {
     format!(

@@ -2,10 +2,9 @@
 
 #![cfg(feature = "aws")]
 
-
+use crate::common::{aws, image, provider_config, runtime, workdir};
 use acceptance_tests::for_each_terraform;
 use acceptance_tests::moto::Moto;
-use crate::common::{aws, image, provider_config, runtime, workdir};
 
 fn config(endpoint: &str, body: &str, aws: &str) -> String {
     format!(
@@ -73,7 +72,10 @@ fn copy_by_id_and_filter_tag_drift_import_destroy() {
             "  name = \"circleci-linux\"\n  tags = { team = \"platform\" }",
             &format!("    source_image_id = \"{older}\""),
         ));
-        assert_eq!(wd.resource("circleciserver_vm_service_image.this")["image_id"], copy.as_str());
+        assert_eq!(
+            wd.resource("circleciserver_vm_service_image.this")["image_id"],
+            copy.as_str()
+        );
 
         // Import by AMI id: the source comes back from the image's tags.
         let mut imported = workdir(tf, &moto);

@@ -3,10 +3,9 @@
 
 #![cfg(feature = "aws")]
 
-
+use crate::common::{provider_config, workdir};
 use acceptance_tests::for_each_terraform;
 use acceptance_tests::moto::Moto;
-use crate::common::{provider_config, workdir};
 
 const PEM: &str = "-----BEGIN CERTIFICATE-----\\nMII\\n-----END CERTIFICATE-----\\n";
 

@@ -3,7 +3,6 @@
 
 #![cfg(feature = "gcp")]
 
-
 use acceptance_tests::fake_gcp::FakeGcp;
 use acceptance_tests::{Workdir, for_each_terraform, provider_block};
 use serde_json::json;
@@ -312,7 +311,11 @@ fn half_destroyed_load_balancer_is_replaced_and_destroy_deletes_what_is_left() {
         let plan = wd.plan();
         assert_eq!(plan.code, 2, "{}", plan.all());
         assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
-        assert!(plan.all().contains("Part of this load balancer is gone"), "{}", plan.all());
+        assert!(
+            plan.all().contains("Part of this load balancer is gone"),
+            "{}",
+            plan.all()
+        );
         wd.destroy();
         for (collection, left) in parts(&fake) {
             assert!(left.is_empty(), "destroy left {collection}: {left:?}");

@@ -3,7 +3,6 @@
 
 #![cfg(feature = "gcp")]
 
-
 use acceptance_tests::fake_gcp::FakeGcp;
 use acceptance_tests::{Workdir, for_each_terraform, provider_block};
 
@@ -157,7 +156,11 @@ fn create_resize_roll_drift_import_destroy() {
         assert!(fake.remove(PROJECT, AUTOSCALERS, "ci-nomad"));
         assert!(fake.remove(PROJECT, MIGS, "ci-nomad"));
         let plan = wd.plan();
-        assert!(plan.stdout.contains("1 to add, 0 to change, 1 to destroy"), "{}", plan.all());
+        assert!(
+            plan.stdout.contains("1 to add, 0 to change, 1 to destroy"),
+            "{}",
+            plan.all()
+        );
         assert!(plan.all().contains("Part of this"), "{}", plan.all());
         wd.step(&config(&fake, sizes, "    machine_type = \"n2-standard-16\""));
         assert_eq!(fake.names(PROJECT, TEMPLATES).len(), 1, "one template, none left over");

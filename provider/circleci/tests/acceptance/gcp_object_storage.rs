@@ -4,7 +4,6 @@
 
 #![cfg(feature = "gcp")]
 
-
 use acceptance_tests::fake_gcp::FakeGcp;
 use acceptance_tests::{Workdir, for_each_terraform, provider_block};
 use serde_json::json;
@@ -126,7 +125,10 @@ fn bucket_and_access_create_update_drift_import_destroy() {
 
         // Lost state: import by name reads everything but the key file back.
         wd.must(&["state", "rm", "circleciserver_object_storage.this"]);
-        let run = wd.import("circleciserver_object_storage.this", &format!("projects/_/buckets/{BUCKET}"));
+        let run = wd.import(
+            "circleciserver_object_storage.this",
+            &format!("projects/_/buckets/{BUCKET}"),
+        );
         assert!(run.success, "{}", run.all());
         let imported = wd.resource("circleciserver_object_storage.this");
         assert_eq!(imported["access"], "key");

@@ -4,7 +4,6 @@
 
 #![cfg(feature = "gcp")]
 
-
 use acceptance_tests::fake_gcp::FakeGcp;
 use acceptance_tests::{Workdir, for_each_terraform, provider_block};
 

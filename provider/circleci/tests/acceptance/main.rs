@@ -2,7 +2,6 @@
 //! link once: Terraform drives the provider binary over gRPC against the emulators, one module per
 //! cloud and resource. Run one area with `cargo test -p terraform-provider-circleciserver --test acceptance aws_load_balancer::`.
 
-mod common;
 mod aws_load_balancer;
 mod aws_nomad_client_group;
 mod aws_object_storage;
@@ -10,6 +9,7 @@ mod aws_stack_faults;
 mod aws_vm_service_access;
 mod aws_vm_service_image;
 mod cloud_blocks;
+mod common;
 mod docs;
 mod examples;
 mod gcp_load_balancer;

@@ -117,7 +117,12 @@ fn plaintext_when_tls_disabled_and_port_range_honoured() {
             .await
             .unwrap()
             .into_inner();
-        assert!(metadata.resources.iter().any(|r| r.type_name == "circleciserver_nomad_tls"));
+        assert!(
+            metadata
+                .resources
+                .iter()
+                .any(|r| r.type_name == "circleciserver_nomad_tls")
+        );
 
         // State written without an attribute (an older provider) upgrades, filling null;
         // attributes the schema no longer has are dropped.

@@ -21,7 +21,11 @@ fn gpg(home: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("gpg (Debian's gpg, on every machine of this kind)");
-    assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gpg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -29,7 +33,16 @@ fn gpg(home: &Path, args: &[&str]) -> String {
 fn a_signed_release_installs_from_a_registry_and_locks_its_sha256sums() {
     let gnupg = tempfile::tempdir().unwrap();
     std::fs::set_permissions(gnupg.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    gpg(gnupg.path(), &["--quick-gen-key", "Release test <release@example.com>", "rsa2048", "sign", "never"]);
+    gpg(
+        gnupg.path(),
+        &[
+            "--quick-gen-key",
+            "Release test <release@example.com>",
+            "rsa2048",
+            "sign",
+            "never",
+        ],
+    );
     let listing = gpg(gnupg.path(), &["--with-colons", "--list-keys"]);
     let key_id = listing
         .lines()
@@ -40,7 +53,11 @@ fn a_signed_release_installs_from_a_registry_and_locks_its_sha256sums() {
 
     let out = tempfile::tempdir().unwrap();
     let packed = Command::new(workspace_root().join("scripts/package-release"))
-        .args([VERSION, crate::common::provider().to_str().unwrap(), out.path().to_str().unwrap()])
+        .args([
+            VERSION,
+            crate::common::provider().to_str().unwrap(),
+            out.path().to_str().unwrap(),
+        ])
         .env("GNUPGHOME", gnupg.path())
         .env("GPG_KEY_ID", &key_id)
         .output()
@@ -84,7 +101,10 @@ fn a_signed_release_installs_from_a_registry_and_locks_its_sha256sums() {
             init.stdout
         );
         let lock = std::fs::read_to_string(wd.path().join(".terraform.lock.hcl")).unwrap();
-        assert!(lock.contains(&format!("\"zh:{zip_sum}\"")), "zh: hash of SHA256SUMS's zip in:\n{lock}");
+        assert!(
+            lock.contains(&format!("\"zh:{zip_sum}\"")),
+            "zh: hash of SHA256SUMS's zip in:\n{lock}"
+        );
         wd.must(&["validate", "-no-color"]);
     });
 }

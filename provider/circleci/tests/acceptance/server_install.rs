@@ -4,7 +4,6 @@
 
 #![cfg(feature = "kubernetes")]
 
-
 use acceptance_tests::fake_kube::FakeKube;
 use acceptance_tests::{Workdir, for_each_terraform, provider_block};
 
@@ -737,7 +736,10 @@ fn without_a_kubernetes_block_an_exported_kubeconfig_is_not_read() {
             .env("HOME", home.path().to_str().unwrap())
             .env("KUBECONFIG", home.path().join(".kube/config").to_str().unwrap())
             .env_remove("KUBE_CONFIG_PATH");
-        wd.step_expect_error(&config("", "", ""), r"(?s)Kubernetes is not configured.*add\s+a\s+kubernetes");
+        wd.step_expect_error(
+            &config("", "", ""),
+            r"(?s)Kubernetes is not configured.*add\s+a\s+kubernetes",
+        );
     });
     assert_eq!(decoy.request_count(), 0, "KUBECONFIG's cluster was not contacted");
 }

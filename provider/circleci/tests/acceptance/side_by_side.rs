@@ -57,7 +57,11 @@ fn both_providers_by_their_default_local_names() {
         wd.write(CONFIG);
         wd.must(&["init", "-input=false"]);
         let validate = wd.must(&["validate", "-no-color"]);
-        assert!(validate.stdout.contains("The configuration is valid"), "{}", validate.all());
+        assert!(
+            validate.stdout.contains("The configuration is valid"),
+            "{}",
+            validate.all()
+        );
         wd.must(&["apply", "-auto-approve", "-input=false", "-no-color"]);
         let state = wd.must(&["state", "list"]).stdout;
         for address in [
@@ -68,8 +72,14 @@ fn both_providers_by_their_default_local_names() {
             assert!(state.lines().any(|l| l == address), "{address} not in state:\n{state}");
         }
         let providers = wd.must(&["providers", "-no-color"]).stdout;
-        assert!(providers.contains("provider[registry.terraform.io/circleci-server/circleciserver]"), "{providers}");
-        assert!(providers.contains("provider[registry.terraform.io/circleci-public/circleci]"), "{providers}");
+        assert!(
+            providers.contains("provider[registry.terraform.io/circleci-server/circleciserver]"),
+            "{providers}"
+        );
+        assert!(
+            providers.contains("provider[registry.terraform.io/circleci-public/circleci]"),
+            "{providers}"
+        );
         wd.must(&["destroy", "-auto-approve", "-input=false"]);
     });
 }

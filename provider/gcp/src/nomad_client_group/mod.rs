@@ -844,7 +844,12 @@ async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Optio
     let mut left = Vec::new();
     for template in model.settings.instance_template.iter().map(|t| last(t).to_string()) {
         let found = error::unless_gone(
-            gcp.instance_templates.get().set_project(project).set_instance_template(&template).send().await,
+            gcp.instance_templates
+                .get()
+                .set_project(project)
+                .set_instance_template(&template)
+                .send()
+                .await,
             &format!("read instance template {template}"),
         )?;
         if is_ours(found.and_then(|t| t.description)) {
@@ -853,7 +858,12 @@ async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Optio
     }
     let check = format!("{name}-nomad");
     let found = error::unless_gone(
-        gcp.health_checks.get().set_project(project).set_health_check(&check).send().await,
+        gcp.health_checks
+            .get()
+            .set_project(project)
+            .set_health_check(&check)
+            .send()
+            .await,
         &format!("read health check {check}"),
     )?;
     if is_ours(found.and_then(|c| c.description)) {
@@ -861,14 +871,25 @@ async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Optio
     }
     let firewall = format!("{name}-health-checks");
     let found = error::unless_gone(
-        gcp.firewalls.get().set_project(project).set_firewall(&firewall).send().await,
+        gcp.firewalls
+            .get()
+            .set_project(project)
+            .set_firewall(&firewall)
+            .send()
+            .await,
         &format!("read firewall rule {firewall}"),
     )?;
     if is_ours(found.and_then(|f| f.description)) {
         left.push(format!("firewall rule {firewall}"));
     }
     let found = error::unless_gone(
-        gcp.autoscalers.get().set_project(project).set_region(region).set_autoscaler(&name).send().await,
+        gcp.autoscalers
+            .get()
+            .set_project(project)
+            .set_region(region)
+            .set_autoscaler(&name)
+            .send()
+            .await,
         &format!("read autoscaler {name}"),
     )?;
     if is_ours(found.and_then(|a| a.description)) {
@@ -878,7 +899,11 @@ async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Optio
     if left.is_empty() {
         return Ok(None);
     }
-    tracing::warn!(name, ?left, "managed instance group gone but parts made for it are left: kept in state");
+    tracing::warn!(
+        name,
+        ?left,
+        "managed instance group gone but parts made for it are left: kept in state"
+    );
     model.spec.id = None;
     model.settings.instance_group_manager = None;
     model.settings.region = Some(region.to_string());
