@@ -36,14 +36,14 @@ where
     }
 }
 
-/// The request id AWS gave a failed answer (from its error body, else its headers), to quote
-/// to AWS support or find in CloudTrail.
-fn request_id<E: ProvideErrorMetadata>(err: &E, raw: &HttpResponse) -> Option<String> {
-    let meta = err.meta();
-    meta.extra("aws_request_id")
+/// " (request id ID)" for a failed answer, from its error body's id or else its headers, to
+/// quote to AWS support or find in CloudTrail; empty when it carries none.
+fn request_id_note(from_body: Option<&str>, raw: &HttpResponse) -> String {
+    from_body
         .or_else(|| raw.headers().get("x-amzn-requestid"))
         .or_else(|| raw.headers().get("x-amz-request-id"))
-        .map(str::to_string)
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
 }
 
 /// A diagnostic for a failed AWS call: `action` says what the provider was doing.
@@ -56,8 +56,13 @@ where
         // format): say what came back instead of "Unknown: .".
         SdkError::ServiceError(e) if e.err().code().is_none() => {
             let status = e.raw().status().as_u16();
-            let id = request_id(e.err(), e.raw()).map(|id| format!(" (request id {id})")).unwrap_or_default();
-            let message = e.err().message().filter(|m| !m.is_empty()).map(|m| format!(": {m}")).unwrap_or_default();
+            let id = request_id_note(e.err().meta().extra("aws_request_id"), e.raw());
+            let message = e
+                .err()
+                .message()
+                .filter(|m| !m.is_empty())
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
             format!(
                 "AWS answered HTTP {status}{id} with no error code{message}, after the retries of aws.max_attempts. \
                  Nothing says why: try again, and if it persists, check the AWS service health page (or the emulator \
@@ -67,11 +72,7 @@ where
         // An answer the SDK could not read at all.
         SdkError::ResponseError(e) => {
             let status = e.raw().status().as_u16();
-            let id = ["x-amzn-requestid", "x-amz-request-id"]
-                .iter()
-                .find_map(|h| e.raw().headers().get(*h))
-                .map(|id| format!(" (request id {id})"))
-                .unwrap_or_default();
+            let id = request_id_note(None, e.raw());
             format!(
                 "AWS answered HTTP {status}{id} with a body that is not AWS's format, after the retries of \
                  aws.max_attempts. If aws.endpoint_url names a proxy or emulator, check it; TF_LOG=debug shows the \
