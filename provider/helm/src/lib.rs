@@ -6,3 +6,7 @@
 //! goes through traits the caller implements.
 
 pub mod yaml;
+pub mod chart;
+pub mod convert;
+
+pub use chart::Chart;
