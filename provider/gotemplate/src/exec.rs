@@ -329,7 +329,12 @@ impl<'a, 'e> State<'a, 'e> {
     }
 
     fn walk_range_inner(&mut self, dot: &R<'a>, c: &'a Control, out: &mut String) -> X<()> {
-        let val = self.eval_pipeline(dot, Some(&c.pipe))?;
+        let mut val = self.eval_pipeline(dot, Some(&c.pipe))?;
+        if let Some(Value::Object(o)) = val.indirect()
+            && let Some(entries) = o.entries()
+        {
+            val = R::own(Value::Map(entries));
+        }
         match val.indirect() {
             Some(Value::List(items)) if !items.is_empty() => {
                 // Elements are borrowed from data when the list is borrowed.
@@ -959,6 +964,9 @@ fn call_builtin<'a>(name: &str, args: Vec<R<'a>>) -> Result<R<'a>, String> {
             Some(Value::String(s)) => Ok(R::own(Value::Int(s.len() as i64))),
             Some(Value::List(l)) => Ok(R::own(Value::Int(l.len() as i64))),
             Some(Value::Map(m)) => Ok(R::own(Value::Int(m.len() as i64))),
+            Some(Value::Object(o)) if o.entries().is_some() => {
+                Ok(R::own(Value::Int(o.entries().map_or(0, |e| e.len()) as i64)))
+            }
             Some(v) => Err(format!("len of type {}", gofmt::type_name(v))),
         },
         "eq" => {

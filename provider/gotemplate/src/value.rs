@@ -40,6 +40,11 @@ pub trait Object: Send + Sync {
         let _ = (name, args);
         None
     }
+    /// For a Go map type with methods (Helm's `.Files`): its entries, which `range` and
+    /// `len` see; `None` for a struct.
+    fn entries(&self) -> Option<BTreeMap<String, Value>> {
+        None
+    }
     /// What `{{ . }}` prints for this value (Go's `%v` of the struct).
     fn display(&self) -> String {
         format!("{{{}}}", self.type_name())

@@ -106,3 +106,14 @@ impl Reg {
 pub(crate) fn vs(text: impl Into<String>) -> Value {
     Value::String(text.into())
 }
+
+/// Masterminds/semver's `NewConstraint(constraint).Check(NewVersion(version))`, as Sprig's
+/// `semverCompare` (Helm also checks `kubeVersion` and dependency ranges with it).
+pub fn semver_compare(constraint: &str, version: &str) -> Result<bool, String> {
+    semver::semver_compare(constraint, version)
+}
+
+/// Whether Masterminds/semver's `NewVersion` accepts `version` (Helm's chart version check).
+pub fn semver_is_valid(version: &str) -> bool {
+    semver::Version::parse(version).is_ok()
+}

@@ -1,12 +1,14 @@
 //! A loaded chart (Helm's `chart.Chart`): its metadata, templates, default values, schema,
 //! other files and subcharts.
 
+mod load;
 mod metadata;
 
 use std::collections::BTreeMap;
 
 use circleci_gotemplate::Value;
 
+pub use load::{load_archive, load_dir, load_files};
 pub use metadata::{ApiVersion, ChartType, Dependency, Maintainer, Metadata};
 
 /// A file of a chart, by its path relative to the chart's root (`templates/deployment.yaml`).

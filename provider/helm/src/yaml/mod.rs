@@ -37,8 +37,9 @@ pub fn parse_values(text: &str) -> Result<BTreeMap<String, Value>, YamlError> {
         Value::Map(m) => Ok(m),
         _ => Err(YamlError {
             line: 1,
-            message: "error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
-                .into(),
+            message:
+                "error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+                    .into(),
         }),
     }
 }
@@ -86,7 +87,9 @@ fn scalar(v: &Value) -> String {
         Value::Float(f) => circleci_gotemplate::fmt::format_float(*f, 'g', -1),
         Value::String(s) => {
             let plain = !s.is_empty()
-                && !s.contains(['\n', ':', '#', '"', '\'', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '%', '@', '`'])
+                && !s.contains([
+                    '\n', ':', '#', '"', '\'', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '%', '@', '`',
+                ])
                 && !s.starts_with([' ', '-', '?'])
                 && !s.ends_with(' ')
                 && matches!(parse(s), Ok(Value::String(ref p)) if p == s);
