@@ -206,8 +206,10 @@ impl Provider for CircleCiProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {
-        let mut data_sources: Vec<Arc<dyn DataSource<ProviderData>>> =
-            vec![Arc::new(circleci_core::nomad_client_config::NomadClientConfig)];
+        let mut data_sources: Vec<Arc<dyn DataSource<ProviderData>>> = vec![
+            Arc::new(circleci_core::nomad_client_config::NomadClientConfig),
+            Arc::new(circleci_charts::template::ChartTemplate),
+        ];
         #[cfg(feature = "kubernetes")]
         data_sources.extend([
             Arc::new(circleci_kubernetes::manifests::ServerManifests) as Arc<dyn DataSource<ProviderData>>,

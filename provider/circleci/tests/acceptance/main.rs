@@ -8,6 +8,7 @@ mod aws_object_storage;
 mod aws_stack_faults;
 mod aws_vm_service_access;
 mod aws_vm_service_image;
+mod chart_template;
 mod cloud_blocks;
 mod common;
 mod docs;
