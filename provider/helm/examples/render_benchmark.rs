@@ -71,7 +71,10 @@ fn chart_with_subcharts() -> Vec<File> {
         files.push(file(&format!("templates/svc{i}.yaml"), workload(i)));
     }
     for sub in ["db", "cache"] {
-        files.push(file(&format!("charts/{sub}/Chart.yaml"), format!("apiVersion: v2\nname: {sub}\nversion: 1.2.0\nappVersion: \"7\"\n")));
+        files.push(file(
+            &format!("charts/{sub}/Chart.yaml"),
+            format!("apiVersion: v2\nname: {sub}\nversion: 1.2.0\nappVersion: \"7\"\n"),
+        ));
         files.push(file(&format!("charts/{sub}/values.yaml"), values()));
         files.push(file(&format!("charts/{sub}/templates/_helpers.tpl"), HELPERS.into()));
         for i in 0..3 {
@@ -87,7 +90,10 @@ fn chart_of_300_objects() -> Vec<File> {
         items.push_str(&format!("- name: item{i}\n  port: {}\n", 1000 + i));
     }
     vec![
-        file("Chart.yaml", "apiVersion: v2\nname: many\nversion: 1.0.0\nappVersion: \"1\"\n".into()),
+        file(
+            "Chart.yaml",
+            "apiVersion: v2\nname: many\nversion: 1.0.0\nappVersion: \"1\"\n".into(),
+        ),
         file("values.yaml", format!("{}{items}", values())),
         file("templates/_helpers.tpl", HELPERS.into()),
         file(
@@ -131,6 +137,10 @@ fn measure(label: &str, files: Vec<File>, expect: usize) {
 }
 
 fn main() {
-    measure("30 templates with 2 subcharts (54 documents)", chart_with_subcharts(), 24 * 2 + 2 * 3 * 2);
+    measure(
+        "30 templates with 2 subcharts (54 documents)",
+        chart_with_subcharts(),
+        24 * 2 + 2 * 3 * 2,
+    );
     measure("300 objects from one template", chart_of_300_objects(), 300);
 }
