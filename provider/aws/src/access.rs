@@ -12,6 +12,50 @@ use crate::{adopt, error};
 pub const NONE: &str = "none";
 pub const IRSA: &str = "irsa";
 pub const IAM_USER: &str = "iam_user";
+
+/// How the server (or the autoscaler) reaches AWS: the `access` attribute's closed set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AccessKind {
+    /// Nothing made: credentials come from elsewhere.
+    #[default]
+    None,
+    /// An IAM role for the Kubernetes service account (IRSA).
+    Irsa,
+    /// An IAM user with an access key.
+    IamUser,
+}
+
+impl AccessKind {
+    /// The attribute's word for the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessKind::None => NONE,
+            AccessKind::Irsa => IRSA,
+            AccessKind::IamUser => IAM_USER,
+        }
+    }
+
+    /// The kind an attribute names; `None` for a word that is not one (validation says so).
+    pub fn parse(word: &str) -> Option<AccessKind> {
+        match word {
+            NONE => Some(AccessKind::None),
+            IRSA => Some(AccessKind::Irsa),
+            IAM_USER => Some(AccessKind::IamUser),
+            _ => None,
+        }
+    }
+
+    /// The kind an optional attribute names, `none` when unset.
+    pub fn of(word: Option<&str>) -> AccessKind {
+        word.and_then(AccessKind::parse).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for AccessKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 const POLICY_NAME: &str = "circleci-server";
 /// IAM's "already gone" answer.
 pub const GONE: &[&str] = &["NoSuchEntity"];
@@ -19,7 +63,7 @@ pub const GONE: &[&str] = &["NoSuchEntity"];
 /// What exists in IAM for one resource.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Access {
-    pub kind: String,
+    pub kind: AccessKind,
     pub role_arn: Option<String>,
     pub access_key_id: Option<String>,
     /// Known only right after creation: AWS never returns it again.
@@ -57,7 +101,7 @@ pub fn validate(
     path: &AttributePath,
     diags: &mut Diagnostics,
 ) {
-    if ![NONE, IRSA, IAM_USER].contains(&kind) {
+    if AccessKind::parse(kind).is_none() {
         diags.attribute_error(
             kind_path,
             format!("Invalid {kind_path}"),
@@ -113,7 +157,7 @@ fn iam_tags(tags: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
 /// nothing is left behind that the state does not know about.
 pub async fn create(
     iam: &aws_sdk_iam::Client,
-    kind: &str,
+    kind: AccessKind,
     name: &str,
     policy: &str,
     irsa: Option<Irsa<'_>>,
@@ -122,7 +166,7 @@ pub async fn create(
     let result = create_inner(iam, kind, name, policy, irsa, tags).await;
     // Only what carries the owner tag is removed: never a role or user someone else made.
     if result.is_err() && owned(iam, name).await {
-        tracing::warn!(name, kind, "IAM set-up failed; removing what was made");
+        tracing::warn!(name, kind = kind.as_str(), "IAM set-up failed; removing what was made");
         let _ = delete(iam, name).await;
     }
     result
@@ -147,14 +191,14 @@ pub(crate) fn is_owned(tags: &[Tag]) -> bool {
 
 async fn create_inner(
     iam: &aws_sdk_iam::Client,
-    kind: &str,
+    kind: AccessKind,
     name: &str,
     policy: &str,
     irsa: Option<Irsa<'_>>,
     tags: &std::collections::BTreeMap<String, String>,
 ) -> Result<Access, Diagnostic> {
     match kind {
-        IRSA => {
+        AccessKind::Irsa => {
             let irsa =
                 irsa.ok_or_else(|| Diagnostic::error("Missing OIDC provider for IRSA", "Set oidc_provider_arn."))?;
             let created = iam
@@ -197,12 +241,12 @@ async fn create_inner(
                 .await
                 .map_err(|e| error::api(&format!("attach policy to IAM role {name}"), e))?;
             Ok(Access {
-                kind: IRSA.into(),
+                kind: AccessKind::Irsa,
                 role_arn,
                 ..Default::default()
             })
         }
-        IAM_USER => {
+        AccessKind::IamUser => {
             match iam
                 .create_user()
                 .user_name(name)
@@ -257,14 +301,14 @@ async fn create_inner(
                 }
             }
             Ok(Access {
-                kind: IAM_USER.into(),
+                kind: AccessKind::IamUser,
                 access_key_id: key.map(|k| k.access_key_id().to_string()),
                 secret_access_key: key.map(|k| k.secret_access_key().to_string()),
                 ..Default::default()
             })
         }
-        _ => Ok(Access {
-            kind: NONE.into(),
+        AccessKind::None => Ok(Access {
+            kind: AccessKind::None,
             ..Default::default()
         }),
     }
@@ -278,8 +322,8 @@ pub async fn update(
     policy: &str,
     irsa: Option<Irsa<'_>>,
 ) -> Result<(), Diagnostic> {
-    match access.kind.as_str() {
-        IRSA => {
+    match access.kind {
+        AccessKind::Irsa => {
             if let Some(irsa) = irsa {
                 iam.update_assume_role_policy()
                     .role_name(name)
@@ -296,7 +340,7 @@ pub async fn update(
                 .await
                 .map_err(|e| error::api(&format!("update the policy of IAM role {name}"), e))?;
         }
-        IAM_USER => {
+        AccessKind::IamUser => {
             iam.put_user_policy()
                 .user_name(name)
                 .policy_name(POLICY_NAME)
@@ -305,7 +349,7 @@ pub async fn update(
                 .await
                 .map_err(|e| error::api(&format!("update the policy of IAM user {name}"), e))?;
         }
-        _ => {}
+        AccessKind::None => {}
     }
     Ok(())
 }
@@ -319,7 +363,7 @@ pub async fn discover(iam: &aws_sdk_iam::Client, name: &str) -> Result<Access, D
     )?;
     if let Some(out) = role {
         return Ok(Access {
-            kind: IRSA.into(),
+            kind: AccessKind::Irsa,
             role_arn: out.role().map(|r| r.arn().to_string()),
             ..Default::default()
         });
@@ -331,7 +375,7 @@ pub async fn discover(iam: &aws_sdk_iam::Client, name: &str) -> Result<Access, D
     )?;
     Ok(match keys {
         Some(out) => Access {
-            kind: IAM_USER.into(),
+            kind: AccessKind::IamUser,
             access_key_id: out
                 .access_key_metadata()
                 .first()
@@ -340,7 +384,7 @@ pub async fn discover(iam: &aws_sdk_iam::Client, name: &str) -> Result<Access, D
             ..Default::default()
         },
         None => Access {
-            kind: NONE.into(),
+            kind: AccessKind::None,
             ..Default::default()
         },
     })

@@ -167,8 +167,8 @@ fn s3_error(what: &str) -> impl Fn(aws_sdk_s3::error::BuildError) -> Diagnostic 
     move |e| Diagnostic::error(format!("Invalid S3 request for {what}"), e.to_string())
 }
 
-fn access_kind(model: &Model) -> &str {
-    model.spec.access.as_deref().unwrap_or(access::NONE)
+fn access_kind(model: &Model) -> access::AccessKind {
+    access::AccessKind::of(model.spec.access.as_deref())
 }
 
 fn irsa(model: &Model) -> Option<access::Irsa<'_>> {
@@ -411,7 +411,7 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
 }
 
 fn set_access(model: &mut Model, access: Access) {
-    model.spec.access = Some(access.kind);
+    model.spec.access = Some(access.kind.as_str().to_string());
     model.settings.role_arn = access.role_arn;
     model.settings.access_key_id = access.access_key_id;
     model.settings.secret_access_key = access.secret_access_key;
@@ -486,7 +486,7 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
 
     let found = access::discover(&aws.iam, &iam_name(&bucket)).await?;
     let found = keep_secret(&model, found);
-    if found.kind == access::IRSA
+    if found.kind == access::AccessKind::Irsa
         && let Some((oidc, namespace)) = read_trust(aws, &iam_name(&bucket)).await?
     {
         settings.oidc_provider_arn = Some(oidc);
@@ -526,12 +526,12 @@ fn keep_secret(model: &Model, found: Access) -> Access {
 async fn what_is_left(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let bucket = model.spec.name.clone();
     let found = access::discover(&aws.iam, &iam_name(&bucket)).await?;
-    if found.kind == access::NONE {
+    if found.kind == access::AccessKind::None {
         return Ok(None);
     }
     tracing::warn!(
         bucket,
-        access = found.kind,
+        access = found.kind.as_str(),
         "bucket gone but its access is left: kept in state"
     );
     let found = keep_secret(&model, found);
@@ -590,7 +590,7 @@ async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Fa
             set_access(&mut planned, created);
         } else {
             let current = Access {
-                kind: access_kind(&prior).to_string(),
+                kind: access_kind(&prior),
                 role_arn: prior.settings.role_arn.clone(),
                 access_key_id: prior.settings.access_key_id.clone(),
                 secret_access_key: prior.settings.secret_access_key.clone(),

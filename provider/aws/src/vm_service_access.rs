@@ -224,12 +224,12 @@ fn irsa(model: &Model) -> Option<access::Irsa<'_>> {
     })
 }
 
-fn access_kind(model: &Model) -> &str {
-    model.spec.access.as_deref().unwrap_or(access::NONE)
+fn access_kind(model: &Model) -> access::AccessKind {
+    access::AccessKind::of(model.spec.access.as_deref())
 }
 
 fn set_access(model: &mut Model, found: Access) {
-    model.spec.access = Some(found.kind);
+    model.spec.access = Some(found.kind.as_str().to_string());
     model.settings.role_arn = found.role_arn;
     model.settings.access_key_id = found.access_key_id;
     model.settings.secret_access_key = found.secret_access_key;
@@ -237,7 +237,7 @@ fn set_access(model: &mut Model, found: Access) {
 
 fn current_access(model: &Model) -> Access {
     Access {
-        kind: access_kind(model).to_string(),
+        kind: access_kind(model),
         role_arn: model.settings.role_arn.clone(),
         access_key_id: model.settings.access_key_id.clone(),
         secret_access_key: model.settings.secret_access_key.clone(),
@@ -359,18 +359,18 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
     model.spec.id = Some(group.clone());
     model.settings.security_group_id = Some(group.clone());
     model.settings.policy_json = Some(policy.clone());
-    let kind = access_kind(&model).to_string();
+    let kind = access_kind(&model);
     set_access(
         &mut model,
         Access {
-            kind: access::NONE.into(),
+            kind: access::AccessKind::None,
             ..Default::default()
         },
     );
     // From here on, the security group is in the state returned on failure.
     let rest = async {
         authorize(aws, &group, permissions(&model.spec)).await?;
-        access::create(&aws.iam, &kind, &entity(&name), &policy, irsa(&model), &tags).await
+        access::create(&aws.iam, kind, &entity(&name), &policy, irsa(&model), &tags).await
     };
     match rest.await {
         Ok(found) => {
@@ -439,7 +439,7 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     settings.security_group_id = Some(group_id.clone());
     settings.policy_json = Some(policy(aws.partition(), &group_id));
     let found = access::discover(&aws.iam, &entity(&name)).await?;
-    if found.kind == access::IRSA
+    if found.kind == access::AccessKind::Irsa
         && let Ok(role) = aws.iam.get_role().role_name(entity(&name)).send().await
         && let Some((oidc, namespace)) = role
             .role()
@@ -517,8 +517,8 @@ async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Fa
         let policy = policy(aws.partition(), &group);
         if access_kind(&prior) != access_kind(&planned) {
             access::delete(&aws.iam, &entity(&name)).await?;
-            let kind = access_kind(&planned).to_string();
-            access::create(&aws.iam, &kind, &entity(&name), &policy, irsa(&planned), &tags).await
+            let kind = access_kind(&planned);
+            access::create(&aws.iam, kind, &entity(&name), &policy, irsa(&planned), &tags).await
         } else {
             let current = current_access(&prior);
             access::update(&aws.iam, &current, &entity(&name), &policy, irsa(&planned)).await?;

@@ -34,7 +34,7 @@ use google_cloud_storage::model::bucket::{Encryption, IamConfig, Lifecycle, Vers
 use serde::{Deserialize, Serialize};
 
 use crate::labels::{self, MANAGED_BY};
-use crate::service_account::{self, KEY, NONE, WORKLOAD_IDENTITY, WORKLOAD_IDENTITY_USER};
+use crate::service_account::{self, AccessKind, KEY, NONE, WORKLOAD_IDENTITY, WORKLOAD_IDENTITY_USER};
 use crate::{Gcp, GcpData, error};
 
 pub struct ObjectStorage;
@@ -139,8 +139,8 @@ fn account_id(model: &Model) -> String {
         .unwrap_or_else(|| default_account_id(&model.spec.name))
 }
 
-fn access_kind(model: &Model) -> &str {
-    model.spec.access.as_deref().unwrap_or(NONE)
+fn access_kind(model: &Model) -> AccessKind {
+    AccessKind::of(model.spec.access.as_deref())
 }
 
 fn owner(bucket: &str) -> String {
@@ -312,7 +312,7 @@ async fn set_access(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> {
     let path = service_account::path(gcp, &email);
     let bucket = model.spec.name.clone();
     model.settings.service_account_id = Some(id.clone());
-    if access_kind(model) == NONE {
+    if access_kind(model) == AccessKind::None {
         change_bucket_role(gcp, &bucket, &service_account::member(&email), false).await?;
         service_account::delete(gcp, &path).await?;
         model.settings.service_account_email = None;
@@ -331,7 +331,7 @@ async fn set_access(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> {
     model.settings.service_account_email = Some(email.clone());
     change_bucket_role(gcp, &bucket, &service_account::member(&email), true).await?;
     let mut bindings = Vec::new();
-    if access_kind(model) == WORKLOAD_IDENTITY {
+    if access_kind(model) == AccessKind::WorkloadIdentity {
         let namespace = model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         let members = STORAGE_USERS
             .iter()
@@ -342,7 +342,7 @@ async fn set_access(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> {
         bindings.push(binding);
     }
     service_account::set_policy(gcp, &path, bindings).await?;
-    let key = service_account::replace_keys(gcp, &path, access_kind(model) == KEY).await?;
+    let key = service_account::replace_keys(gcp, &path, access_kind(model) == AccessKind::Key).await?;
     model.settings.key_id = key.as_ref().map(|(id, _)| id.clone());
     model.settings.service_account_key = key.map(|(_, file)| file);
     Ok(())
@@ -427,27 +427,27 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     };
     let settings = &mut model.settings;
     let kind = match account {
-        None => NONE,
+        None => AccessKind::None,
         Some(_) => {
             let own = service_account::get_policy(gcp, &path).await?;
             let keys = service_account::user_keys(gcp, &path).await?;
             let namespaces = service_account::workload_identity_namespaces(gcp, &own, STORAGE_USERS[0]);
             if let Some(namespace) = namespaces.into_iter().next() {
                 settings.namespace = Some(namespace);
-                WORKLOAD_IDENTITY
+                AccessKind::WorkloadIdentity
             } else if service_account::has_key(settings.key_id.as_deref(), &keys) {
                 if settings.key_id.is_none() {
                     settings.key_id = keys.first().map(|k| crate::parts::last(k).to_string());
                 }
-                KEY
+                AccessKind::Key
             } else {
-                NONE
+                AccessKind::None
             }
         }
     };
     settings.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_string());
-    settings.service_account_email = (kind != NONE).then_some(email);
-    if kind != KEY {
+    settings.service_account_email = (kind != AccessKind::None).then_some(email);
+    if kind != AccessKind::Key {
         settings.key_id = None;
         settings.service_account_key = None;
     }

@@ -17,6 +17,50 @@ use crate::{Gcp, error};
 pub const WORKLOAD_IDENTITY: &str = "workload_identity";
 pub const KEY: &str = "key";
 pub const NONE: &str = "none";
+
+/// How the server (or the autoscaler) reaches GCP: the `access` attribute's closed set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AccessKind {
+    /// Nothing made: credentials come from elsewhere.
+    #[default]
+    None,
+    /// A service account the Kubernetes service account impersonates (workload identity).
+    WorkloadIdentity,
+    /// A service account with a key file.
+    Key,
+}
+
+impl AccessKind {
+    /// The attribute's word for the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessKind::None => NONE,
+            AccessKind::WorkloadIdentity => WORKLOAD_IDENTITY,
+            AccessKind::Key => KEY,
+        }
+    }
+
+    /// The kind an attribute names; `None` for a word that is not one (validation says so).
+    pub fn parse(word: &str) -> Option<AccessKind> {
+        match word {
+            NONE => Some(AccessKind::None),
+            WORKLOAD_IDENTITY => Some(AccessKind::WorkloadIdentity),
+            KEY => Some(AccessKind::Key),
+            _ => None,
+        }
+    }
+
+    /// The kind an optional attribute names, `none` when unset.
+    pub fn of(word: Option<&str>) -> AccessKind {
+        word.and_then(AccessKind::parse).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for AccessKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 pub const WORKLOAD_IDENTITY_USER: &str = "roles/iam.workloadIdentityUser";
 
 /// Attempts at a shared policy's read-modify-write when others change it meanwhile.

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::parts::{last, network_link};
 use crate::retry::request_id;
-use crate::service_account::{self, KEY, NONE, WORKLOAD_IDENTITY, WORKLOAD_IDENTITY_USER, binding, member};
+use crate::service_account::{self, AccessKind, KEY, NONE, WORKLOAD_IDENTITY, WORKLOAD_IDENTITY_USER, binding, member};
 use crate::{Gcp, GcpData, error, operation};
 
 pub struct VmServiceAccess;
@@ -106,8 +106,8 @@ fn owner(name: &str) -> String {
     format!("CircleCI Server VM service access {name} (managed by terraform-provider-circleciserver)")
 }
 
-fn access_kind(model: &Model) -> &str {
-    model.spec.access.as_deref().unwrap_or(NONE)
+fn access_kind(model: &Model) -> AccessKind {
+    AccessKind::of(model.spec.access.as_deref())
 }
 
 /// The firewall rules by suffix, with their sources and ports.
@@ -222,7 +222,7 @@ async fn put_rules<D>(ctx: &Context<D>, gcp: &Gcp, model: &Model) -> Result<(), 
 async fn set_account_policy(gcp: &Gcp, model: &Model, path: &str) -> Result<(), Diagnostic> {
     let email = model.settings.service_account_email.clone().unwrap_or_default();
     let mut bindings = vec![binding(SERVICE_ACCOUNT_USER, member(&email))];
-    if access_kind(model) == WORKLOAD_IDENTITY {
+    if access_kind(model) == AccessKind::WorkloadIdentity {
         let namespace = model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         bindings.push(binding(
             WORKLOAD_IDENTITY_USER,
@@ -234,7 +234,7 @@ async fn set_account_policy(gcp: &Gcp, model: &Model, path: &str) -> Result<(), 
 
 /// The key when the access is `key` (its id and file); otherwise none, and no user-managed keys.
 async fn set_key(gcp: &Gcp, model: &mut Model, path: &str) -> Result<(), Diagnostic> {
-    let key = service_account::replace_keys(gcp, path, access_kind(model) == KEY).await?;
+    let key = service_account::replace_keys(gcp, path, access_kind(model) == AccessKind::Key).await?;
     model.settings.key_id = key.as_ref().map(|(id, _)| id.clone());
     model.settings.service_account_key = key.map(|(_, file)| file);
     Ok(())
@@ -324,17 +324,17 @@ async fn read(gcp: &Gcp, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     let granted = service_account::holds_project_role(gcp, INSTANCE_ADMIN, &member(&account.email)).await?;
     let kind = if let Some(namespace) = workload_identity {
         settings.namespace = Some(namespace);
-        WORKLOAD_IDENTITY
+        AccessKind::WorkloadIdentity
     } else if has_key {
-        KEY
+        AccessKind::Key
     } else {
-        NONE
+        AccessKind::None
     };
     // Without its project grant the VM service can do nothing: that reads `none` too, so the
     // plan shows it and the apply grants it again.
-    let kind = if granted { kind } else { NONE };
+    let kind = if granted { kind } else { AccessKind::None };
     settings.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_string());
-    if kind == KEY {
+    if kind == AccessKind::Key {
         // The key file is known only from creation (never after an import).
         if settings.key_id.is_none() {
             settings.key_id = keys.first().map(|k| last(k).to_string());

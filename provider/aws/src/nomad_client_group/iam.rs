@@ -183,13 +183,13 @@ pub(super) fn irsa(model: &Model) -> Option<access::Irsa<'_>> {
     })
 }
 
-pub(super) fn autoscaler_kind(model: &Model) -> &str {
-    model.settings.autoscaler_access.as_deref().unwrap_or(access::NONE)
+pub(super) fn autoscaler_kind(model: &Model) -> access::AccessKind {
+    access::AccessKind::of(model.settings.autoscaler_access.as_deref())
 }
 
 /// Records nomad-autoscaler's access in the `aws` block.
 pub(super) fn set_autoscaler(model: &mut Model, found: Access) {
-    model.settings.autoscaler_access = Some(found.kind);
+    model.settings.autoscaler_access = Some(found.kind.as_str().to_string());
     model.settings.autoscaler_role_arn = found.role_arn;
     model.settings.autoscaler_access_key_id = found.access_key_id;
     model.settings.autoscaler_secret_access_key = found.secret_access_key;
@@ -198,7 +198,7 @@ pub(super) fn set_autoscaler(model: &mut Model, found: Access) {
 /// What the state says nomad-autoscaler has.
 pub(super) fn current_autoscaler(model: &Model) -> Access {
     Access {
-        kind: autoscaler_kind(model).to_string(),
+        kind: autoscaler_kind(model),
         role_arn: model.settings.autoscaler_role_arn.clone(),
         access_key_id: model.settings.autoscaler_access_key_id.clone(),
         secret_access_key: model.settings.autoscaler_secret_access_key.clone(),

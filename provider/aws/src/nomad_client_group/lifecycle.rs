@@ -121,7 +121,7 @@ pub(super) async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: M
     let name = model.spec.name.clone();
     let tags = group_tags(aws, &model.spec);
     let script = script_of(&model)?;
-    let kind = autoscaler_kind(&model).to_string();
+    let kind = autoscaler_kind(&model);
     set_autoscaler(&mut model, Access::default());
     model.settings.instance_refresh_id = None;
 
@@ -222,7 +222,7 @@ pub(super) async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: M
 
     let found = access::create(
         &aws.iam,
-        &kind,
+        kind,
         &autoscaler_name(&name),
         &autoscaler_policy(&group_arn),
         irsa(&model),
@@ -334,7 +334,7 @@ async fn parts_left(aws: &Aws, model: &Model, name: &str) -> Result<bool, Diagno
     if found.is_some_and(|out| out.role().is_some_and(|r| access::is_owned(r.tags()))) {
         return Ok(true);
     }
-    Ok(access::discover(&aws.iam, &autoscaler_name(name)).await?.kind != access::NONE)
+    Ok(access::discover(&aws.iam, &autoscaler_name(name)).await?.kind != access::AccessKind::None)
 }
 
 /// Reads the group back into `model`: sizes, tags, the template it runs, its security group,
@@ -417,7 +417,7 @@ pub(super) async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, D
     } else {
         None
     };
-    if found.kind == access::IRSA && settings.oidc_provider_arn.is_none() {
+    if found.kind == access::AccessKind::Irsa && settings.oidc_provider_arn.is_none() {
         // Import: the trust policy names the OIDC provider.
         if let Ok(role) = aws.iam.get_role().role_name(autoscaler_name(&name)).send().await
             && let Some(doc) = role.role().and_then(|r| r.assume_role_policy_document())
@@ -568,10 +568,10 @@ pub(super) async fn update(aws: &Aws, prior: Model, mut state: Model) -> Result<
     let entity = autoscaler_name(&name);
     if autoscaler_kind(&prior) != autoscaler_kind(&state) {
         access::delete(&aws.iam, &entity).await.map_err(keep)?;
-        let kind = autoscaler_kind(&state).to_string();
+        let kind = autoscaler_kind(&state);
         let found = access::create(
             &aws.iam,
-            &kind,
+            kind,
             &entity,
             &autoscaler_policy(&group_arn),
             irsa(&state),

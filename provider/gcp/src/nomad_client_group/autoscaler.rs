@@ -12,7 +12,7 @@ use circleci_tfplugin::Diagnostic;
 use super::{Model, owner};
 use crate::Gcp;
 use crate::custom_role::{self, Wanted};
-use crate::service_account::{self, KEY, NONE, WORKLOAD_IDENTITY, WORKLOAD_IDENTITY_USER, binding, member};
+use crate::service_account::{self, AccessKind, NONE, WORKLOAD_IDENTITY_USER, binding, member};
 
 const KUBERNETES_SERVICE_ACCOUNT: &str = "nomad-autoscaler";
 
@@ -42,8 +42,8 @@ pub(super) fn role_id(group: &str) -> String {
     format!("circleciAutoscaler_{}", group.replace('-', "_"))
 }
 
-pub(super) fn kind(model: &Model) -> &str {
-    model.settings.autoscaler_access.as_deref().unwrap_or(NONE)
+pub(super) fn kind(model: &Model) -> AccessKind {
+    AccessKind::of(model.settings.autoscaler_access.as_deref())
 }
 
 fn clear(model: &mut Model) {
@@ -56,8 +56,8 @@ fn clear(model: &mut Model) {
 /// with `none`, removed.
 pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> {
     let group = model.spec.name.clone();
-    let kind = kind(model).to_string();
-    if kind == NONE {
+    let kind = kind(model);
+    if kind == AccessKind::None {
         clear(model);
         return remove(gcp, &group).await;
     }
@@ -87,7 +87,7 @@ pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> 
     .await?;
     service_account::change_project_role(gcp, &role, &member(&account.email), true).await?;
     let mut bindings = Vec::new();
-    if kind == WORKLOAD_IDENTITY {
+    if kind == AccessKind::WorkloadIdentity {
         let namespace = model.settings.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         bindings.push(binding(
             WORKLOAD_IDENTITY_USER,
@@ -95,7 +95,7 @@ pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> 
         ));
     }
     service_account::set_policy(gcp, &path, bindings).await?;
-    let key = service_account::replace_keys(gcp, &path, kind == KEY).await?;
+    let key = service_account::replace_keys(gcp, &path, kind == AccessKind::Key).await?;
     model.settings.autoscaler_key_id = key.as_ref().map(|(id, _)| id.clone());
     model.settings.autoscaler_service_account_key = key.map(|(_, file)| file);
     Ok(())
@@ -104,7 +104,7 @@ pub(super) async fn set(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic> 
 /// Whether the state says this group has (or may have, after a failure) access of its own:
 /// only then do refresh and destroy call IAM, so a group without it needs no IAM at all.
 pub(super) fn may_exist(model: &Model) -> bool {
-    kind(model) != NONE || model.settings.autoscaler_service_account_email.is_some()
+    kind(model) != AccessKind::None || model.settings.autoscaler_service_account_email.is_some()
 }
 
 /// What Google holds: the access is `none` unless our service account exists and holds the
@@ -148,13 +148,13 @@ pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic>
     let settings = &mut model.settings;
     let kind = if let Some(namespace) = namespace {
         settings.namespace = Some(namespace);
-        WORKLOAD_IDENTITY
+        AccessKind::WorkloadIdentity
     } else if service_account::has_key(settings.autoscaler_key_id.as_deref(), &keys) {
-        KEY
+        AccessKind::Key
     } else {
-        NONE
+        AccessKind::None
     };
-    if kind == KEY {
+    if kind == AccessKind::Key {
         // The key file is known only from creation (never after an import).
         if settings.autoscaler_key_id.is_none() {
             settings.autoscaler_key_id = keys.first().map(|k| crate::parts::last(k).to_string());
@@ -163,7 +163,7 @@ pub(super) async fn read(gcp: &Gcp, model: &mut Model) -> Result<(), Diagnostic>
         settings.autoscaler_key_id = None;
         settings.autoscaler_service_account_key = None;
     }
-    settings.autoscaler_access = Some(kind.into());
+    settings.autoscaler_access = Some(kind.to_string());
     Ok(())
 }
 

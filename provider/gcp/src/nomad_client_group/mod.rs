@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::labels::{self, MANAGED_BY};
 use crate::parts::{self, last, network_link, region};
 use crate::retry::request_id;
-use crate::service_account::{KEY, NONE, WORKLOAD_IDENTITY};
+use crate::service_account::{AccessKind, KEY, NONE, WORKLOAD_IDENTITY};
 use crate::vm_service_image::valid_name;
 use crate::{Gcp, GcpData, error, operation};
 
@@ -771,7 +771,7 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
         // A new namespace changes only workload identity's binding: a key stays as it is.
         let kind = autoscaler::kind(&planned);
         let namespace_changed = prior.settings.namespace != planned.settings.namespace;
-        if autoscaler::kind(&prior) != kind || (namespace_changed && kind == WORKLOAD_IDENTITY) {
+        if autoscaler::kind(&prior) != kind || (namespace_changed && kind == AccessKind::WorkloadIdentity) {
             autoscaler::set(gcp, &mut planned).await?;
         }
         // The old template, once no group uses it.
