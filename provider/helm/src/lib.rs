@@ -8,5 +8,6 @@
 pub mod yaml;
 pub mod chart;
 pub mod convert;
+pub mod release;
 
 pub use chart::Chart;
