@@ -22,7 +22,11 @@ pub struct ReleaseChart {
     #[serde(default)]
     pub lock: Option<serde_json::Value>,
     /// `templates/**`; `null` when empty, as Helm's loader leaves a chart without templates.
-    #[serde(default, serialize_with = "files_or_null", deserialize_with = "super::null_as_default")]
+    #[serde(
+        default,
+        serialize_with = "files_or_null",
+        deserialize_with = "super::null_as_default"
+    )]
     pub templates: Vec<ChartFile>,
     /// `values.yaml`, the chart's defaults.
     #[serde(default, deserialize_with = "super::null_as_default")]
@@ -31,7 +35,11 @@ pub struct ReleaseChart {
     #[serde(default, with = "bytes_opt")]
     pub schema: Option<Vec<u8>>,
     /// Every other file of the chart; `null` when empty.
-    #[serde(default, serialize_with = "files_or_null", deserialize_with = "super::null_as_default")]
+    #[serde(
+        default,
+        serialize_with = "files_or_null",
+        deserialize_with = "super::null_as_default"
+    )]
     pub files: Vec<ChartFile>,
     /// Fields this Helm version doesn't know, kept to be written back.
     #[serde(flatten)]
@@ -49,13 +57,19 @@ pub struct ChartFile {
 
 impl From<&File> for ChartFile {
     fn from(f: &File) -> Self {
-        ChartFile { name: f.name.clone(), data: f.data.clone() }
+        ChartFile {
+            name: f.name.clone(),
+            data: f.data.clone(),
+        }
     }
 }
 
 impl From<&ChartFile> for File {
     fn from(f: &ChartFile) -> Self {
-        File { name: f.name.clone(), data: f.data.clone() }
+        File {
+            name: f.name.clone(),
+            data: f.data.clone(),
+        }
     }
 }
 
@@ -82,7 +96,11 @@ impl ReleaseChart {
             metadata: self.metadata.clone(),
             lock: self.lock.clone(),
             templates: self.templates.iter().map(File::from).collect(),
-            values: self.values.iter().map(|(k, v)| (k.clone(), convert::from_json(v))).collect::<BTreeMap<_, _>>(),
+            values: self
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), convert::from_json(v)))
+                .collect::<BTreeMap<_, _>>(),
             schema: self.schema.clone(),
             files: self.files.iter().map(File::from).collect(),
             dependencies: Vec::new(),
@@ -91,7 +109,11 @@ impl ReleaseChart {
 }
 
 fn files_or_null<S: Serializer>(files: &[ChartFile], s: S) -> Result<S::Ok, S::Error> {
-    if files.is_empty() { s.serialize_none() } else { s.collect_seq(files) }
+    if files.is_empty() {
+        s.serialize_none()
+    } else {
+        s.collect_seq(files)
+    }
 }
 
 /// Go's `[]byte` in JSON: standard base64 with padding; `null` reads as empty.

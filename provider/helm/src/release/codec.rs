@@ -49,7 +49,9 @@ pub fn decode(data: &str) -> Result<Release, DecodeError> {
     // Helm's test is `len(b) > 3`, so a 3-byte "magic only" string is taken as JSON.
     let json = if bytes.len() > 3 && bytes[..3] == GZIP_MAGIC {
         let mut out = Vec::new();
-        MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut out).map_err(DecodeError::Gzip)?;
+        MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut out)
+            .map_err(DecodeError::Gzip)?;
         out
     } else {
         bytes

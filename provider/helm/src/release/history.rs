@@ -31,7 +31,10 @@ impl History {
     pub fn new(name: &str, releases: impl IntoIterator<Item = Release>) -> Self {
         let mut releases: Vec<Release> = releases.into_iter().filter(|r| r.name == name).collect();
         releases.sort_by_key(|r| r.version);
-        History { name: name.to_string(), releases }
+        History {
+            name: name.to_string(),
+            releases,
+        }
     }
 
     /// The revisions of `name` among Kubernetes Secrets: those Helm's query would find
@@ -116,10 +119,16 @@ impl History {
 
     /// What `helm upgrade` would start from, or why it would refuse.
     pub fn plan_upgrade(&self) -> Result<UpgradePlan, Error> {
-        let no_deployed = || Error::NoDeployed { name: self.name.clone() };
+        let no_deployed = || Error::NoDeployed {
+            name: self.name.clone(),
+        };
         let latest = self.latest().ok_or_else(no_deployed)?;
         if latest.info.status.is_pending() {
-            return Err(Error::Pending { name: self.name.clone(), version: latest.version, status: latest.info.status });
+            return Err(Error::Pending {
+                name: self.name.clone(),
+                version: latest.version,
+                status: latest.info.status,
+            });
         }
         let current = if latest.info.status == Status::Deployed {
             latest

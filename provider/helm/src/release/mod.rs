@@ -22,9 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub use chart::{ChartFile, ReleaseChart};
 pub use codec::{DecodeError, decode, encode};
 pub use history::{History, UpgradePlan};
-pub use secret::{
-    RELEASE_SECRET_TYPE, STORAGE_PREFIX, Stamp, SYSTEM_LABELS, from_secret, secret_name, to_secret,
-};
+pub use secret::{RELEASE_SECRET_TYPE, STORAGE_PREFIX, SYSTEM_LABELS, Stamp, from_secret, secret_name, to_secret};
 pub use timestamp::Timestamp;
 
 /// What can go wrong reading or writing a release record.
@@ -63,7 +61,9 @@ pub enum Error {
     #[error("release {name}: not found")]
     NotFound { name: String },
     /// An upgrade found the latest revision still pending (Helm's "another operation is in progress").
-    #[error("release {name}: revision {version} is {status}: another operation (install/upgrade/rollback) is in progress")]
+    #[error(
+        "release {name}: revision {version} is {status}: another operation (install/upgrade/rollback) is in progress"
+    )]
     Pending { name: String, version: i64, status: Status },
     /// An upgrade found nothing to upgrade from.
     #[error("release {name}: has no deployed releases")]
@@ -86,7 +86,11 @@ pub struct Release {
     #[serde(default)]
     pub chart: ReleaseChart,
     /// The values the user supplied (not the chart's defaults): what `helm get values` shows.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "serde_json::Map::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub config: serde_json::Map<String, serde_json::Value>,
     /// The rendered templates, hooks excluded, as one YAML stream.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -146,7 +150,11 @@ pub struct Info {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// Resources by kind, only when `helm status --show-resources` asked (not normally stored).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub resources: BTreeMap<String, Vec<serde_json::Value>>,
     /// Fields this Helm version doesn't know, kept to be written back.
     #[serde(flatten)]
@@ -187,7 +195,10 @@ impl Status {
 
     /// An install, upgrade or rollback is under way (Helm's `IsPending`).
     pub fn is_pending(self) -> bool {
-        matches!(self, Status::PendingInstall | Status::PendingUpgrade | Status::PendingRollback)
+        matches!(
+            self,
+            Status::PendingInstall | Status::PendingUpgrade | Status::PendingRollback
+        )
     }
 }
 

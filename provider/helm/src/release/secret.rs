@@ -38,8 +38,11 @@ pub enum Stamp {
 /// (a Secret's data is bytes, and the bytes Helm stores are already base64).
 pub fn to_secret(release: &Release, stamp: Stamp) -> Result<Value, Error> {
     let encoded = codec::encode(release)?;
-    let mut labels: Map<String, Value> =
-        release.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let mut labels: Map<String, Value> = release
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
     match stamp {
         Stamp::Create(now) => {
             labels.insert("createdAt".into(), now.unix_timestamp().to_string().into());
@@ -82,7 +85,10 @@ pub fn from_secret(secret: &Value) -> Result<Release, Error> {
         .and_then(Value::as_str)
         .unwrap_or("<unnamed>")
         .to_string();
-    let not_a_record = |what: &str| Error::NotARecord { secret: name.clone(), what: what.to_string() };
+    let not_a_record = |what: &str| Error::NotARecord {
+        secret: name.clone(),
+        what: what.to_string(),
+    };
     if let Some(kind) = secret.get("kind").and_then(Value::as_str)
         && kind != "Secret"
     {
@@ -93,9 +99,14 @@ pub fn from_secret(secret: &Value) -> Result<Release, Error> {
         .ok_or_else(|| not_a_record("no data.release"))?
         .as_str()
         .ok_or_else(|| not_a_record("data.release is not a string"))?;
-    let decode_err = |source| Error::Decode { secret: name.clone(), source };
+    let decode_err = |source| Error::Decode {
+        secret: name.clone(),
+        source,
+    };
     // Kubernetes gives a Secret's data base64-encoded; the bytes inside are Helm's string.
-    let inner = STANDARD.decode(data).map_err(|e| decode_err(codec::DecodeError::Base64(e)))?;
+    let inner = STANDARD
+        .decode(data)
+        .map_err(|e| decode_err(codec::DecodeError::Base64(e)))?;
     let inner = String::from_utf8(inner).map_err(|_| decode_err(codec::DecodeError::NotText))?;
     let mut release = codec::decode(&inner).map_err(decode_err)?;
 
@@ -105,14 +116,22 @@ pub fn from_secret(secret: &Value) -> Result<Release, Error> {
             .and_then(|l| l.get(key))
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| Error::MissingLabel { secret: name.clone(), label: key })
+            .ok_or_else(|| Error::MissingLabel {
+                secret: name.clone(),
+                label: key,
+            })
     };
     let check = |key: &'static str, record: String| -> Result<(), Error> {
         let value = label(key)?;
         if value == record {
             Ok(())
         } else {
-            Err(Error::LabelMismatch { secret: name.clone(), label: key, label_value: value, record_value: record })
+            Err(Error::LabelMismatch {
+                secret: name.clone(),
+                label: key,
+                label_value: value,
+                record_value: record,
+            })
         }
     };
     check("owner", "helm".to_string())?;

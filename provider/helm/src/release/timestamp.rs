@@ -103,7 +103,10 @@ impl Serialize for Timestamp {
             // Go's MarshalJSON refuses years outside [0, 9999]; so do we, rather than write
             // a time Helm cannot read back.
             if !(0..=9999).contains(&t.year()) {
-                return Err(serde::ser::Error::custom(format!("year {} is outside [0, 9999]", t.year())));
+                return Err(serde::ser::Error::custom(format!(
+                    "year {} is outside [0, 9999]",
+                    t.year()
+                )));
             }
         }
         s.serialize_str(&self.to_string())
