@@ -429,6 +429,23 @@ fn helms_secret_reads_back_and_an_update_keeps_created_at() {
     assert_eq!(s["metadata"]["name"], secret["metadata"]["name"]);
 }
 
+#[test]
+fn an_install_starts_as_helms_does() {
+    let now = ts("2024-05-01T10:00:00Z");
+    let mut r = Release::install("app", "ns", now);
+    assert_eq!(
+        (r.version, r.info.status, r.info.description.as_str()),
+        (1, Status::PendingInstall, "Initial install underway")
+    );
+    assert_eq!((r.info.first_deployed, r.info.last_deployed), (now, now));
+    assert!(r.info.deleted.is_zero());
+    r.set_status(Status::Deployed, "Install complete");
+    let s = to_secret(&r, Stamp::Update(datetime!(2024-05-01 10:00:05 UTC))).unwrap();
+    assert_eq!(s["metadata"]["name"], "sh.helm.release.v1.app.v1");
+    assert_eq!(s["metadata"]["labels"]["status"], "deployed");
+    assert_eq!(from_secret(&s).unwrap().info.description, "Install complete");
+}
+
 fn stored(version: i64, status: Status) -> Value {
     let r = Release {
         name: "app".into(),

@@ -113,6 +113,32 @@ pub struct Release {
 }
 
 impl Release {
+    /// Revision 1 as `helm install` first records it: `pending-install`, "Initial install
+    /// underway", first and last deployed `now`. The caller fills in chart, config, manifest,
+    /// hooks and notes, and once the resources are applied calls
+    /// `set_status(Status::Deployed, "Install complete")`.
+    pub fn install(name: &str, namespace: &str, now: Timestamp) -> Self {
+        Release {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            version: 1,
+            info: Info {
+                first_deployed: now,
+                last_deployed: now,
+                status: Status::PendingInstall,
+                description: "Initial install underway".to_string(),
+                ..Info::default()
+            },
+            ..Release::default()
+        }
+    }
+
+    /// Sets status and description together (Helm's `SetStatus`).
+    pub fn set_status(&mut self, status: Status, description: &str) {
+        self.info.status = status;
+        self.info.description = description.to_string();
+    }
+
     /// The user's labels: [`Release::labels`] without Helm's system labels (what Helm's
     /// `Get` leaves in `Release.Labels`).
     pub fn custom_labels(&self) -> BTreeMap<String, String> {
