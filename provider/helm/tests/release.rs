@@ -540,6 +540,52 @@ fn upgrades_helm_refuses_are_refused() {
     assert!(matches!(h.plan_upgrade(), Err(Error::NoDeployed { .. })));
 }
 
+#[test]
+fn uninstall_records_and_purges_as_helm() {
+    let now = ts("2024-03-01T00:00:00Z");
+    let h = History::from_secrets("app", &[stored(1, Status::Deployed), stored(2, Status::Failed)]).unwrap();
+    let plan = h.plan_uninstall(false, now).unwrap();
+    assert_eq!(plan.delete, ["sh.helm.release.v1.app.v1", "sh.helm.release.v1.app.v2"]);
+    let uninstalling = plan.uninstalling.unwrap();
+    assert_eq!(
+        (uninstalling.version, uninstalling.info.status),
+        (2, Status::Uninstalling)
+    );
+    assert_eq!(uninstalling.info.deleted, now);
+    assert_eq!(
+        uninstalling.info.description,
+        "Deletion in progress (or silently failed)"
+    );
+    assert!(plan.supersede.is_empty());
+
+    let plan = h.plan_uninstall(true, now).unwrap();
+    assert!(plan.delete.is_empty());
+    let uninstalled = plan.uninstalled.unwrap();
+    assert_eq!(
+        (uninstalled.info.status, uninstalled.info.description.as_str()),
+        (Status::Uninstalled, "Uninstallation complete")
+    );
+    assert_eq!(
+        plan.supersede
+            .iter()
+            .map(|r| (r.version, r.info.status))
+            .collect::<Vec<_>>(),
+        [(1, Status::Superseded)]
+    );
+
+    let h = History::from_secrets("app", &[stored(1, Status::Superseded), stored(2, Status::Uninstalled)]).unwrap();
+    assert!(matches!(
+        h.plan_uninstall(true, now),
+        Err(Error::AlreadyUninstalled { .. })
+    ));
+    let plan = h.plan_uninstall(false, now).unwrap();
+    assert_eq!((plan.uninstalling, plan.delete.len()), (None, 2));
+    assert!(matches!(
+        History::default().plan_uninstall(false, now),
+        Err(Error::NotFound { .. })
+    ));
+}
+
 fn with_data(data: &str) -> Value {
     let mut s = stored(1, Status::Deployed);
     s["data"]["release"] = json!(STANDARD.encode(data));

@@ -26,6 +26,22 @@ pub struct UpgradePlan {
     pub labels: std::collections::BTreeMap<String, String>,
 }
 
+/// What `helm uninstall` writes and deletes (Helm's `Uninstall.Run`), in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UninstallPlan {
+    /// The latest revision as recorded before its resources are deleted: `uninstalling`,
+    /// `deleted` set, "Deletion in progress (or silently failed)". `None` when it was already
+    /// `uninstalled` and only the purge is left.
+    pub uninstalling: Option<Release>,
+    /// The latest revision once its resources are gone: `uninstalled`, "Uninstallation
+    /// complete". Helm stores it only with `--keep-history`.
+    pub uninstalled: Option<Release>,
+    /// With `--keep-history`, the other revisions still `deployed`, now `superseded`.
+    pub supersede: Vec<Release>,
+    /// Without `--keep-history`, the Secrets of every revision, to delete.
+    pub delete: Vec<String>,
+}
+
 impl History {
     /// The revisions of `name` among `releases` (others are left out), sorted by version.
     pub fn new(name: &str, releases: impl IntoIterator<Item = Release>) -> Self {
@@ -115,6 +131,53 @@ impl History {
             }
         }
         delete
+    }
+
+    /// What `helm uninstall` (with `--keep-history` or not) would do at `now`.
+    pub fn plan_uninstall(&self, keep_history: bool, now: Timestamp) -> Result<UninstallPlan, Error> {
+        let latest = self.latest().ok_or_else(|| Error::NotFound {
+            name: self.name.clone(),
+        })?;
+        let delete = if keep_history { Vec::new() } else { self.secret_names() };
+        if latest.info.status == Status::Uninstalled {
+            if keep_history {
+                return Err(Error::AlreadyUninstalled {
+                    name: self.name.clone(),
+                });
+            }
+            return Ok(UninstallPlan {
+                uninstalling: None,
+                uninstalled: None,
+                supersede: Vec::new(),
+                delete,
+            });
+        }
+        let mut uninstalling = latest.clone();
+        uninstalling.info.deleted = now;
+        uninstalling.set_status(Status::Uninstalling, "Deletion in progress (or silently failed)");
+        let mut uninstalled = uninstalling.clone();
+        uninstalled.set_status(Status::Uninstalled, "Uninstallation complete");
+        // Helm supersedes what its deployed-label query still finds once the latest is
+        // uninstalled: every other deployed revision (helm/helm#12556).
+        let supersede = if keep_history {
+            self.releases
+                .iter()
+                .filter(|r| r.version != latest.version && r.info.status == Status::Deployed)
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.info.status = Status::Superseded;
+                    r
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(UninstallPlan {
+            uninstalling: Some(uninstalling),
+            uninstalled: Some(uninstalled),
+            supersede,
+            delete,
+        })
     }
 
     /// What `helm upgrade` would start from, or why it would refuse.

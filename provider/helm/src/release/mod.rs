@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use chart::{ChartFile, ReleaseChart};
 pub use codec::{DecodeError, decode, encode};
-pub use history::{History, UpgradePlan};
+pub use history::{History, UninstallPlan, UpgradePlan};
 pub use secret::{RELEASE_SECRET_TYPE, STORAGE_PREFIX, SYSTEM_LABELS, Stamp, from_secret, secret_name, to_secret};
 pub use timestamp::Timestamp;
 
@@ -65,6 +65,9 @@ pub enum Error {
         "release {name}: revision {version} is {status}: another operation (install/upgrade/rollback) is in progress"
     )]
     Pending { name: String, version: i64, status: Status },
+    /// `helm uninstall --keep-history` of a release already uninstalled.
+    #[error("release {name}: already deleted")]
+    AlreadyUninstalled { name: String },
     /// An upgrade found nothing to upgrade from.
     #[error("release {name}: has no deployed releases")]
     NoDeployed { name: String },
