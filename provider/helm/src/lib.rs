@@ -21,6 +21,7 @@ mod files;
 mod funcs;
 mod glob;
 pub mod manifest;
+pub mod release;
 mod render;
 mod schema;
 pub mod values;
