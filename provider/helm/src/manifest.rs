@@ -66,19 +66,7 @@ pub struct Manifest {
     pub namespace: String,
 }
 
-/// When a hook runs (`helm.sh/hook`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum HookEvent {
-    PreInstall,
-    PostInstall,
-    PreDelete,
-    PostDelete,
-    PreUpgrade,
-    PostUpgrade,
-    PreRollback,
-    PostRollback,
-    Test,
-}
+pub use crate::release::HookEvent;
 
 impl HookEvent {
     /// The annotation's word for the event.
@@ -96,7 +84,8 @@ impl HookEvent {
         }
     }
 
-    fn parse(word: &str) -> Option<HookEvent> {
+    /// The event an annotation word names (lower-cased, trimmed).
+    pub fn parse(word: &str) -> Option<HookEvent> {
         Some(match word {
             "pre-install" => HookEvent::PreInstall,
             "post-install" => HookEvent::PostInstall,
@@ -131,6 +120,30 @@ impl Hook {
     pub fn is_test(&self) -> bool {
         self.events.contains(&HookEvent::Test)
     }
+
+    /// The hook as Helm's release record keeps it, not yet run.
+    pub fn to_record(&self) -> crate::release::Hook {
+        crate::release::Hook {
+            name: self.manifest.name.clone(),
+            kind: self.manifest.kind.clone(),
+            path: self.manifest.source.clone(),
+            manifest: self.manifest.content.clone(),
+            events: self.events.clone(),
+            weight: self.weight,
+            delete_policies: policy_words(&self.delete_policies),
+            output_log_policies: policy_words(&self.output_log_policies),
+            ..Default::default()
+        }
+    }
+}
+
+/// Annotation words as the record's policy types (which read any word: Helm stores what the
+/// annotation says).
+fn policy_words<T: serde::de::DeserializeOwned>(words: &[String]) -> Vec<T> {
+    words
+        .iter()
+        .filter_map(|w| serde_json::from_value(serde_json::Value::from(w.as_str())).ok())
+        .collect()
 }
 
 fn separator() -> &'static regex::Regex {

@@ -42,7 +42,7 @@ proptest! {
 
     #[test]
     fn any_values_text_is_a_map_or_a_clear_error(v in "([ -~\\n]|: |- |&a|\\*a|<<|\\{|\\[){0,60}") {
-        if let Ok(vals) = user_values(&[v.clone()], &Default::default()) {
+        if let Ok(vals) = user_values(std::slice::from_ref(&v), &Default::default()) {
             let c = load_files(chart(GOOD_CHART, &v, "x: {{ toYaml .Values }}\n")).unwrap_or_else(|_| load_files(chart(GOOD_CHART, "", "x: 1\n")).unwrap());
             let _ = render(&c, &vals, &RenderOptions::default());
         }

@@ -264,6 +264,17 @@ fn hooks_are_kept_apart_after_the_release_documents_and_tests_can_be_skipped() {
     assert!(printed.contains("# Source: app/templates/tests/t.yaml\n"), "{printed}");
     assert!(!printed.contains("Installed"), "notes are not printed: {printed}");
     assert!(!out.template_output(false, true).contains("smoke"));
+    // As the release record stores it (Helm's field names; not yet run).
+    let record = serde_json::to_value(migrate.to_record()).unwrap();
+    assert_eq!(record["name"], "migrate");
+    assert_eq!(record["kind"], "Job");
+    assert_eq!(record["path"], "app/templates/job.yaml");
+    assert_eq!(record["events"], serde_json::json!(["pre-install", "pre-upgrade"]));
+    assert_eq!(record["weight"], -5);
+    assert_eq!(
+        record["delete_policies"],
+        serde_json::json!(["before-hook-creation", "hook-succeeded"])
+    );
 }
 
 #[test]
