@@ -1,0 +1,452 @@
+//! Reading: yaml-rust2's event parser for the syntax, go-yaml v2's `decode.go` for what the
+//! events mean (YAML 1.1 typing, anchors, v2's merge-key order), then sigs.k8s.io/yaml's trip
+//! through JSON (string keys, every number a float64).
+
+use std::collections::{BTreeMap, HashMap};
+
+use circleci_gotemplate::Value;
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+use super::resolve::{resolve, Resolved};
+use super::YamlError;
+
+/// go-yaml's view of a decoded node before the JSON conversion (`interface{}` holding
+/// `map[interface{}]interface{}`, `[]interface{}`, `int`, `uint64`, `float64`, `string`, `bool`).
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Keys in first-insertion order; a repeated key overwrites the value (go-yaml v2 is not strict).
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// Go's `==` on two `interface{}` keys: same dynamic type and value (NaN never equal).
+    fn same_key(&self, other: &Node) -> bool {
+        match (self, other) {
+            (Node::Null, Node::Null) => true,
+            (Node::Bool(a), Node::Bool(b)) => a == b,
+            (Node::Int(a), Node::Int(b)) => a == b,
+            (Node::Uint(a), Node::Uint(b)) => a == b,
+            (Node::Float(a), Node::Float(b)) => a == b,
+            (Node::Str(a), Node::Str(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            Node::Seq(s) => 1 + s.iter().map(Node::size).sum::<usize>(),
+            Node::Map(m) => 1 + m.iter().map(|(k, v)| k.size() + v.size()).sum::<usize>(),
+            _ => 1,
+        }
+    }
+}
+
+fn insert(map: &mut Vec<(Node, Node)>, k: Node, v: Node) {
+    match map.iter_mut().find(|(ek, _)| ek.same_key(&k)) {
+        Some(slot) => slot.1 = v,
+        None => map.push((k, v)),
+    }
+}
+
+/// go-yaml v2.4's nesting limit (`exceeded max depth of 10000`), lower here to stay within a
+/// thread's stack; charts never come near it.
+const MAX_DEPTH: usize = 2000;
+
+struct Loader<'a> {
+    parser: Parser<std::str::Chars<'a>>,
+    text: &'a str,
+    anchors: HashMap<usize, Node>,
+    depth: usize,
+    decode_count: usize,
+    alias_count: usize,
+}
+
+/// Reads the first document of `text` as go-yaml v2's `Unmarshal` into `interface{}`; `None`
+/// when there is no document (empty input or only comments).
+pub(crate) fn load_first(text: &str) -> Result<Option<Node>, YamlError> {
+    let mut l = Loader {
+        parser: Parser::new_from_str(text),
+        text,
+        anchors: HashMap::new(),
+        depth: 0,
+        decode_count: 0,
+        alias_count: 0,
+    };
+    loop {
+        let (ev, _) = l.next()?;
+        match ev {
+            Event::StreamStart | Event::Nothing => continue,
+            Event::StreamEnd => return Ok(None),
+            Event::DocumentStart => {
+                let (ev, mark) = l.next()?;
+                if let Event::DocumentEnd = ev {
+                    return Ok(Some(Node::Null));
+                }
+                let (node, _) = l.node(ev, mark)?;
+                // Later documents are never read, as go-yaml's Unmarshal stops after the first.
+                return Ok(Some(node));
+            }
+            _ => return Ok(None),
+        }
+    }
+}
+
+impl Loader<'_> {
+    fn next(&mut self) -> Result<(Event, Marker), YamlError> {
+        self.parser.next_token().map_err(|e| scan_error(self.text, &e))
+    }
+
+    /// Builds the node starting with `ev`; the flag tells whether it came from an alias
+    /// (go-yaml's merge checks look at the alias, not at what it points to).
+    fn node(&mut self, ev: Event, mark: Marker) -> Result<(Node, bool), YamlError> {
+        self.decode_count += 1;
+        match ev {
+            Event::Alias(id) => {
+                let Some(n) = self.anchors.get(&id) else {
+                    return Err(YamlError::syntax(0, "unknown anchor referenced".into()));
+                };
+                let n = n.clone();
+                let size = n.size();
+                self.decode_count += size;
+                self.alias_count += size;
+                if self.alias_count > 100
+                    && self.decode_count > 1000
+                    && self.alias_count as f64 / self.decode_count as f64 > allowed_alias_ratio(self.decode_count)
+                {
+                    return Err(YamlError::syntax(0, "document contains excessive aliasing".into()));
+                }
+                Ok((n, true))
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let n = scalar(value, style, tag.as_ref(), mark)?;
+                self.remember(anchor, &n);
+                Ok((n, false))
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.enter(mark)?;
+                let mut items = Vec::new();
+                loop {
+                    let (ev, mark) = self.next()?;
+                    if let Event::SequenceEnd = ev {
+                        break;
+                    }
+                    items.push(self.node(ev, mark)?.0);
+                }
+                self.depth -= 1;
+                let n = Node::Seq(items);
+                self.remember(anchor, &n);
+                Ok((n, false))
+            }
+            Event::MappingStart(anchor, _) => {
+                self.enter(mark)?;
+                let mut map = Vec::new();
+                loop {
+                    let (ev, kmark) = self.next()?;
+                    if let Event::MappingEnd = ev {
+                        break;
+                    }
+                    let is_merge = matches!(&ev, Event::Scalar(v, TScalarStyle::Plain, _, None) if v == "<<");
+                    let (key, _) = self.node(ev, kmark)?;
+                    let (ev, vmark) = self.next()?;
+                    let (value, alias) = self.node(ev, vmark)?;
+                    if is_merge {
+                        merge(&mut map, value, alias)?;
+                        continue;
+                    }
+                    if matches!(key, Node::Seq(_) | Node::Map(_)) {
+                        return Err(YamlError::syntax(0, format!("invalid map key: {}", go_sharp_v(&key))));
+                    }
+                    insert(&mut map, key, value);
+                }
+                self.depth -= 1;
+                let n = Node::Map(map);
+                self.remember(anchor, &n);
+                Ok((n, false))
+            }
+            other => Err(YamlError::syntax(mark.line(), format!("unexpected event {other:?}"))),
+        }
+    }
+
+    fn enter(&mut self, mark: Marker) -> Result<(), YamlError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(YamlError::syntax(mark.line(), format!("exceeded max depth of {MAX_DEPTH}")));
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, anchor: usize, n: &Node) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, n.clone());
+        }
+    }
+}
+
+/// go-yaml v2.4's `allowedAliasRatio`.
+fn allowed_alias_ratio(decode_count: usize) -> f64 {
+    const LOW: f64 = 400_000.0;
+    const HIGH: f64 = 4_000_000.0;
+    let d = decode_count as f64;
+    if d <= LOW {
+        0.99
+    } else if d >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((d - LOW) / (HIGH - LOW))
+    }
+}
+
+/// go-yaml v2's `merge`: a map, an alias of a map, or a sequence of those applied last to first
+/// (so earlier ones win among themselves). Applied where the `<<` key stands: keys before it are
+/// overwritten by the merged ones, keys after it overwrite them (v2, unlike v3).
+fn merge(map: &mut Vec<(Node, Node)>, value: Node, alias: bool) -> Result<(), YamlError> {
+    let want_map = || YamlError::syntax(0, "map merge requires map or sequence of maps as the value".into());
+    match value {
+        Node::Map(m) => {
+            for (k, v) in m {
+                insert(map, k, v);
+            }
+            Ok(())
+        }
+        Node::Seq(items) if !alias => {
+            if !items.iter().all(|i| matches!(i, Node::Map(_))) {
+                return Err(want_map());
+            }
+            for item in items.into_iter().rev() {
+                if let Node::Map(m) = item {
+                    for (k, v) in m {
+                        insert(map, k, v);
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Err(want_map()),
+    }
+}
+
+fn scalar(value: String, style: TScalarStyle, tag: Option<&Tag>, mark: Marker) -> Result<Node, YamlError> {
+    let tag = tag.map(|t| {
+        if t.handle == "!!" {
+            format!("tag:yaml.org,2002:{}", t.suffix)
+        } else {
+            format!("{}{}", t.handle, t.suffix)
+        }
+    });
+    let plain = matches!(style, TScalarStyle::Plain);
+    match tag.as_deref() {
+        None if !plain => Ok(Node::Str(value)),
+        None => Ok(from_resolved(resolve(&value), value)),
+        Some("tag:yaml.org,2002:str") => Ok(Node::Str(value)),
+        Some("tag:yaml.org,2002:binary") => {
+            use base64::Engine;
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(value.replace(['\n', ' ', '\r', '\t'], ""))
+                .map_err(|_| YamlError::syntax(0, "!!binary value contains invalid base64 data".into()))?;
+            Ok(Node::Str(String::from_utf8_lossy(&data).into_owned()))
+        }
+        Some(t @ ("tag:yaml.org,2002:int"
+        | "tag:yaml.org,2002:float"
+        | "tag:yaml.org,2002:bool"
+        | "tag:yaml.org,2002:null"
+        | "tag:yaml.org,2002:timestamp")) => {
+            let r = resolve(&value);
+            let got = match r {
+                Resolved::Null => "null",
+                Resolved::Bool(_) => "bool",
+                Resolved::Int(_) | Resolved::Uint(_) => "int",
+                Resolved::Float(_) => "float",
+                Resolved::Timestamp => "timestamp",
+                Resolved::Merge => "merge",
+                Resolved::Str => "str",
+            };
+            let want = &t["tag:yaml.org,2002:".len()..];
+            let n = from_resolved(r, value.clone());
+            if got == want {
+                return Ok(n);
+            }
+            if want == "float" && got == "int" {
+                return Ok(match n {
+                    Node::Int(i) => Node::Float(i as f64),
+                    Node::Uint(u) => Node::Float(u as f64),
+                    n => n,
+                });
+            }
+            let _ = mark;
+            Err(YamlError::syntax(0, format!("cannot decode !!{got} `{value}` as a !!{want}")))
+        }
+        // Unknown tags are not resolvable: go-yaml keeps the text.
+        Some(_) => Ok(Node::Str(value)),
+    }
+}
+
+fn from_resolved(r: Resolved, text: String) -> Node {
+    match r {
+        Resolved::Null => Node::Null,
+        Resolved::Bool(b) => Node::Bool(b),
+        Resolved::Int(i) => Node::Int(i),
+        Resolved::Uint(u) => Node::Uint(u),
+        Resolved::Float(f) => Node::Float(f),
+        // A timestamp decoded into interface{} stays its text (go-yaml v2's compatibility rule).
+        Resolved::Timestamp | Resolved::Merge | Resolved::Str => Node::Str(text),
+    }
+}
+
+/// A rough `%#v` for error messages about keys.
+fn go_sharp_v(n: &Node) -> String {
+    match n {
+        Node::Seq(_) => "[]interface {}{...}".into(),
+        Node::Map(_) => "map[interface {}]interface {}{...}".into(),
+        Node::Str(s) => format!("{s:?}"),
+        Node::Null => "<nil>".into(),
+        Node::Bool(b) => b.to_string(),
+        Node::Int(i) => i.to_string(),
+        Node::Uint(u) => format!("0x{u:x}"),
+        Node::Float(f) => circleci_gotemplate::fmt::format_float(*f, 'g', -1),
+    }
+}
+
+/// sigs.k8s.io/yaml's `convertToJSONableObject` + `json.Marshal` + `json.Unmarshal` into
+/// `interface{}`: keys become strings, numbers float64; NaN and infinities fail as in
+/// encoding/json.
+pub(crate) fn to_json_value(n: Node) -> Result<Value, YamlError> {
+    Ok(match n {
+        Node::Null => Value::Nil,
+        Node::Bool(b) => Value::Bool(b),
+        Node::Int(i) => Value::Float(i as f64),
+        Node::Uint(u) => Value::Float(u as f64),
+        Node::Float(f) if f.is_finite() => Value::Float(f),
+        Node::Float(f) => {
+            let s = if f.is_nan() {
+                "NaN"
+            } else if f > 0.0 {
+                "+Inf"
+            } else {
+                "-Inf"
+            };
+            return Err(YamlError::to_json(format!("json: unsupported value: {s}")));
+        }
+        Node::Str(s) => Value::String(s),
+        Node::Seq(items) => Value::List(items.into_iter().map(to_json_value).collect::<Result<_, _>>()?),
+        Node::Map(entries) => {
+            let mut m = BTreeMap::new();
+            for (k, v) in entries {
+                let key = match &k {
+                    Node::Str(s) => s.clone(),
+                    Node::Int(i) => i.to_string(),
+                    Node::Float(f) => format_float32(*f),
+                    Node::Bool(b) => b.to_string(),
+                    Node::Null => {
+                        return Err(YamlError::to_json(
+                            "unsupported map key of type: %!s(<nil>), key: <nil>, value: ...".to_string(),
+                        ))
+                    }
+                    Node::Uint(u) => {
+                        return Err(YamlError::to_json(format!(
+                            "unsupported map key of type: uint64, key: 0x{u:x}, value: ..."
+                        )))
+                    }
+                    Node::Seq(_) | Node::Map(_) => unreachable!("rejected while decoding"),
+                };
+                // Two keys naming the same string (`1` and `"1"`): Go keeps one in map order,
+                // which is random; here the later one.
+                m.insert(key, to_json_value(v)?);
+            }
+            Value::Map(m)
+        }
+    })
+}
+
+/// `strconv.FormatFloat(f, 'g', -1, 32)` with go-yaml's names for the infinities and NaN: how
+/// sigs.k8s.io/yaml names a float map key.
+pub(crate) fn format_float32(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    let x = f as f32;
+    if x.is_infinite() {
+        return if x > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde±x".
+    let e = format!("{x:e}");
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let neg = mant.starts_with('-');
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let sign = if neg { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{first}{frac}e{esign}{:02}", exp.abs())
+    } else if exp < 0 {
+        format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+    } else {
+        let point = exp as usize + 1;
+        if digits.len() <= point {
+            format!("{sign}{digits}{}", "0".repeat(point - digits.len()))
+        } else {
+            format!("{sign}{}.{}", &digits[..point], &digits[point..])
+        }
+    }
+}
+
+/// Turns yaml-rust2's scan errors into go-yaml's wording where they mean the same thing.
+fn scan_error(text: &str, e: &ScanError) -> YamlError {
+    let info = e.info();
+    let line = e.marker().line();
+    if info.contains("unknown anchor") {
+        // go-yaml names the anchor and gives no line.
+        let name: String = text
+            .chars()
+            .skip(e.marker().index())
+            .skip_while(|&c| c != '*')
+            .skip(1)
+            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+            .collect();
+        return YamlError::syntax(0, format!("unknown anchor '{name}' referenced"));
+    }
+    let message = match info {
+        i if i.contains("mapping values are not allowed") => "mapping values are not allowed in this context",
+        i if i.contains("did not find expected key") => "did not find expected key",
+        i if i.contains("did not find expected '-'") => "did not find expected '-' indicator",
+        i if i.contains("could not find expected ':'") => "could not find expected ':'",
+        i if i.contains("found character that cannot start any token") => {
+            "found character that cannot start any token"
+        }
+        i if i.contains("did not find expected node content") => "did not find expected node content",
+        i if i.contains("found unexpected end of stream") => "found unexpected end of stream",
+        i if i.contains("tab") => "found character that cannot start any token",
+        other => other,
+    };
+    YamlError::syntax(line, message.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_float32;
+
+    #[test]
+    fn float32_keys_like_go() {
+        assert_eq!(format_float32(1.5), "1.5");
+        assert_eq!(format_float32(3.14159265358979), "3.1415927");
+        assert_eq!(format_float32(1e6), "1e+06");
+        assert_eq!(format_float32(123456.0), "123456");
+        assert_eq!(format_float32(0.0001), "0.0001");
+        assert_eq!(format_float32(0.00001), "1e-05");
+    }
+}
