@@ -7,7 +7,7 @@
 use circleci_gotemplate::Value;
 
 use super::load::Node;
-use super::resolve::{is_base60_float, resolve, Resolved};
+use super::resolve::{Resolved, is_base60_float, resolve};
 
 /// The JSON round trip: what go-yaml sees after `json.Marshal` of `v` and `yaml.Unmarshal` of
 /// that JSON.
@@ -30,13 +30,14 @@ pub(crate) fn from_value(v: &Value) -> Result<Node, String> {
             return Err(format!(
                 "error marshaling into JSON: json: unsupported type: {}",
                 o.type_name()
-            ))
+            ));
         }
     })
 }
 
-/// encoding/json writes a float64 as an integer when it is one below 1e21 (`'f'` format), so
-/// go-yaml reads it back as an int (or uint64, or a float when it overflows both).
+/// encoding/json writes a float64 in `'f'` format (shortest digits, zero-padded) when
+/// 1e-6 <= |f| < 1e21, so go-yaml reads an integral one back as an int, or a uint64, or a float
+/// when the padded digits overflow both (`-9223372036854776000`).
 fn json_float(f: f64) -> Result<Node, String> {
     if !f.is_finite() {
         let s = if f.is_nan() {
@@ -49,17 +50,13 @@ fn json_float(f: f64) -> Result<Node, String> {
         return Err(format!("error marshaling into JSON: json: unsupported value: {s}"));
     }
     let abs = f.abs();
-    if f.fract() == 0.0 && abs < 1e21 {
-        if abs < 9.2e18 {
-            return Ok(Node::Int(f as i64));
-        }
-        // Exact integers: the JSON digits parse as i64 or u64 when they fit.
-        if f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 {
-            return Ok(Node::Int(f as i64));
-        }
-        if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
-            return Ok(Node::Uint(f as u64));
-        }
+    if abs < 1e21 && f.fract() == 0.0 {
+        let text = circleci_gotemplate::fmt::format_float(f, 'f', -1);
+        return Ok(match resolve(&text) {
+            Resolved::Int(i) => Node::Int(i),
+            Resolved::Uint(u) => Node::Uint(u),
+            _ => Node::Float(f),
+        });
     }
     Ok(Node::Float(f))
 }

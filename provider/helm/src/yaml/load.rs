@@ -8,8 +8,8 @@ use circleci_gotemplate::Value;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
-use super::resolve::{resolve, Resolved};
 use super::YamlError;
+use super::resolve::{Resolved, resolve};
 
 /// go-yaml's view of a decoded node before the JSON conversion (`interface{}` holding
 /// `map[interface{}]interface{}`, `[]interface{}`, `int`, `uint64`, `float64`, `string`, `bool`).
@@ -178,7 +178,10 @@ impl Loader<'_> {
     fn enter(&mut self, mark: Marker) -> Result<(), YamlError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(YamlError::syntax(mark.line(), format!("exceeded max depth of {MAX_DEPTH}")));
+            return Err(YamlError::syntax(
+                mark.line(),
+                format!("exceeded max depth of {MAX_DEPTH}"),
+            ));
         }
         Ok(())
     }
@@ -253,11 +256,13 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<&Tag>, mark: Marker) -
                 .map_err(|_| YamlError::syntax(0, "!!binary value contains invalid base64 data".into()))?;
             Ok(Node::Str(String::from_utf8_lossy(&data).into_owned()))
         }
-        Some(t @ ("tag:yaml.org,2002:int"
-        | "tag:yaml.org,2002:float"
-        | "tag:yaml.org,2002:bool"
-        | "tag:yaml.org,2002:null"
-        | "tag:yaml.org,2002:timestamp")) => {
+        Some(
+            t @ ("tag:yaml.org,2002:int"
+            | "tag:yaml.org,2002:float"
+            | "tag:yaml.org,2002:bool"
+            | "tag:yaml.org,2002:null"
+            | "tag:yaml.org,2002:timestamp"),
+        ) => {
             let r = resolve(&value);
             let got = match r {
                 Resolved::Null => "null",
@@ -281,7 +286,10 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<&Tag>, mark: Marker) -
                 });
             }
             let _ = mark;
-            Err(YamlError::syntax(0, format!("cannot decode !!{got} `{value}` as a !!{want}")))
+            Err(YamlError::syntax(
+                0,
+                format!("cannot decode !!{got} `{value}` as a !!{want}"),
+            ))
         }
         // Unknown tags are not resolvable: go-yaml keeps the text.
         Some(_) => Ok(Node::Str(value)),
@@ -300,12 +308,22 @@ fn from_resolved(r: Resolved, text: String) -> Node {
     }
 }
 
-/// A rough `%#v` for error messages about keys.
+/// Go's `%#v` of a decoded value, for error messages naming keys and values.
 fn go_sharp_v(n: &Node) -> String {
     match n {
-        Node::Seq(_) => "[]interface {}{...}".into(),
-        Node::Map(_) => "map[interface {}]interface {}{...}".into(),
-        Node::Str(s) => format!("{s:?}"),
+        Node::Seq(items) => format!(
+            "[]interface {{}}{{{}}}",
+            items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
+        ),
+        Node::Map(entries) => format!(
+            "map[interface {{}}]interface {{}}{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}:{}", go_sharp_v(k), go_sharp_v(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Node::Str(s) => circleci_gotemplate::fmt::quote(s),
         Node::Null => "<nil>".into(),
         Node::Bool(b) => b.to_string(),
         Node::Int(i) => i.to_string(),
@@ -345,14 +363,16 @@ pub(crate) fn to_json_value(n: Node) -> Result<Value, YamlError> {
                     Node::Float(f) => format_float32(*f),
                     Node::Bool(b) => b.to_string(),
                     Node::Null => {
-                        return Err(YamlError::to_json(
-                            "unsupported map key of type: %!s(<nil>), key: <nil>, value: ...".to_string(),
-                        ))
+                        return Err(YamlError::to_json(format!(
+                            "unsupported map key of type: %!s(<nil>), key: <nil>, value: {}",
+                            go_sharp_v(&v)
+                        )));
                     }
                     Node::Uint(u) => {
                         return Err(YamlError::to_json(format!(
-                            "unsupported map key of type: uint64, key: 0x{u:x}, value: ..."
-                        )))
+                            "unsupported map key of type: uint64, key: 0x{u:x}, value: {}",
+                            go_sharp_v(&v)
+                        )));
                     }
                     Node::Seq(_) | Node::Map(_) => unreachable!("rejected while decoding"),
                 };
@@ -390,7 +410,11 @@ pub(crate) fn format_float32(f: f64) -> String {
     let sign = if neg { "-" } else { "" };
     if !(-4..6).contains(&exp) {
         let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{first}{frac}e{esign}{:02}", exp.abs())
     } else if exp < 0 {
@@ -405,7 +429,10 @@ pub(crate) fn format_float32(f: f64) -> String {
     }
 }
 
-/// Turns yaml-rust2's scan errors into go-yaml's wording where they mean the same thing.
+/// Turns yaml-rust2's errors into go-yaml's wording and line where they mean the same thing.
+///
+/// go-yaml's `p.fail()` numbers lines oddly: a scanner error names the 1-based line, a parser
+/// error the 0-based one, and an error on (0-based) line 0 names none.
 fn scan_error(text: &str, e: &ScanError) -> YamlError {
     let info = e.info();
     let line = e.marker().line();
@@ -420,20 +447,77 @@ fn scan_error(text: &str, e: &ScanError) -> YamlError {
             .collect();
         return YamlError::syntax(0, format!("unknown anchor '{name}' referenced"));
     }
-    let message = match info {
-        i if i.contains("mapping values are not allowed") => "mapping values are not allowed in this context",
-        i if i.contains("did not find expected key") => "did not find expected key",
-        i if i.contains("did not find expected '-'") => "did not find expected '-' indicator",
-        i if i.contains("could not find expected ':'") => "could not find expected ':'",
-        i if i.contains("found character that cannot start any token") => {
-            "found character that cannot start any token"
-        }
-        i if i.contains("did not find expected node content") => "did not find expected node content",
-        i if i.contains("found unexpected end of stream") => "found unexpected end of stream",
-        i if i.contains("tab") => "found character that cannot start any token",
-        other => other,
+    let eof_line = text.matches('\n').count() + 1;
+    // (yaml-rust2's words, go-yaml's message, scanner error?, at the end of the text?)
+    const TABLE: &[(&str, &str, bool, bool)] = &[
+        (
+            "mapping values are not allowed",
+            "mapping values are not allowed in this context",
+            true,
+            false,
+        ),
+        (
+            "unexpected character",
+            "found character that cannot start any token",
+            true,
+            false,
+        ),
+        (
+            "found character that cannot start any token",
+            "found character that cannot start any token",
+            true,
+            false,
+        ),
+        (
+            "invalid indentation in quoted scalar",
+            "found unexpected end of stream",
+            true,
+            true,
+        ),
+        (
+            "found unexpected end of stream",
+            "found unexpected end of stream",
+            true,
+            true,
+        ),
+        ("did not find expected key", "did not find expected key", false, false),
+        (
+            "did not find expected '-'",
+            "did not find expected '-' indicator",
+            false,
+            false,
+        ),
+        ("expected ',' or ']'", "did not find expected ',' or ']'", false, false),
+        ("expected ',' or '}'", "did not find expected ',' or '}'", false, false),
+        (
+            "did not find expected node content",
+            "did not find expected node content",
+            false,
+            false,
+        ),
+        (
+            "could not find expected ':'",
+            "could not find expected ':'",
+            true,
+            false,
+        ),
+        (
+            "tabs disallowed",
+            "found character that cannot start any token",
+            true,
+            false,
+        ),
+    ];
+    let Some(&(_, message, scanner, at_eof)) = TABLE.iter().find(|(pat, ..)| info.contains(pat)) else {
+        return YamlError::syntax(line, info.to_string());
     };
-    YamlError::syntax(line, message.to_string())
+    let line = if at_eof { eof_line } else { line };
+    let go_line = if scanner {
+        if line > 1 { line } else { 0 }
+    } else {
+        line.saturating_sub(1)
+    };
+    YamlError::syntax(go_line, message.to_string())
 }
 
 #[cfg(test)]
@@ -443,7 +527,7 @@ mod tests {
     #[test]
     fn float32_keys_like_go() {
         assert_eq!(format_float32(1.5), "1.5");
-        assert_eq!(format_float32(3.14159265358979), "3.1415927");
+        assert_eq!(format_float32(1.234567890123), "1.2345679");
         assert_eq!(format_float32(1e6), "1e+06");
         assert_eq!(format_float32(123456.0), "123456");
         assert_eq!(format_float32(0.0001), "0.0001");

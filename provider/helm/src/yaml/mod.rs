@@ -144,30 +144,72 @@ pub fn parse_array(text: &str) -> Result<Vec<Value>, YamlError> {
 /// encoding/json does on NaN and infinities (Helm's `toYaml` then prints nothing), and on
 /// strings go-yaml refuses to read back from the JSON (control characters such as U+007F).
 pub fn to_yaml(v: &Value) -> Result<String, String> {
-    check_json_readable(v)?;
-    let n = emit::from_value(v)?;
+    let v = json_readback(v)?;
+    let n = emit::from_value(&v)?;
     Ok(emit::emit_document(&n))
 }
 
-/// go-yaml's reader rejects characters outside YAML's printable set that encoding/json leaves
-/// unescaped (it escapes only those below U+0020, `<>&` and U+2028/9).
-fn check_json_readable(v: &Value) -> Result<(), String> {
-    let bad = |s: &str| {
+/// What go-yaml makes of the strings in the JSON text encoding/json writes: it leaves some
+/// characters unescaped that YAML does not take literally. Outside YAML's printable set
+/// (U+007F, C1 controls, U+FFFE/F) go-yaml's reader refuses the text; NEL (U+0085) is a line
+/// break to YAML, folded inside a quoted string and fatal inside a key.
+fn json_readback(v: &Value) -> Result<Value, String> {
+    let control = |s: &str| {
         s.chars().any(|c| {
             let u = c as u32;
-            u == 0x7F || (0x80..=0x9F).contains(&u) && u != 0x85 || u == 0xFFFE || u == 0xFFFF
+            u == 0x7F || ((0x80..=0x9F).contains(&u) && u != 0x85) || u == 0xFFFE || u == 0xFFFF
         })
     };
     let err = || "yaml: control characters are not allowed".to_string();
-    match v {
-        Value::String(s) if bad(s) => Err(err()),
-        Value::List(l) => l.iter().try_for_each(check_json_readable),
-        Value::Map(m) => m.iter().try_for_each(|(k, v)| {
-            if bad(k) {
-                return Err(err());
+    Ok(match v {
+        Value::String(s) if control(s) => return Err(err()),
+        Value::String(s) if s.contains('\u{85}') => Value::String(fold_nel(s)),
+        Value::List(l) => Value::List(l.iter().map(json_readback).collect::<Result<_, _>>()?),
+        Value::Map(m) => {
+            let mut out = BTreeMap::new();
+            for (k, v) in m {
+                if control(k) {
+                    return Err(err());
+                }
+                if k.contains('\u{85}') {
+                    return Err("yaml: did not find expected ',' or '}'".to_string());
+                }
+                out.insert(k.clone(), json_readback(v)?);
             }
-            check_json_readable(v)
-        }),
-        _ => Ok(()),
+            Value::Map(out)
+        }
+        other => other.clone(),
+    })
+}
+
+/// YAML's line folding in a double-quoted scalar, for raw NEL breaks: spaces around a run of
+/// breaks go, one break becomes a space, n breaks become n-1 newlines.
+fn fold_nel(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == ' ' || chars[i] == '\u{85}' {
+            let mut j = i;
+            let mut breaks = 0;
+            while j < chars.len() && (chars[j] == ' ' || chars[j] == '\u{85}') {
+                if chars[j] == '\u{85}' {
+                    breaks += 1;
+                }
+                j += 1;
+            }
+            if breaks == 0 {
+                out.extend(&chars[i..j]);
+            } else if breaks == 1 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', breaks - 1));
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
     }
+    out
 }

@@ -32,10 +32,10 @@ pub(crate) fn resolve(s: &str) -> Resolved {
     };
     match s {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Resolved::Bool(true)
+            return Resolved::Bool(true);
         }
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Resolved::Bool(false)
+            return Resolved::Bool(false);
         }
         "~" | "null" | "Null" | "NULL" => return Resolved::Null,
         ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
@@ -60,10 +60,9 @@ pub(crate) fn resolve(s: &str) -> Resolved {
             if let Some(u) = go_parse_uint(&plain, 0) {
                 return Resolved::Uint(u);
             }
-            if yaml_style_float(&plain) {
-                if let Some(f) = go_parse_float(&plain) {
-                    return Resolved::Float(f);
-                }
+            // go_parse_float applies yamlStyleFloat first.
+            if let Some(f) = go_parse_float(&plain) {
+                return Resolved::Float(f);
             }
             // Only reached for `0b` followed by a sign: base-0 parsing already took `0b101`.
             if let Some(rest) = plain.strip_prefix("0b") {
@@ -73,10 +72,11 @@ pub(crate) fn resolve(s: &str) -> Resolved {
                 if let Some(u) = go_parse_uint(rest, 2) {
                     return Resolved::Uint(u);
                 }
-            } else if let Some(rest) = plain.strip_prefix("-0b") {
-                if let Some(i) = go_parse_int(&format!("-{rest}"), 2) {
-                    return Resolved::Int(i);
-                }
+            } else if let Some(i) = plain
+                .strip_prefix("-0b")
+                .and_then(|r| go_parse_int(&format!("-{r}"), 2))
+            {
+                return Resolved::Int(i);
             }
             Resolved::Str
         }
@@ -126,14 +126,47 @@ fn go_parse_int(s: &str, base: u32) -> Option<i64> {
     }
 }
 
-/// `strconv.ParseFloat(s, 64)` for the decimal forms YAML reaches it with; out of range is an
-/// error in Go (so the scalar stays a string).
+/// `strconv.ParseFloat(s, 64)` for the decimal forms YAML reaches it with (underscores between
+/// digits allowed, as Go's `underscoreOK`); out of range is an error in Go, so the scalar stays
+/// a string.
 fn go_parse_float(s: &str) -> Option<f64> {
+    let stripped;
+    let s = if s.contains('_') {
+        if !underscore_ok(s) {
+            return None;
+        }
+        stripped = s.replace('_', "");
+        stripped.as_str()
+    } else {
+        s
+    };
     if !yaml_style_float(s) {
         return None;
     }
     let f: f64 = s.parse().ok()?;
     f.is_finite().then_some(f)
+}
+
+/// Go's `underscoreOK` for a decimal number: each `_` between two digits.
+fn underscore_ok(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let mut saw = '^';
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            saw = '0';
+        } else if c == '_' {
+            if saw != '0' {
+                return false;
+            }
+            saw = '_';
+        } else {
+            if saw == '_' {
+                return false;
+            }
+            saw = '!';
+        }
+    }
+    saw != '_'
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
