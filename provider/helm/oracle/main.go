@@ -135,6 +135,30 @@ func marshal(v interface{}) (string, error) {
 	return string(out), err
 }
 
+// tagFloats writes each float64 as {"$float": shortest 'g' text}, so that the reader's JSON
+// float parsing cannot blur the comparison.
+func tagFloats(v interface{}) interface{} {
+	switch t := v.(type) {
+	case float64:
+		return map[string]string{"$float": strconv.FormatFloat(t, 'g', -1, 64)}
+	case map[string]interface{}:
+		m := make(map[string]interface{}, len(t))
+		for k, e := range t {
+			m[k] = tagFloats(e)
+		}
+		return m
+	case Values:
+		return tagFloats(map[string]interface{}(t))
+	case []interface{}:
+		out := make([]interface{}, len(t))
+		for i, e := range t {
+			out[i] = tagFloats(e)
+		}
+		return out
+	}
+	return v
+}
+
 func run(req request) (out string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -184,7 +208,7 @@ func run(req request) (out string, err error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(tagFloats(v)); err != nil {
 		return "", err
 	}
 	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil

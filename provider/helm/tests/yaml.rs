@@ -136,8 +136,24 @@ fn canon(v: &Value) -> String {
     }
 }
 
+/// The oracle's JSON, with its floats tagged as `{"$float": "1e+06"}` (parsed here exactly).
 fn oracle_value(out: &str) -> Value {
-    json_to_value(&serde_json::from_str(out).unwrap_or_else(|e| panic!("oracle JSON {out:?}: {e}")))
+    fn untag(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Object(m) if m.len() == 1 && m.contains_key("$float") => {
+                let s = m["$float"].as_str().expect("float text");
+                Value::Float(match s {
+                    "+Inf" => f64::INFINITY,
+                    "-Inf" => f64::NEG_INFINITY,
+                    _ => s.parse().unwrap_or_else(|e| panic!("oracle float {s:?}: {e}")),
+                })
+            }
+            serde_json::Value::Array(a) => Value::List(a.iter().map(untag).collect()),
+            serde_json::Value::Object(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), untag(v))).collect()),
+            other => json_to_value(other),
+        }
+    }
+    untag(&serde_json::from_str(out).unwrap_or_else(|e| panic!("oracle JSON {out:?}: {e}")))
 }
 
 /// Compares `parse` with the oracle; returns a description of the difference, if any.
@@ -239,6 +255,29 @@ const CORPUS: &[&str] = &[
     "? [1, 2]\n: x\n",
     "~: nullkey\n",
     "a: !!int abc\n",
+    "a: 1\r\nb:\r\n  - x\r\n",
+    "\u{feff}a: bom\n",
+    "plain: this is\n  a multi-line\n  plain scalar\nq: \"quoted\n  across\n\n  lines\"\n",
+    "a: 1\n...\n",
+    "%YAML 1.1\n---\na: 1\n",
+    "key with spaces: v\n\"quoted key\": v\n'single': v\n",
+    "image:\n  repository: nginx\n  tag: \"1.25\"\n  pullPolicy: IfNotPresent\nresources: {}\nnodeSelector: {}\ntolerations: []\n",
+    "a:\n  - b:\n      - c: d\n        e: [f, {g: h}]\n",
+    "x: 0.1\ny: 1.0\nz: -0.0\nw: 1e-7\nv: 123456789012345678\n",
+    "a: |2\n    indented\n  less\n",
+    "a: >-\n  folded\n  strip\n",
+    "a: \"\\u00e9\\U0001F600\\x7f\"\n",
+    "anchors:\n  - &a {x: 1}\n  - *a\n  - &b [1, *a]\n  - *b\n",
+    "a: &x 1\nb: &x 2\nc: *x\n",
+    "a:\n  # comment\n  b: 1 # trailing\n# end\n",
+    "{a: 1, b: [2, 3], c: {d: e}}\n",
+    "[a, b, [c, d]]\n",
+    "a: -\nb: - x\n",
+    "a: :x\nb: x:\nc: x:y\n",
+    "? |\n  block key\n: v\n",
+    "a: \"x\" y\n",
+    "a: [1, 2]]\n",
+    "a:\n- b\n -c\n",
 ];
 
 #[test]
@@ -441,6 +480,31 @@ fn json_tree() -> impl Strategy<Value = serde_json::Value> {
                 .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
         ]
     })
+}
+
+/// Plain scalars built from the characters YAML 1.1 typing and Go's number syntax care about.
+fn plain_scalar() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[-+]?[0-9_]{0,6}(\\.[0-9_]{0,4})?([eE][-+]?[0-9]{1,3})?",
+        "[-+]?0[xXoObB][0-9a-fA-F_]{0,6}",
+        "[-+.]?[0-9]{0,3}[:.][0-9]{0,3}(:[0-9]{1,2})?",
+        "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\\.[0-9]{1,3})?(Z|[-+][0-9]{2}:[0-9]{2})?)?",
+        "[yYnNoOtTfF~][a-zA-Z]{0,4}",
+        "\\.[a-zA-Z0-9]{0,4}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// YAML 1.1 resolution of plain scalars, as values and as keys.
+    #[test]
+    fn plain_scalars_resolve_as_go_yaml(s in plain_scalar()) {
+        for text in [format!("v: {s}\n"), format!("{s}: v\n"), format!("- {s}\n")] {
+            let d = check_parse(&text);
+            prop_assert!(d.is_none(), "{}", d.unwrap_or_default());
+        }
+    }
 }
 
 proptest! {

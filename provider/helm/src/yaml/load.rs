@@ -72,6 +72,8 @@ struct Loader<'a> {
 /// Reads the first document of `text` as go-yaml v2's `Unmarshal` into `interface{}`; `None`
 /// when there is no document (empty input or only comments).
 pub(crate) fn load_first(text: &str) -> Result<Option<Node>, YamlError> {
+    // go-yaml's reader drops a leading byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut l = Loader {
         parser: Parser::new_from_str(text),
         text,
@@ -154,6 +156,17 @@ impl Loader<'_> {
                         break;
                     }
                     let is_merge = matches!(&ev, Event::Scalar(v, TScalarStyle::Plain, _, None) if v == "<<");
+                    // libyaml has no implicit empty key in a block mapping (`- : x`, `: x`);
+                    // yaml-rust2 reads one.
+                    if matches!(&ev, Event::Scalar(v, TScalarStyle::Plain, _, None) if v.is_empty())
+                        && self.char_at(kmark.index()) == Some(':')
+                        && self.char_at(mark.index()) != Some('{')
+                    {
+                        return Err(YamlError::syntax(
+                            kmark.line().saturating_sub(1),
+                            "did not find expected key".into(),
+                        ));
+                    }
                     let (key, _) = self.node(ev, kmark)?;
                     let (ev, vmark) = self.next()?;
                     let (value, alias) = self.node(ev, vmark)?;
@@ -173,6 +186,10 @@ impl Loader<'_> {
             }
             other => Err(YamlError::syntax(mark.line(), format!("unexpected event {other:?}"))),
         }
+    }
+
+    fn char_at(&self, index: usize) -> Option<char> {
+        self.text.chars().nth(index)
     }
 
     fn enter(&mut self, mark: Marker) -> Result<(), YamlError> {
@@ -505,6 +522,18 @@ fn scan_error(text: &str, e: &ScanError) -> YamlError {
             "tabs disallowed",
             "found character that cannot start any token",
             true,
+            false,
+        ),
+        (
+            "block sequence entries are not allowed",
+            "block sequence entries are not allowed in this context",
+            true,
+            false,
+        ),
+        (
+            "invalid trailing content after",
+            "did not find expected key",
+            false,
             false,
         ),
     ];
