@@ -365,6 +365,61 @@ fn error_lines_match_go_yaml() {
     );
 }
 
+/// Emitter corners the random trees rarely reach: keys past libyaml's 128-byte simple-key
+/// limit, multi-line keys, folding inside lists and nested blocks, escapes at the fold point.
+#[test]
+fn to_yaml_corners_match_go_yaml() {
+    let long_words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt";
+    let cases = vec![
+        serde_json::json!({ "k".repeat(129): 1, "k".repeat(128): 2 }),
+        serde_json::json!({ format!("{} {}", "a".repeat(100), "b".repeat(40)): "v" }),
+        serde_json::json!({ "multi\nline": "v", "x": {"multi\nline key": ["a"]} }),
+        serde_json::json!({ "a": [long_words, [long_words], {"b": long_words}] }),
+        serde_json::json!({ "a": {"b": {"c": {"d": format!("{long_words}\n{long_words}\n")}}} }),
+        serde_json::json!([format!("{long_words} \"quoted\" \\ and\ttab {long_words}")]),
+        serde_json::json!([format!("'{long_words}' {long_words}")]),
+        serde_json::json!([format!("{long_words}  two  spaces  {long_words}  here")]),
+        serde_json::json!([format!("- {long_words} {long_words}")]),
+        serde_json::json!({ "a": "   ", "b": " \n ", "c": "\n\n", "d": "x\n\n\n" }),
+        serde_json::json!("top-level string"),
+        serde_json::json!(long_words.repeat(3)),
+        serde_json::json!(null),
+        serde_json::json!(12),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::json!([[[]], [{}], [[1, [2, {"a": []}]]]]),
+        serde_json::json!({ "a10": 1, "a9": 2, "a09": 3, "A": 4, "_": 5, "1": 6, "-": 7, "é": 8, "z0": 9, "z": 10, "z00": 11, "b2c10": 12, "b2c9": 13 }),
+    ];
+    let diffs: Vec<String> = cases.iter().filter_map(check_to_yaml).collect();
+    assert!(
+        diffs.is_empty(),
+        "{} of {} differ:\n{}",
+        diffs.len(),
+        cases.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Deep nesting fails cleanly instead of overflowing the stack (go-yaml allows 10000 levels;
+/// yaml-rust2 stops flow nesting at 255, our loader any nesting at 256).
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let flow = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let r = yaml::parse(&flow);
+    assert!(r.is_ok(), "{r:?}");
+    let block = format!("{}x\n", "- ".repeat(250));
+    let r = yaml::parse(&block);
+    assert!(r.is_ok(), "{r:?}");
+    let e = yaml::parse(&format!("{}x\n", "- ".repeat(100_000))).expect_err("too deep");
+    assert!(e.message.contains("exceeded max depth"), "{e}");
+    assert!(yaml::parse(&"[".repeat(100_000)).is_err());
+
+    let nest = |n: usize| (0..n).fold(Value::String("x".into()), |v, _| Value::List(vec![v]));
+    let out = yaml::to_yaml(&nest(500)).expect("500 levels");
+    assert!(out.starts_with("- - - "), "{out:.20}");
+    assert!(yaml::to_yaml(&nest(600)).is_err());
+}
+
 /// Strings that need quoting, folding or escaping.
 fn tricky_string() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -56,9 +56,10 @@ fn insert(map: &mut Vec<(Node, Node)>, k: Node, v: Node) {
     }
 }
 
-/// go-yaml v2.4's nesting limit (`exceeded max depth of 10000`), lower here to stay within a
-/// thread's stack; charts never come near it.
-const MAX_DEPTH: usize = 2000;
+/// Nesting limit of the (recursive) loader. go-yaml v2.4 allows 10000 levels; this one stays
+/// well within a 2 MiB thread stack in debug builds, as yaml-rust2's own flow limit (255) does.
+/// No chart nests values this deep.
+const MAX_DEPTH: usize = 256;
 
 struct Loader<'a> {
     parser: Parser<std::str::Chars<'a>>,

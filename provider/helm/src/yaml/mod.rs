@@ -144,9 +144,30 @@ pub fn parse_array(text: &str) -> Result<Vec<Value>, YamlError> {
 /// encoding/json does on NaN and infinities (Helm's `toYaml` then prints nothing), and on
 /// strings go-yaml refuses to read back from the JSON (control characters such as U+007F).
 pub fn to_yaml(v: &Value) -> Result<String, String> {
+    if depth(v) > MAX_WRITE_DEPTH {
+        return Err(format!("toYaml: value nested deeper than {MAX_WRITE_DEPTH} levels"));
+    }
     let v = json_readback(v)?;
     let n = emit::from_value(&v)?;
     Ok(emit::emit_document(&n))
+}
+
+/// The writer recurses; Go has no such limit, but no chart builds values this deep.
+const MAX_WRITE_DEPTH: usize = 512;
+
+/// Nesting depth of `v`, without recursion (the point is to guard the recursive writer).
+fn depth(v: &Value) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        match v {
+            Value::List(l) => stack.extend(l.iter().map(|c| (c, d + 1))),
+            Value::Map(m) => stack.extend(m.values().map(|c| (c, d + 1))),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// What go-yaml makes of the strings in the JSON text encoding/json writes: it leaves some
