@@ -278,6 +278,23 @@ const CORPUS: &[&str] = &[
     "a: \"x\" y\n",
     "a: [1, 2]]\n",
     "a:\n- b\n -c\n",
+    "a: \"x\ny\"\n",
+    "a: 'x\ny'\nb: 'it''s\n  ok'\n",
+    "a:\n  b: \"x\n  y \\\n  z\"\n  c: 1\n",
+    "a: \"x\n---\ny\"\n",
+    "a:\t1\nb:\t- x\n",
+    "key:value\n",
+    "&k a: 1\nb: *k\n",
+    "- &a x\n- *a : y\n",
+    "a: {b: c, d}\n",
+    "a: [b: c]\n",
+    "a: b\n c\n",
+    "%TAG ! tag:example.com,2000:\n",
+    "a: !e!foo x\n",
+    "a: \"\\q\"\n",
+    "a: \"\\uZZZZ\"\n",
+    "a: '\n",
+    "a: |\n  x\n y\n",
 ];
 
 #[test]

@@ -68,43 +68,136 @@ struct Loader<'a> {
     depth: usize,
     decode_count: usize,
     alias_count: usize,
+    /// yaml-rust2's own error, kept for [`repair`].
+    last_scan: Option<ScanError>,
 }
 
 /// Reads the first document of `text` as go-yaml v2's `Unmarshal` into `interface{}`; `None`
 /// when there is no document (empty input or only comments).
 pub(crate) fn load_first(text: &str) -> Result<Option<Node>, YamlError> {
     // go-yaml's reader drops a leading byte-order mark.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut l = Loader {
-        parser: Parser::new_from_str(text),
-        text,
-        anchors: HashMap::new(),
-        depth: 0,
-        decode_count: 0,
-        alias_count: 0,
-    };
-    loop {
-        let (ev, _) = l.next()?;
-        match ev {
-            Event::StreamStart | Event::Nothing => continue,
-            Event::StreamEnd => return Ok(None),
-            Event::DocumentStart => {
-                let (ev, mark) = l.next()?;
-                if let Event::DocumentEnd = ev {
-                    return Ok(Some(Node::Null));
+    let mut text = std::borrow::Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text));
+    // Each retry repairs one construct libyaml accepts and yaml-rust2 does not; the bound only
+    // guards against a repair that would not take.
+    for _ in 0..10_000 {
+        let mut l = Loader {
+            parser: Parser::new_from_str(&text),
+            text: &text,
+            anchors: HashMap::new(),
+            depth: 0,
+            decode_count: 0,
+            alias_count: 0,
+            last_scan: None,
+        };
+        match l.first_document() {
+            Err(e) => match l.last_scan.as_ref().and_then(|s| repair(&text, s)) {
+                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                None => return Err(e),
+            },
+            ok => return ok,
+        }
+    }
+    Err(YamlError::syntax(0, "too many constructs to repair".into()))
+}
+
+/// Rewrites `text` so that yaml-rust2 reads what libyaml reads, without changing the value,
+/// for the scan errors where the two disagree:
+/// - continuation lines of a quoted scalar indented no deeper than the enclosing block
+///   (libyaml does not check; leading blanks of continuation lines are not content, so they
+///   are indented here past the opening quote);
+/// - tabs separating `:` or `-` from what follows (each becomes one space: same columns).
+fn repair(text: &str, e: &ScanError) -> Option<String> {
+    let info = e.info();
+    let chars: Vec<char> = text.chars().collect();
+    let at = e.marker().index();
+    if info.contains("invalid indentation in quoted scalar") {
+        let quote = *chars.get(at)?;
+        if quote != '"' && quote != '\'' {
+            return None;
+        }
+        let line_start = chars[..at].iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
+        let pad = at - line_start + 1;
+        let mut out: Vec<char> = chars[..=at].to_vec();
+        let mut i = at + 1;
+        while i < chars.len() {
+            let c = chars[i];
+            out.push(c);
+            i += 1;
+            match c {
+                '\\' if quote == '"' && i < chars.len() => {
+                    out.push(chars[i]);
+                    i += 1;
+                    if chars[i - 1] == '\n' {
+                        out.extend(std::iter::repeat_n(' ', pad));
+                    }
                 }
-                let (node, _) = l.node(ev, mark)?;
-                // Later documents are never read, as go-yaml's Unmarshal stops after the first.
-                return Ok(Some(node));
+                '\'' if quote == '\'' && chars.get(i) == Some(&'\'') => {
+                    out.push('\'');
+                    i += 1;
+                }
+                c if c == quote => {
+                    out.extend(&chars[i..]);
+                    return Some(out.into_iter().collect());
+                }
+                '\n' => {
+                    // A document marker inside the scalar stays an error, as in libyaml.
+                    let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
+                    let marker = rest.starts_with("---") || rest.starts_with("...");
+                    if !marker {
+                        out.extend(std::iter::repeat_n(' ', pad));
+                    }
+                }
+                _ => {}
             }
-            _ => return Ok(None),
+        }
+        return None;
+    }
+    if info.contains("must be followed by a valid YAML whitespace") {
+        // The mark is past the blanks; turn the tabs before it into spaces.
+        let mut out = chars.clone();
+        let mut j = at.min(out.len());
+        let mut changed = false;
+        while j > 0 && (out[j - 1] == '\t' || out[j - 1] == ' ') {
+            if out[j - 1] == '\t' {
+                out[j - 1] = ' ';
+                changed = true;
+            }
+            j -= 1;
+        }
+        return changed.then(|| out.into_iter().collect());
+    }
+    None
+}
+
+impl Loader<'_> {
+    fn first_document(&mut self) -> Result<Option<Node>, YamlError> {
+        loop {
+            let (ev, _) = self.next()?;
+            match ev {
+                Event::StreamStart | Event::Nothing => continue,
+                Event::StreamEnd => return Ok(None),
+                Event::DocumentStart => {
+                    let (ev, mark) = self.next()?;
+                    if let Event::DocumentEnd = ev {
+                        return Ok(Some(Node::Null));
+                    }
+                    let (node, _) = self.node(ev, mark)?;
+                    // Later documents are never read: go-yaml's Unmarshal stops after the first.
+                    return Ok(Some(node));
+                }
+                _ => return Ok(None),
+            }
         }
     }
 }
 
 impl Loader<'_> {
     fn next(&mut self) -> Result<(Event, Marker), YamlError> {
-        self.parser.next_token().map_err(|e| scan_error(self.text, &e))
+        self.parser.next_token().map_err(|e| {
+            let err = scan_error(self.text, &e);
+            self.last_scan = Some(e);
+            err
+        })
     }
 
     /// Builds the node starting with `ev`; the flag tells whether it came from an alias
@@ -466,8 +559,41 @@ fn scan_error(text: &str, e: &ScanError) -> YamlError {
         return YamlError::syntax(0, format!("unknown anchor '{name}' referenced"));
     }
     let eof_line = text.matches('\n').count() + 1;
+    if info.contains("found unexpected document indicator") {
+        // go-yaml points at the `---`/`...` line; yaml-rust2 at the opening quote.
+        let doc_line = text
+            .lines()
+            .enumerate()
+            .skip(line)
+            .find(|(_, l)| l.starts_with("---") || l.starts_with("..."))
+            .map_or(line, |(i, _)| i + 1);
+        return YamlError::syntax(
+            if doc_line > 1 { doc_line } else { 0 },
+            "found unexpected document indicator".into(),
+        );
+    }
     // (yaml-rust2's words, go-yaml's message, scanner error?, at the end of the text?)
     const TABLE: &[(&str, &str, bool, bool)] = &[
+        (
+            "found unknown escape character",
+            "found unknown escape character",
+            true,
+            false,
+        ),
+        // go-yaml's spelling.
+        (
+            "did not find expected hexadecimal number",
+            "did not find expected hexdecimal number",
+            true,
+            false,
+        ),
+        ("the handle wasn't declared", "found undefined tag handle", false, false),
+        (
+            "did not find expected <document start>",
+            "did not find expected <document start>",
+            false,
+            false,
+        ),
         (
             "mapping values are not allowed",
             "mapping values are not allowed in this context",
