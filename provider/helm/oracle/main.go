@@ -1,6 +1,7 @@
 // The YAML oracle for circleci-helm's conformance tests: go-yaml v2.4 (Debian's
 // golang-gopkg-yaml.v2-dev, the code sigs.k8s.io/yaml v1.4 vendors) with sigs.k8s.io/yaml's
-// JSON steps written out here, since that module is not packaged.
+// JSON steps written out here, since that module is not packaged; toToml through Debian's
+// BurntSushi/toml (v1.2, which encodes maps as Helm's v1.3 does).
 //
 // One JSON request per line on stdin, one JSON line per request on stdout:
 //   {"op":"parse","text":Y}   Unmarshal(Y, &interface{})       -> {"output": JSON of the value}
@@ -8,6 +9,7 @@
 //   {"op":"array","text":Y}   Unmarshal(Y, &[]interface{})     (fromYamlArray)
 //   {"op":"toyaml","json":J}  Marshal(json.Unmarshal(J))       -> {"output": YAML}
 //   {"op":"roundtrip","text":Y} Marshal(Unmarshal(Y))          (toYaml of a values file)
+//   {"op":"totoml","json":J}  BurntSushi/toml Encode(json.Unmarshal(J))  (toToml)
 // Errors: {"error": message, "goyaml": go-yaml's own error when that step failed}.
 //
 // Build (GOPATH mode): GO111MODULE=off GOPATH=/usr/share/gocode go build -o OUT main.go
@@ -22,6 +24,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"github.com/BurntSushi/toml"
 	"gopkg.in/yaml.v2"
 )
 
@@ -193,6 +196,16 @@ func run(req request) (out string, err error) {
 			return "", err
 		}
 		return marshal(x)
+	case "totoml":
+		var x interface{}
+		if err = json.Unmarshal([]byte(req.JSON), &x); err != nil {
+			return "", fmt.Errorf("bad request json: %v", err)
+		}
+		var b bytes.Buffer
+		if err := toml.NewEncoder(&b).Encode(x); err != nil {
+			return "", err
+		}
+		return b.String(), nil
 	case "toyaml":
 		var x interface{}
 		if err = json.Unmarshal([]byte(req.JSON), &x); err != nil {

@@ -1,5 +1,6 @@
 //! Conformance of `circleci_helm::yaml` against go-yaml v2.4 itself: `oracle/main.go`, built
-//! once per source version with Debian's golang-go and golang-gopkg-yaml.v2-dev (GOPATH mode).
+//! once per source version with Debian's golang-go, golang-gopkg-yaml.v2-dev and
+//! golang-github-burntsushi-toml-dev (GOPATH mode).
 //! Fails, never skips, when Go is missing: run `scripts/setup`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -41,8 +42,8 @@ fn binary() -> Result<PathBuf, String> {
             .map_err(|e| format!("the YAML oracle needs `go` (run scripts/setup): {e}"))?;
         if !out.status.success() {
             return Err(format!(
-                "building the YAML oracle failed (run scripts/setup for golang-go and \
-                 golang-gopkg-yaml.v2-dev): {}",
+                "building the YAML oracle failed (run scripts/setup for golang-go, \
+                 golang-gopkg-yaml.v2-dev and golang-github-burntsushi-toml-dev): {}",
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
@@ -579,8 +580,68 @@ proptest! {
     }
 }
 
+fn check_to_toml(json: &serde_json::Value) -> Option<String> {
+    let ours = yaml::to_toml(&json_to_value(json));
+    let theirs = Oracle::get().ask(serde_json::json!({"op": "totoml", "json": json.to_string()}));
+    match (&ours, &theirs) {
+        (Ok(a), Ok(b)) if a == b => None,
+        (Err(a), Err((b, _))) if b.trim_start_matches("panic: ") == a => None,
+        _ => Some(format!("toToml({json}):\n ours {ours:?}\n go   {theirs:?}")),
+    }
+}
+
+#[test]
+fn to_toml_corners_match_burntsushi() {
+    let cases = vec![
+        serde_json::json!({"a": 1, "b": 1.5, "c": "s", "d": true, "e": null, "f": [1, "x", {"g": 1}], "h": {}}),
+        serde_json::json!({"t": {"x": 1, "sub": {"y": [1, 2], "deep": {"z": "q"}}}, "a": 0}),
+        serde_json::json!({"list": [{"a": 1}, {"b": {"c": 2}}], "k": "v"}),
+        serde_json::json!({"bad key": 1, "": 2, "é": 3, "dot.ted": {"x": 1}}),
+        serde_json::json!({"s": "quote \" back \\ tab\t nl\n cr\r bell\u{7} del\u{7f} é"}),
+        serde_json::json!({"f": [1e21, 1e-7, 0.1, -0.0, 100.0, 123456789.0]}),
+        serde_json::json!({"inline": [[{"a": null, "b": 1}], {"c": {"d": []}}]}),
+        serde_json::json!({"n": [1, null]}),
+        serde_json::json!({"n": [[null]]}),
+        serde_json::json!({"m": {"a": null}}),
+        serde_json::json!({"x": {"a": 1, "z": null}, "y": [{"a": 1, "b": null}]}),
+        serde_json::json!([{"a": 1}]),
+        serde_json::json!({}),
+    ];
+    let diffs: Vec<String> = cases.iter().filter_map(check_to_toml).collect();
+    assert!(
+        diffs.is_empty(),
+        "{} of {} differ:\n{}",
+        diffs.len(),
+        cases.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Top-level values that are not maps: BurntSushi/toml v1.3 (Helm 3.14+) writes the bare value
+/// (`writeKeyValue` with an empty key calls `eElement`), where the oracle's Debian v1.2 refuses.
+#[test]
+fn to_toml_top_level_scalars_as_v1_3() {
+    assert_eq!(yaml::to_toml(&Value::String("top".into())).as_deref(), Ok("\"top\""));
+    assert_eq!(
+        yaml::to_toml(&Value::List(vec![Value::Float(1.0), Value::Float(2.5)])).as_deref(),
+        Ok("[1.0, 2.5]")
+    );
+    let go = Oracle::get().ask(serde_json::json!({"op": "totoml", "json": "\"top\""}));
+    assert_eq!(
+        go,
+        Err(("toml: top-level values must be Go maps or structs".into(), None))
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Maps at the top, as Helm's values and templates' dicts are (see the test above for the rest).
+    #[test]
+    fn to_toml_matches_burntsushi(json in json_tree().prop_filter("a map", |j| j.is_object())) {
+        let d = check_to_toml(&json);
+        prop_assert!(d.is_none(), "{}", d.unwrap_or_default());
+    }
 
     #[test]
     fn to_yaml_matches_go_yaml(json in json_tree()) {

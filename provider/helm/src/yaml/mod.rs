@@ -16,6 +16,7 @@
 mod emit;
 mod load;
 mod resolve;
+mod toml;
 
 use std::collections::BTreeMap;
 
@@ -150,6 +151,17 @@ pub fn to_yaml(v: &Value) -> Result<String, String> {
     let v = json_readback(v)?;
     let n = emit::from_value(&v)?;
     Ok(emit::emit_document(&n))
+}
+
+/// Helm's `toToml`: BurntSushi/toml's encoder. Maps become tables (plain keys first, then
+/// sub-tables and arrays of tables, each group sorted; nested tables indented by two spaces),
+/// nil map values are left out, floats always carry a decimal point. `Err` holds the encoder's
+/// message, which Helm's `toToml` prints in place of the document.
+pub fn to_toml(v: &Value) -> Result<String, String> {
+    if depth(v) > MAX_WRITE_DEPTH {
+        return Err(format!("toToml: value nested deeper than {MAX_WRITE_DEPTH} levels"));
+    }
+    toml::encode(v)
 }
 
 /// The writer recurses; Go has no such limit, but no chart builds values this deep.
