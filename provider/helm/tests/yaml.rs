@@ -408,6 +408,19 @@ fn to_yaml_corners_match_go_yaml() {
         serde_json::json!([[[]], [{}], [[1, [2, {"a": []}]]]]),
         serde_json::json!({ "a10": 1, "a9": 2, "a09": 3, "A": 4, "_": 5, "1": 6, "-": 7, "é": 8, "z0": 9, "z": 10, "z00": 11, "b2c10": 12, "b2c9": 13 }),
     ];
+    let mut cases = cases;
+    // Enough keys for the merge sort, with digit runs to order numerically. (Keys where
+    // keyList.Less is not transitive, as with `K1x2 < K7x1 < K19x0 < K1x2`, come out of go-yaml
+    // in a different order on each run, following Go's random map order: nothing can match.)
+    let mut many = serde_json::Map::new();
+    for i in 0..40 {
+        many.insert(format!("item{}", i * 7 % 41), i.into());
+    }
+    for i in 0..20 {
+        many.insert(format!("port{}.name", i * 3 % 29), i.into());
+        many.insert(format!("Zone{i}"), i.into());
+    }
+    cases.push(serde_json::Value::Object(many));
     let diffs: Vec<String> = cases.iter().filter_map(check_to_yaml).collect();
     assert!(
         diffs.is_empty(),

@@ -132,49 +132,52 @@ fn is_digit(c: char) -> bool {
     }
 }
 
-/// Orders `keys` as Go's `sort.Sort(keyList)`: insertion sort for the short runs Go's pdqsort
-/// also insertion-sorts, a stable merge sort beyond (same result whenever `Less` is a strict
-/// order, which it is for distinct strings in practice).
-fn sort_keys(entries: &mut [(Node, Node)]) {
-    let key = |n: &Node| match n {
-        Node::Str(s) => s.clone(),
-        _ => String::new(),
-    };
-    if entries.len() <= 12 {
-        for i in 1..entries.len() {
+/// Orders map entries as Go's `sort.Sort(keyList)`: insertion sort for the short runs Go's
+/// pdqsort also insertion-sorts, a stable merge sort beyond (same result whenever `Less` is a
+/// strict order, which it is for distinct strings in practice).
+fn sort_keys(entries: &[(Node, Node)]) -> Vec<&(Node, Node)> {
+    fn key(e: &(Node, Node)) -> &str {
+        match &e.0 {
+            Node::Str(s) => s,
+            _ => "",
+        }
+    }
+    let mut v: Vec<&(Node, Node)> = entries.iter().collect();
+    if v.len() <= 12 {
+        for i in 1..v.len() {
             let mut j = i;
-            while j > 0 && key_less(&key(&entries[j].0), &key(&entries[j - 1].0)) {
-                entries.swap(j, j - 1);
+            while j > 0 && key_less(key(v[j]), key(v[j - 1])) {
+                v.swap(j, j - 1);
                 j -= 1;
             }
         }
-        return;
+        return v;
     }
-    let mut v: Vec<(Node, Node)> = entries.to_vec();
-    merge_sort(&mut v, &key);
-    entries.clone_from_slice(&v);
-}
-
-fn merge_sort(v: &mut Vec<(Node, Node)>, key: &dyn Fn(&Node) -> String) {
-    if v.len() <= 1 {
-        return;
-    }
-    let right = v.split_off(v.len() / 2);
-    let mut left = std::mem::take(v);
-    let mut right = right;
-    merge_sort(&mut left, key);
-    merge_sort(&mut right, key);
-    let mut l = left.into_iter().peekable();
-    let mut r = right.into_iter().peekable();
-    while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
-        if key_less(&key(&b.0), &key(&a.0)) {
-            v.push(r.next().expect("peeked"));
-        } else {
-            v.push(l.next().expect("peeked"));
+    // Bottom-up merge sort; `Less(b, a)` decides, so equal keys keep their order.
+    let mut width = 1;
+    let mut buf = Vec::with_capacity(v.len());
+    while width < v.len() {
+        buf.clear();
+        for lo in (0..v.len()).step_by(2 * width) {
+            let mid = (lo + width).min(v.len());
+            let hi = (lo + 2 * width).min(v.len());
+            let (mut i, mut j) = (lo, mid);
+            while i < mid && j < hi {
+                if key_less(key(v[j]), key(v[i])) {
+                    buf.push(v[j]);
+                    j += 1;
+                } else {
+                    buf.push(v[i]);
+                    i += 1;
+                }
+            }
+            buf.extend_from_slice(&v[i..mid]);
+            buf.extend_from_slice(&v[j..hi]);
         }
+        std::mem::swap(&mut v, &mut buf);
+        width *= 2;
     }
-    v.extend(l);
-    v.extend(r);
+    v
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -466,10 +469,9 @@ impl Emitter {
                 self.pop_indent();
             }
             Node::Map(entries) => {
-                let mut entries = entries.clone();
-                sort_keys(&mut entries);
+                let sorted = sort_keys(entries);
                 self.increase_indent(false, false);
-                for (k, v) in &entries {
+                for (k, v) in sorted {
                     self.write_indent();
                     let text = scalar_text(k);
                     let simple = {
