@@ -181,6 +181,14 @@ pub(crate) fn helm_functions(cell: SetCell, included: Included, lookup: Option<A
             Ok(Value::String(to_yaml_trimmed(&args[0]).unwrap_or_default()))
         }),
     );
+    // Helm's toToml prints the encoder's error in place of the document.
+    m.insert(
+        "toToml".into(),
+        func(|args| {
+            arity("toToml", args, 1)?;
+            Ok(Value::String(yaml::to_toml(&args[0]).unwrap_or_else(|e| e)))
+        }),
+    );
     m.insert(
         "fromYaml".into(),
         func(|args| {

@@ -198,6 +198,23 @@ fn tpl_renders_values_as_templates_and_can_include() {
 }
 
 #[test]
+fn to_yaml_and_to_toml_write_values_as_helm_does() {
+    let out = template(
+        &[
+            ("Chart.yaml", CHART),
+            ("values.yaml", "cfg:\n  b: [1, two]\n  a: \"yes\"\n"),
+            ("templates/cm.yaml", "kind: ConfigMap\ndata:\n  y: |\n    {{- toYaml .Values.cfg | nindent 4 }}\n  t: |\n    {{- toToml .Values.cfg | nindent 4 }}\n"),
+        ],
+        &[],
+    )
+    .unwrap();
+    // go-yaml quotes a string YAML 1.1 would read as a boolean; lists sit under their key.
+    assert!(out.contains("  y: |\n    a: \"yes\"\n    b:\n    - 1\n    - two\n"), "{out}");
+    // Values are float64, which TOML writes with a fraction.
+    assert!(out.contains("  t: |\n    a = \"yes\"\n    b = [1.0, \"two\"]\n"), "{out}");
+}
+
+#[test]
 fn files_are_read_globbed_and_turned_into_config() {
     let out = template(
         &[
