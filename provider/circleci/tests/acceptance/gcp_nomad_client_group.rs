@@ -217,6 +217,13 @@ fn half_way_failure_is_recorded_and_finished_and_foreign_parts_refused() {
             fake.get(PROJECT, "global/healthChecks", "ci-nomad-nomad").unwrap()["description"],
             "theirs"
         );
+        // Nor deleted: destroy removes only what carries this group's description.
+        wd.destroy();
+        assert_eq!(
+            fake.get(PROJECT, "global/healthChecks", "ci-nomad-nomad").map(|c| c["description"].clone()),
+            Some(serde_json::json!("theirs")),
+            "destroy deleted a health check someone else made"
+        );
     });
 }
 

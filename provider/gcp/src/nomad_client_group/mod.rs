@@ -789,6 +789,7 @@ async fn update<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, prior: Model, mut plann
 }
 
 /// The global parts of a group, for deleting them.
+#[derive(Clone, Copy, Debug)]
 enum GlobalPart {
     InstanceTemplate,
     HealthCheck,
@@ -832,6 +833,89 @@ async fn delete_global<D>(ctx: &Context<D>, gcp: &Gcp, part: GlobalPart, name: &
     }
 }
 
+/// What a part found by name is: gone, ours (it carries this group's description), or
+/// someone else's, which destroy leaves alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    Gone,
+    Ours,
+    NotOurs,
+}
+
+fn found(description: Option<Option<String>>, ours: &str) -> Found {
+    match description {
+        None => Found::Gone,
+        Some(d) if d.as_deref() == Some(ours) => Found::Ours,
+        Some(_) => Found::NotOurs,
+    }
+}
+
+/// Reads the global part `name` and tells whose it is.
+async fn find_global(gcp: &Gcp, part: GlobalPart, name: &str, ours: &str) -> Result<Found, Diagnostic> {
+    let project = &gcp.project;
+    let description = match part {
+        GlobalPart::InstanceTemplate => error::unless_gone(
+            gcp.instance_templates
+                .get()
+                .set_project(project)
+                .set_instance_template(name)
+                .send()
+                .await,
+            &format!("read instance template {name}"),
+        )?
+        .map(|t| t.description),
+        GlobalPart::HealthCheck => error::unless_gone(
+            gcp.health_checks
+                .get()
+                .set_project(project)
+                .set_health_check(name)
+                .send()
+                .await,
+            &format!("read health check {name}"),
+        )?
+        .map(|c| c.description),
+        GlobalPart::Firewall => error::unless_gone(
+            gcp.firewalls.get().set_project(project).set_firewall(name).send().await,
+            &format!("read firewall rule {name}"),
+        )?
+        .map(|f| f.description),
+    };
+    Ok(found(description, ours))
+}
+
+async fn find_autoscaler(gcp: &Gcp, region: &str, name: &str, ours: &str) -> Result<Found, Diagnostic> {
+    let description = error::unless_gone(
+        gcp.autoscalers
+            .get()
+            .set_project(&gcp.project)
+            .set_region(region)
+            .set_autoscaler(name)
+            .send()
+            .await,
+        &format!("read autoscaler {name}"),
+    )?
+    .map(|a| a.description);
+    Ok(found(description, ours))
+}
+
+impl GlobalPart {
+    fn noun(self) -> &'static str {
+        match self {
+            GlobalPart::InstanceTemplate => "instance template",
+            GlobalPart::HealthCheck => "health check",
+            GlobalPart::Firewall => "firewall rule",
+        }
+    }
+}
+
+/// The global parts a group of `name` has by name (its templates come from the state).
+fn named_global_parts(name: &str) -> [(GlobalPart, String); 2] {
+    [
+        (GlobalPart::HealthCheck, format!("{name}-nomad")),
+        (GlobalPart::Firewall, format!("{name}-health-checks")),
+    ]
+}
+
 /// The managed instance group is gone. When parts made for it are still there (a destroy killed
 /// after the group's delete, a create that stopped before it, or the group deleted by hand), the
 /// resource stays in state with a null id, so that the plan replaces it and a destroy deletes
@@ -839,60 +923,20 @@ async fn delete_global<D>(ctx: &Context<D>, gcp: &Gcp, part: GlobalPart, name: &
 async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Option<Model>, Diagnostic> {
     let name = model.spec.name.clone();
     let ours = owner(&name);
-    let is_ours = |description: Option<String>| description.as_deref() == Some(ours.as_str());
-    let project = &gcp.project;
+    let mut parts: Vec<(GlobalPart, String)> = model
+        .settings
+        .instance_template
+        .iter()
+        .map(|t| (GlobalPart::InstanceTemplate, last(t).to_string()))
+        .collect();
+    parts.extend(named_global_parts(&name));
     let mut left = Vec::new();
-    for template in model.settings.instance_template.iter().map(|t| last(t).to_string()) {
-        let found = error::unless_gone(
-            gcp.instance_templates
-                .get()
-                .set_project(project)
-                .set_instance_template(&template)
-                .send()
-                .await,
-            &format!("read instance template {template}"),
-        )?;
-        if is_ours(found.and_then(|t| t.description)) {
-            left.push(format!("instance template {template}"));
+    for (part, part_name) in parts {
+        if find_global(gcp, part, &part_name, &ours).await? == Found::Ours {
+            left.push(format!("{} {part_name}", part.noun()));
         }
     }
-    let check = format!("{name}-nomad");
-    let found = error::unless_gone(
-        gcp.health_checks
-            .get()
-            .set_project(project)
-            .set_health_check(&check)
-            .send()
-            .await,
-        &format!("read health check {check}"),
-    )?;
-    if is_ours(found.and_then(|c| c.description)) {
-        left.push(format!("health check {check}"));
-    }
-    let firewall = format!("{name}-health-checks");
-    let found = error::unless_gone(
-        gcp.firewalls
-            .get()
-            .set_project(project)
-            .set_firewall(&firewall)
-            .send()
-            .await,
-        &format!("read firewall rule {firewall}"),
-    )?;
-    if is_ours(found.and_then(|f| f.description)) {
-        left.push(format!("firewall rule {firewall}"));
-    }
-    let found = error::unless_gone(
-        gcp.autoscalers
-            .get()
-            .set_project(project)
-            .set_region(region)
-            .set_autoscaler(&name)
-            .send()
-            .await,
-        &format!("read autoscaler {name}"),
-    )?;
-    if is_ours(found.and_then(|a| a.description)) {
+    if find_autoscaler(gcp, region, &name, &ours).await? == Found::Ours {
         left.push(format!("autoscaler {name}"));
     }
     // nomad-autoscaler's access is not looked for: destroy removes it before the group.
@@ -910,7 +954,18 @@ async fn what_is_left(gcp: &Gcp, region: &str, mut model: Model) -> Result<Optio
     Ok(Some(model))
 }
 
-/// Autoscaler, group, templates, health check, firewall rule: users before what they use.
+/// Says that destroy leaves a part of this name alone because another made it.
+fn leave_alone(what: &str, name: &str) {
+    tracing::warn!(
+        what,
+        name,
+        "not deleted: it does not carry this group's description, so it was not made by this resource"
+    );
+}
+
+/// Autoscaler, group, templates, health check, firewall rule: users before what they use. Each
+/// is deleted only when it carries this group's description: a part of the same name someone
+/// else made is left alone.
 async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result<(), Failure> {
     let region = model
         .settings
@@ -919,18 +974,25 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .map(Ok)
         .unwrap_or_else(|| region(gcp, "Nomad client group").map(str::to_string))?;
     let name = model.spec.name.clone();
+    let ours = owner(&name);
     if autoscaler::may_exist(&model) {
         autoscaler::remove(gcp, &name).await?;
     }
-    let poller = gcp
-        .autoscalers
-        .delete()
-        .set_project(&gcp.project)
-        .set_region(&region)
-        .set_autoscaler(&name)
-        .set_request_id(request_id())
-        .poller();
-    operation::delete_unless_gone(ctx, &format!("delete autoscaler {name}"), poller).await?;
+    match find_autoscaler(gcp, &region, &name, &ours).await? {
+        Found::Ours => {
+            let poller = gcp
+                .autoscalers
+                .delete()
+                .set_project(&gcp.project)
+                .set_region(&region)
+                .set_autoscaler(&name)
+                .set_request_id(request_id())
+                .poller();
+            operation::delete_unless_gone(ctx, &format!("delete autoscaler {name}"), poller).await?;
+        }
+        Found::NotOurs => leave_alone("autoscaler", &name),
+        Found::Gone => {}
+    }
     let group = get_group(gcp, &region, &name).await?;
     let mut templates: Vec<String> = model
         .settings
@@ -938,25 +1000,34 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
         .iter()
         .map(|t| last(t).to_string())
         .collect();
-    if let Some(group) = group {
-        templates.extend(group.instance_template.as_deref().map(|t| last(t).to_string()));
-        let poller = gcp
-            .instance_group_managers
-            .delete()
-            .set_project(&gcp.project)
-            .set_region(&region)
-            .set_instance_group_manager(&name)
-            .set_request_id(request_id())
-            .poller();
-        operation::wait(ctx, &format!("delete managed instance group {name}"), poller).await?;
+    match group {
+        Some(group) if group.description.as_deref() == Some(ours.as_str()) => {
+            templates.extend(group.instance_template.as_deref().map(|t| last(t).to_string()));
+            let poller = gcp
+                .instance_group_managers
+                .delete()
+                .set_project(&gcp.project)
+                .set_region(&region)
+                .set_instance_group_manager(&name)
+                .set_request_id(request_id())
+                .poller();
+            operation::wait(ctx, &format!("delete managed instance group {name}"), poller).await?;
+        }
+        Some(_) => leave_alone("managed instance group", &name),
+        None => {}
     }
     templates.sort();
     templates.dedup();
-    for template in templates {
-        delete_global(ctx, gcp, GlobalPart::InstanceTemplate, &template).await?;
+    let mut parts: Vec<(GlobalPart, String)> =
+        templates.into_iter().map(|t| (GlobalPart::InstanceTemplate, t)).collect();
+    parts.extend(named_global_parts(&name));
+    for (part, part_name) in parts {
+        match find_global(gcp, part, &part_name, &ours).await? {
+            Found::Ours => delete_global(ctx, gcp, part, &part_name).await?,
+            Found::NotOurs => leave_alone(part.noun(), &part_name),
+            Found::Gone => {}
+        }
     }
-    delete_global(ctx, gcp, GlobalPart::HealthCheck, &format!("{name}-nomad")).await?;
-    delete_global(ctx, gcp, GlobalPart::Firewall, &format!("{name}-health-checks")).await?;
     Ok(())
 }
 
