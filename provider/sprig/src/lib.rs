@@ -12,9 +12,8 @@
 //! Values are immutable here, so `set`, `unset`, `merge` and `mergeOverwrite` return the
 //! changed map but cannot change the map a template variable holds, as Go's do in place.
 //!
-//! Not here: `getHostByName` (a DNS lookup: this crate does no I/O) and the certificate
-//! functions (`genCA`, `genPrivateKey`, `genSelfSignedCert`, `genSignedCert`,
-//! `buildCustomCert` and their `WithKey` forms). Times are UTC or a parsed fixed offset
+//! Not here: `getHostByName` (a DNS lookup: this crate does no I/O). The certificate
+//! functions cannot generate DSA keys (see `certs`). Times are UTC or a parsed fixed offset
 //! (no zone database); strings are Rust strings, so bytes that are not UTF-8 (from
 //! `b64dec`, `decryptAES`...) become U+FFFD each.
 
@@ -22,7 +21,7 @@ mod aes;
 mod args;
 mod bcrypt;
 mod cast;
-// mod certs;
+mod certs;
 mod crypto;
 mod dates;
 mod defaults;
@@ -78,7 +77,7 @@ pub fn functions() -> FuncMap {
     regexp::register(&mut r);
     semver::register(&mut r);
     dates::register(&mut r);
-    // certs::register(&mut r);
+    certs::register(&mut r);
     r.m
 }
 
