@@ -209,9 +209,15 @@ fn to_yaml_and_to_toml_write_values_as_helm_does() {
     )
     .unwrap();
     // go-yaml quotes a string YAML 1.1 would read as a boolean; lists sit under their key.
-    assert!(out.contains("  y: |\n    a: \"yes\"\n    b:\n    - 1\n    - two\n"), "{out}");
+    assert!(
+        out.contains("  y: |\n    a: \"yes\"\n    b:\n    - 1\n    - two\n"),
+        "{out}"
+    );
     // Values are float64, which TOML writes with a fraction.
-    assert!(out.contains("  t: |\n    a = \"yes\"\n    b = [1.0, \"two\"]\n"), "{out}");
+    assert!(
+        out.contains("  t: |\n    a = \"yes\"\n    b = [1.0, \"two\"]\n"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -198,10 +198,24 @@ fn half_way_failure_is_recorded_and_finished_and_foreign_parts_refused() {
         assert_eq!(fake.names(PROJECT, MIGS), vec!["ci-nomad".to_string()]);
         assert_eq!(fake.names(PROJECT, AUTOSCALERS), vec!["ci-nomad".to_string()]);
         assert_eq!(fake.names(PROJECT, TEMPLATES).len(), 1);
+        // Someone replaced the health check with one of their own, by the same name: destroy
+        // removes only what carries this group's description and leaves theirs.
+        fake.edit(PROJECT, "global/healthChecks", "ci-nomad-nomad", |c| {
+            c["description"] = serde_json::json!("theirs")
+        });
         wd.destroy();
         for (collection, names) in parts(&fake) {
-            assert!(names.is_empty(), "destroy left {collection}: {names:?}");
+            if collection == "global/healthChecks" {
+                assert_eq!(
+                    names,
+                    vec!["ci-nomad-nomad".to_string()],
+                    "destroy deleted a health check someone else made"
+                );
+            } else {
+                assert!(names.is_empty(), "destroy left {collection}: {names:?}");
+            }
         }
+        assert!(fake.remove(PROJECT, "global/healthChecks", "ci-nomad-nomad"));
 
         // A health check of the same name that someone else made is never adopted.
         fake.insert(
@@ -216,13 +230,6 @@ fn half_way_failure_is_recorded_and_finished_and_foreign_parts_refused() {
         assert_eq!(
             fake.get(PROJECT, "global/healthChecks", "ci-nomad-nomad").unwrap()["description"],
             "theirs"
-        );
-        // Nor deleted: destroy removes only what carries this group's description.
-        wd.destroy();
-        assert_eq!(
-            fake.get(PROJECT, "global/healthChecks", "ci-nomad-nomad").map(|c| c["description"].clone()),
-            Some(serde_json::json!("theirs")),
-            "destroy deleted a health check someone else made"
         );
     });
 }

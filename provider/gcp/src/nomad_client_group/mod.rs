@@ -1018,8 +1018,10 @@ async fn delete<D: GcpData>(ctx: &Context<D>, gcp: &Gcp, model: Model) -> Result
     }
     templates.sort();
     templates.dedup();
-    let mut parts: Vec<(GlobalPart, String)> =
-        templates.into_iter().map(|t| (GlobalPart::InstanceTemplate, t)).collect();
+    let mut parts: Vec<(GlobalPart, String)> = templates
+        .into_iter()
+        .map(|t| (GlobalPart::InstanceTemplate, t))
+        .collect();
     parts.extend(named_global_parts(&name));
     for (part, part_name) in parts {
         match find_global(gcp, part, &part_name, &ours).await? {
