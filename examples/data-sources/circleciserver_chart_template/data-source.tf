@@ -7,7 +7,9 @@ data "circleciserver_chart_template" "server" {
   release_name        = "circleci-server"
   namespace           = "circleci-server"
   kube_version        = "v1.31.0"
-  values              = [file("${path.module}/values.yaml")]
+  values = [yamlencode({
+    global = { domainName = var.domain }
+  })]
 }
 
 output "objects" {
