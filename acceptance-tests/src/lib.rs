@@ -15,6 +15,7 @@ pub mod faults;
 #[cfg(feature = "aws")]
 pub mod fixtures;
 pub mod moto;
+pub mod oci_registry;
 pub mod plugin_client;
 pub mod real_cloud;
 pub mod registry;

@@ -150,15 +150,32 @@ fn check(config: &Config, diags: &mut Diagnostics) {
                 "Give a chart directory, a .tgz, or an oci:// reference.",
             );
         } else if chart.starts_with("oci://")
-            && config.version.as_deref().is_none_or(str::is_empty)
-            && !chart.contains('@')
+            && let Err(e) = circleci_oci::Reference::parse(chart, config.version.as_deref())
         {
-            diags.attribute_error(
-                &root.attr("version"),
-                "Missing chart version",
-                format!("{chart} is an OCI reference: set version to the chart version to pull (the registry tag), or pin a digest with NAME@sha256:..."),
-            );
+            let version_missing = config.version.as_deref().is_none_or(str::is_empty)
+                && circleci_oci::Reference::parse(chart, Some("0")).is_ok();
+            if version_missing {
+                diags.attribute_error(
+                    &root.attr("version"),
+                    "Missing chart version",
+                    format!("{chart} is an OCI reference: set version to the chart version to pull (the registry tag), or pin a digest with NAME@sha256:..."),
+                );
+            } else {
+                diags.attribute_error(&root.attr("chart"), "Invalid chart reference", e.to_string());
+            }
         }
+    }
+    if config.repository_username.is_some() != config.repository_password.is_some() {
+        let (given, missing) = if config.repository_username.is_some() {
+            ("repository_username", "repository_password")
+        } else {
+            ("repository_password", "repository_username")
+        };
+        diags.attribute_error(
+            &root.attr(missing),
+            "Incomplete registry credentials",
+            format!("{given} is set but {missing} is not: give both, or neither for an anonymous pull."),
+        );
     }
     for (i, doc) in config.values.iter().flatten().enumerate() {
         if let Some(doc) = doc

@@ -56,6 +56,18 @@ fn write_chart(dir: &Path) -> PathBuf {
     root
 }
 
+/// `helm package` of the chart [`write_chart`] wrote under `dir`: its path and bytes.
+fn package(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let archive = dir.join("web-0.3.0.tgz");
+    let status = std::process::Command::new("tar")
+        .args(["czf", archive.to_str().unwrap(), "-C", dir.to_str().unwrap(), "web"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bytes = std::fs::read(&archive).unwrap();
+    (archive, bytes)
+}
+
 fn config(body: &str) -> String {
     format!(
         "{}data \"circleciserver_chart_template\" \"this\" {{\n{body}\n}}\n\
@@ -128,25 +140,9 @@ fn an_archive_reports_its_digest() {
     for_each_terraform(|tf| {
         let charts = tempfile::tempdir().unwrap();
         write_chart(charts.path());
-        let archive = charts.path().join("web-0.3.0.tgz");
-        let status = std::process::Command::new("tar")
-            .args([
-                "czf",
-                archive.to_str().unwrap(),
-                "-C",
-                charts.path().to_str().unwrap(),
-                "web",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let sum = std::process::Command::new("sha256sum").arg(&archive).output().unwrap();
-        let hex = String::from_utf8(sum.stdout)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_string();
+        let (archive, bytes) = package(charts.path());
+        let hex = acceptance_tests::oci_registry::digest(&bytes);
+        let hex = hex.trim_start_matches("sha256:");
         let mut wd = Workdir::new(tf, provider());
         wd.step(&config(&format!(
             "  chart   = \"{}\"\n  version = \"0.3.0\"\n  values  = [\"domain: d\"]",
@@ -181,6 +177,14 @@ fn bad_input_names_the_attribute_the_template_file_or_the_line() {
                 r"(?s)Missing chart version.*set version",
             ),
             (
+                "  chart = \"oci://registry.example.com/Charts/web\"\n  version = \"1.0.0\"".to_string(),
+                r"(?s)Invalid chart reference.*not a repository path",
+            ),
+            (
+                format!("  chart = \"{chart}\"\n  repository_username = \"u\""),
+                r"(?s)Incomplete registry credentials.*repository_password",
+            ),
+            (
                 format!("  chart        = \"{chart}\"\n  release_name = \"Prod\""),
                 r"(?s)Invalid release name",
             ),
@@ -201,5 +205,65 @@ fn bad_input_names_the_attribute_the_template_file_or_the_line() {
         for (body, pattern) in cases {
             wd.step_expect_error(&config(&body), pattern);
         }
+    });
+}
+
+/// The data source's block for the chart pushed as `charts/web:0.3.0` to `host`.
+fn oci_config(host: &str, password: &str) -> String {
+    config(&format!(
+        "  chart               = \"oci://{host}/charts/web\"\n  version             = \"0.3.0\"\n  repository_username = \"{}\"\n  repository_password = \"{password}\"\n  plain_http          = true\n  values              = [\"domain: d\"]",
+        acceptance_tests::oci_registry::USERNAME
+    ))
+}
+
+#[test]
+fn pulls_a_chart_from_an_oci_registry_with_basic_auth() {
+    use acceptance_tests::oci_registry::{OciRegistry, PASSWORD};
+    let registry = OciRegistry::start();
+    let charts = tempfile::tempdir().unwrap();
+    write_chart(charts.path());
+    let pushed = registry.push_chart("charts/web", "0.3.0", &package(charts.path()).1);
+    for_each_terraform(|tf| {
+        let cache = tempfile::tempdir().unwrap();
+        let mut wd = Workdir::new(tf, provider()).env("XDG_CACHE_HOME", cache.path().to_str().unwrap());
+        wd.step(&oci_config(&registry.host, PASSWORD));
+        assert_eq!(wd.output("versions"), format!("0.3.0/2.1/{}", pushed.chart_digest));
+        assert!(
+            wd.output("manifest").contains("name: release-name-web"),
+            "{}",
+            wd.output("manifest")
+        );
+        let cached = cache
+            .path()
+            .join("circleciserver/charts/blobs/sha256")
+            .join(pushed.chart_digest.trim_start_matches("sha256:"));
+        assert!(
+            cached.is_file(),
+            "the pulled chart is cached by digest at {}",
+            cached.display()
+        );
+        wd.step_expect_error(
+            &oci_config(&registry.host, "wrong-password"),
+            &format!(
+                r"(?s)refused\s+access\s+to\s+oci://{}/charts/web:0\.3\.0.*check\s+the\s+username",
+                registry.host
+            ),
+        );
+    });
+}
+
+#[test]
+fn pulls_a_chart_through_a_bearer_token_exchange() {
+    use acceptance_tests::oci_registry::{OciRegistry, PASSWORD, TokenField};
+    let registry = OciRegistry::start();
+    let charts = tempfile::tempdir().unwrap();
+    write_chart(charts.path());
+    let pushed = registry.push_chart("charts/web", "0.3.0", &package(charts.path()).1);
+    let front = registry.bearer_front(TokenField::AccessToken, false);
+    for_each_terraform(|tf| {
+        let cache = tempfile::tempdir().unwrap();
+        let mut wd = Workdir::new(tf, provider()).env("XDG_CACHE_HOME", cache.path().to_str().unwrap());
+        wd.step(&oci_config(&front.host, PASSWORD));
+        assert_eq!(wd.output("versions"), format!("0.3.0/2.1/{}", pushed.chart_digest));
     });
 }
