@@ -7,7 +7,11 @@
 //! into the objects to apply: namespace, service accounts (with IRSA or workload identity
 //! annotations), secrets, config maps, deployments and stateful sets, and services, among them
 //! the five load balancers. It needs no cluster, so a plan can show every object.
+//!
+//! [`values`] is Server 4.x's side: the typed inputs of an install and the values document
+//! they make for CircleCI's own chart, keyed as the public values reference names them.
 
 pub mod generated;
 pub mod render;
 pub mod services;
+pub mod values;
