@@ -7,6 +7,7 @@ use circleci_core::DEFAULT_NAMESPACE;
 use circleci_cty::{AttributePath, Value};
 use circleci_tfplugin::{Diagnostic, Diagnostics};
 
+use crate::error::codes;
 use crate::{adopt, error};
 
 pub const NONE: &str = "none";
@@ -58,7 +59,7 @@ impl std::fmt::Display for AccessKind {
 }
 const POLICY_NAME: &str = "circleci-server";
 /// IAM's "already gone" answer.
-pub const GONE: &[&str] = &["NoSuchEntity"];
+pub const GONE: &[&str] = &[codes::NO_SUCH_ENTITY];
 
 /// What exists in IAM for one resource.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -211,7 +212,7 @@ async fn create_inner(
                 .await;
             let role_arn = match created {
                 Ok(out) => out.role().map(|r| r.arn().to_string()),
-                Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+                Err(e) if error::has_code(&e, &[codes::ENTITY_ALREADY_EXISTS]) => {
                     let found = iam
                         .get_role()
                         .role_name(name)
@@ -255,7 +256,7 @@ async fn create_inner(
                 .await
             {
                 Ok(_) => {}
-                Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+                Err(e) if error::has_code(&e, &[codes::ENTITY_ALREADY_EXISTS]) => {
                     let found = iam
                         .get_user()
                         .user_name(name)

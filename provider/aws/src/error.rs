@@ -102,3 +102,49 @@ where
     tracing::debug!(action, detail, "AWS call failed");
     Diagnostic::error(format!("AWS: failed to {action}"), detail)
 }
+
+/// AWS error codes the provider acts on, named once: a typo in one would silently turn a
+/// "gone" or "already exists" answer into a failure.
+pub mod codes {
+    // IAM.
+    pub const ENTITY_ALREADY_EXISTS: &str = "EntityAlreadyExists";
+    pub const NO_SUCH_ENTITY: &str = "NoSuchEntity";
+    pub const LIMIT_EXCEEDED: &str = "LimitExceeded";
+    // EC2.
+    pub const INVALID_GROUP_NOT_FOUND: &str = "InvalidGroup.NotFound";
+    pub const INVALID_GROUP_DUPLICATE: &str = "InvalidGroup.Duplicate";
+    pub const INVALID_GROUP_ID_MALFORMED: &str = "InvalidGroupId.Malformed";
+    pub const DEPENDENCY_VIOLATION: &str = "DependencyViolation";
+    pub const INVALID_PERMISSION_DUPLICATE: &str = "InvalidPermission.Duplicate";
+    pub const INVALID_PERMISSION_NOT_FOUND: &str = "InvalidPermission.NotFound";
+    pub const INVALID_LAUNCH_TEMPLATE_NAME_ALREADY_EXISTS_EXCEPTION: &str =
+        "InvalidLaunchTemplateName.AlreadyExistsException";
+    pub const INVALID_LAUNCH_TEMPLATE_ID_NOT_FOUND: &str = "InvalidLaunchTemplateId.NotFound";
+    pub const INVALID_LAUNCH_TEMPLATE_ID_MALFORMED: &str = "InvalidLaunchTemplateId.Malformed";
+    pub const INVALID_AMI_ID_NOT_FOUND: &str = "InvalidAMIID.NotFound";
+    pub const INVALID_AMI_ID_UNAVAILABLE: &str = "InvalidAMIID.Unavailable";
+    pub const INVALID_AMI_NAME_DUPLICATE: &str = "InvalidAMIName.Duplicate";
+    pub const INVALID_SNAPSHOT_NOT_FOUND: &str = "InvalidSnapshot.NotFound";
+    // Auto Scaling.
+    pub const ALREADY_EXISTS: &str = "AlreadyExists";
+    pub const RESOURCE_IN_USE: &str = "ResourceInUse";
+    // Elastic Load Balancing v2.
+    pub const LOAD_BALANCER_NOT_FOUND: &str = "LoadBalancerNotFound";
+    pub const TARGET_GROUP_NOT_FOUND: &str = "TargetGroupNotFound";
+    pub const DUPLICATE_LOAD_BALANCER_NAME: &str = "DuplicateLoadBalancerName";
+    pub const DUPLICATE_TARGET_GROUP_NAME: &str = "DuplicateTargetGroupName";
+    pub const DUPLICATE_LISTENER: &str = "DuplicateListener";
+    // S3.
+    pub const NO_SUCH_BUCKET: &str = "NoSuchBucket";
+    pub const NOT_FOUND: &str = "NotFound";
+    pub const BUCKET_ALREADY_EXISTS: &str = "BucketAlreadyExists";
+    pub const BUCKET_ALREADY_OWNED_BY_YOU: &str = "BucketAlreadyOwnedByYou";
+    pub const BUCKET_NOT_EMPTY: &str = "BucketNotEmpty";
+    pub const NO_SUCH_TAG_SET: &str = "NoSuchTagSet";
+    pub const NO_SUCH_TAG_SET_ERROR: &str = "NoSuchTagSetError";
+    pub const NO_SUCH_LIFECYCLE_CONFIGURATION: &str = "NoSuchLifecycleConfiguration";
+    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION_NOT_FOUND_ERROR: &str =
+        "ServerSideEncryptionConfigurationNotFoundError";
+    // Query APIs (Auto Scaling, ELBv2, IAM).
+    pub const VALIDATION_ERROR: &str = "ValidationError";
+}

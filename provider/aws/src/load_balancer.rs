@@ -20,6 +20,7 @@ use circleci_tfplugin::schema::{Attribute, Block};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure};
 use serde::{Deserialize, Serialize};
 
+use crate::error::codes;
 use crate::{Aws, AwsData, adopt, error};
 
 pub struct LoadBalancer;
@@ -39,7 +40,7 @@ pub struct AwsSettings {
 
 type Model = CloudModel<Spec, AwsSettings>;
 
-const GONE: &[&str] = &["LoadBalancerNotFound"];
+const GONE: &[&str] = &[codes::LOAD_BALANCER_NOT_FOUND];
 
 fn aws_block() -> Block {
     Block::new("AWS: a network load balancer in the cluster's VPC.")
@@ -140,7 +141,7 @@ async fn attach(aws: &Aws, groups: &[String], arns: &[String], attach: bool) -> 
                     .set_target_group_arns(Some(arns.to_vec()))
                     .send()
                     .await,
-                &["ValidationError"],
+                &[codes::VALIDATION_ERROR],
                 &format!("detach target groups from autoscaling group {group}"),
             )?;
         }
@@ -168,7 +169,7 @@ async fn adopt_load_balancer(aws: &Aws, name: &str, lb: ElbLoadBalancer) -> Resu
 async fn find_target_group_arn_by_name(aws: &Aws, name: &str) -> Result<Option<String>, Diagnostic> {
     let found = error::unless_gone(
         aws.elbv2.describe_target_groups().names(name).send().await,
-        &["TargetGroupNotFound"],
+        &[codes::TARGET_GROUP_NOT_FOUND],
         &format!("look up target group {name}"),
     )?;
     Ok(found.and_then(|out| {
@@ -209,7 +210,7 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
             match created {
                 Ok(out) => out.load_balancers().first().cloned(),
                 // Made in between, e.g. by a retry whose first answer was lost.
-                Err(e) if error::has_code(&e, &["DuplicateLoadBalancerName"]) => {
+                Err(e) if error::has_code(&e, &[codes::DUPLICATE_LOAD_BALANCER_NAME]) => {
                     match find_load_balancer_by_name(aws, &name).await? {
                         Some(lb) => Some(adopt_load_balancer(aws, &name, lb).await?),
                         None => None,
@@ -266,7 +267,7 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
                             .and_then(|t| t.target_group_arn())
                             .unwrap_or_default()
                             .to_string(),
-                        Err(e) if error::has_code(&e, &["DuplicateTargetGroupName"]) => {
+                        Err(e) if error::has_code(&e, &[codes::DUPLICATE_TARGET_GROUP_NAME]) => {
                             let arn = find_target_group_arn_by_name(aws, &tg_name).await?.unwrap_or_default();
                             adopt::adopt("target group", &tg_name, owned(aws, &arn).await?, arn)?
                         }
@@ -297,7 +298,7 @@ async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: Model) -> Re
                 .await;
             match listener {
                 // The listener an earlier attempt made on this (adopted) load balancer.
-                Err(e) if error::has_code(&e, &["DuplicateListener"]) => {}
+                Err(e) if error::has_code(&e, &[codes::DUPLICATE_LISTENER]) => {}
                 Err(e) => return Err(error::api(&format!("create the listener on port {port}"), e)),
                 Ok(_) => {}
             }
@@ -509,7 +510,7 @@ async fn what_is_left(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diag
     for (port, tg) in model.settings.target_group_arns.clone().unwrap_or_default() {
         let found = error::unless_gone(
             aws.elbv2.describe_target_groups().target_group_arns(&tg).send().await,
-            &["TargetGroupNotFound"],
+            &[codes::TARGET_GROUP_NOT_FOUND],
             &format!("read target group {tg}"),
         )?;
         if found.is_some_and(|out| !out.target_groups().is_empty()) {
@@ -620,8 +621,8 @@ async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, model: Model) -> Result
             || async {
                 match aws.elbv2.delete_target_group().target_group_arn(&tg).send().await {
                     Ok(_) => Ok(Some(())),
-                    Err(e) if error::has_code(&e, &["TargetGroupNotFound"]) => Ok(Some(())),
-                    Err(e) if error::has_code(&e, &["ResourceInUse"]) => Ok(None),
+                    Err(e) if error::has_code(&e, &[codes::TARGET_GROUP_NOT_FOUND]) => Ok(Some(())),
+                    Err(e) if error::has_code(&e, &[codes::RESOURCE_IN_USE]) => Ok(None),
                     Err(e) => Err(error::api(&format!("delete target group {tg}"), e)),
                 }
             },

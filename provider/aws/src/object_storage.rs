@@ -28,12 +28,13 @@ use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Access};
+use crate::error::codes;
 use crate::{Aws, AwsData, adopt, error};
 
 pub struct ObjectStorage;
 
 const EXPIRY_RULE_ID: &str = "circleci-expiry";
-const BUCKET_GONE: &[&str] = &["NoSuchBucket", "NotFound"];
+const BUCKET_GONE: &[&str] = &[codes::NO_SUCH_BUCKET, codes::NOT_FOUND];
 
 /// The `aws` block, as this half reads and writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -295,7 +296,7 @@ fn tags_value(model: &Model) -> Value {
 async fn left_by_earlier_attempt(aws: &Aws, bucket: &str) -> Result<bool, Diagnostic> {
     let tags = error::unless_gone(
         aws.s3.get_bucket_tagging().bucket(bucket).send().await,
-        &["NoSuchTagSet"],
+        &[codes::NO_SUCH_TAG_SET],
         &format!("read the tags of bucket {bucket}"),
     )?;
     if let Some(tags) = tags {
@@ -329,12 +330,13 @@ async fn create(aws: &Aws, mut model: Model) -> Result<Model, Failure> {
         // Ours already: an earlier attempt made it and its answer was lost, or the apply was
         // killed before the state was saved.
         Err(e)
-            if error::has_code(&e, &["BucketAlreadyOwnedByYou"]) && left_by_earlier_attempt(aws, &bucket).await? =>
+            if error::has_code(&e, &[codes::BUCKET_ALREADY_OWNED_BY_YOU])
+                && left_by_earlier_attempt(aws, &bucket).await? =>
         {
             tracing::info!(bucket, "adopting the bucket an earlier attempt made");
         }
         Err(e) => {
-            let taken = error::has_code(&e, &["BucketAlreadyExists", "BucketAlreadyOwnedByYou"]);
+            let taken = error::has_code(&e, &[codes::BUCKET_ALREADY_EXISTS, codes::BUCKET_ALREADY_OWNED_BY_YOU]);
             let mut d = error::api(&format!("create bucket {bucket}"), e);
             if taken {
                 d.detail
@@ -443,7 +445,7 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
 
     let lifecycle = error::unless_gone(
         aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await,
-        &["NoSuchLifecycleConfiguration"],
+        &[codes::NO_SUCH_LIFECYCLE_CONFIGURATION],
         &format!("read the lifecycle of bucket {bucket}"),
     )?;
     model.spec.expiry_days = lifecycle.and_then(|out| {
@@ -456,7 +458,7 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
 
     let tagging = error::unless_gone(
         aws.s3.get_bucket_tagging().bucket(&bucket).send().await,
-        &["NoSuchTagSet", "NoSuchTagSetError"],
+        &[codes::NO_SUCH_TAG_SET, codes::NO_SUCH_TAG_SET_ERROR],
         &format!("read the tags of bucket {bucket}"),
     )?;
     let actual_tags: BTreeMap<String, String> = tagging
@@ -472,7 +474,7 @@ async fn read(aws: &Aws, mut model: Model) -> Result<Option<Model>, Diagnostic> 
     let mut settings = model.settings.clone();
     let encryption = error::unless_gone(
         aws.s3.get_bucket_encryption().bucket(&bucket).send().await,
-        &["ServerSideEncryptionConfigurationNotFoundError"],
+        &[codes::SERVER_SIDE_ENCRYPTION_CONFIGURATION_NOT_FOUND_ERROR],
         &format!("read the encryption of bucket {bucket}"),
     )?;
     settings.kms_key_arn = encryption.and_then(|out| {
@@ -683,7 +685,7 @@ async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
     match aws.s3.delete_bucket().bucket(&bucket).send().await {
         Ok(_) => {}
         Err(e) if error::has_code(&e, BUCKET_GONE) => {}
-        Err(e) if error::has_code(&e, &["BucketNotEmpty"]) => {
+        Err(e) if error::has_code(&e, &[codes::BUCKET_NOT_EMPTY]) => {
             return Err(object_storage::bucket_not_empty(&bucket).into());
         }
         Err(e) => return Err(error::api(&format!("delete bucket {bucket}"), e).into()),

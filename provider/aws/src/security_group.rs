@@ -6,6 +6,7 @@ use circleci_tfplugin::{Context, Diagnostic};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, TagSpecification};
 
+use crate::error::codes;
 use crate::tags::{ec2_owned, ec2_tags};
 use crate::{Aws, AwsData, adopt, error};
 
@@ -35,7 +36,7 @@ pub(crate) async fn create_or_adopt(
         .await;
     match created {
         Ok(out) => Ok(out.group_id().unwrap_or_default().to_string()),
-        Err(e) if error::has_code(&e, &["InvalidGroup.Duplicate"]) => {
+        Err(e) if error::has_code(&e, &[codes::INVALID_GROUP_DUPLICATE]) => {
             let mut lookup = aws
                 .ec2
                 .describe_security_groups()
@@ -71,8 +72,8 @@ pub(crate) async fn delete_when_released<D: AwsData>(
         || async {
             match aws.ec2.delete_security_group().group_id(group).send().await {
                 Ok(_) => Ok(Some(())),
-                Err(e) if error::has_code(&e, &["InvalidGroup.NotFound"]) => Ok(Some(())),
-                Err(e) if error::has_code(&e, &["DependencyViolation"]) => Ok(None),
+                Err(e) if error::has_code(&e, &[codes::INVALID_GROUP_NOT_FOUND]) => Ok(Some(())),
+                Err(e) if error::has_code(&e, &[codes::DEPENDENCY_VIOLATION]) => Ok(None),
                 Err(e) => Err(error::api(&format!("delete security group {group}"), e)),
             }
         },

@@ -21,6 +21,7 @@ use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure, Plan};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Access};
+use crate::error::codes;
 use crate::tags::ec2_tags;
 use crate::{Aws, AwsData, error, security_group};
 
@@ -46,7 +47,7 @@ pub struct AwsSettings {
 
 type Model = CloudModel<Spec, AwsSettings>;
 
-const GROUP_GONE: &[&str] = &["InvalidGroup.NotFound", "InvalidGroupId.Malformed"];
+const GROUP_GONE: &[&str] = &[codes::INVALID_GROUP_NOT_FOUND, codes::INVALID_GROUP_ID_MALFORMED];
 
 fn aws_block() -> Block {
     Block::new("AWS: a security group in the VMs' VPC, and a tag-scoped EC2 policy for the VM service.")
@@ -260,7 +261,7 @@ async fn authorize(aws: &Aws, group: &str, rules: Vec<IpPermission>) -> Result<(
                 .ip_permissions(rule)
                 .send()
                 .await,
-            &["InvalidPermission.Duplicate"],
+            &[codes::INVALID_PERMISSION_DUPLICATE],
             &format!("allow ingress into {group}"),
         )?;
     }
@@ -483,7 +484,7 @@ async fn update(aws: &Aws, prior: Model, mut planned: Model) -> Result<Model, Fa
                         .ip_permissions(rule)
                         .send()
                         .await,
-                    &["InvalidPermission.NotFound"],
+                    &[codes::INVALID_PERMISSION_NOT_FOUND],
                     &format!("revoke ingress of {group}"),
                 )?;
             }

@@ -20,6 +20,7 @@ use circleci_tfplugin::schema::{Attribute, Block, NestedBlock};
 use circleci_tfplugin::{Context, Diagnostic, Diagnostics, Failure};
 use serde::{Deserialize, Serialize};
 
+use crate::error::codes;
 use crate::tags::{ec2_owned, ec2_tags};
 use crate::{Aws, AwsData, adopt, error};
 
@@ -29,7 +30,7 @@ const SOURCE_TAG: &str = "circleci-server:source-image";
 const FILTER_TAG: &str = "circleci-server:source-filter";
 const KIND_TAG: &str = "circleci-server:image-kind";
 const ENCRYPTED_TAG: &str = "circleci-server:encrypted";
-const GONE: &[&str] = &["InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"];
+const GONE: &[&str] = &[codes::INVALID_AMI_ID_NOT_FOUND, codes::INVALID_AMI_ID_UNAVAILABLE];
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct SourceFilter {
@@ -211,7 +212,7 @@ async fn copy(aws: &Aws, model: &Model, source: &str, source_region: &str) -> Re
     match copied {
         Ok(out) => Ok(out.image_id().unwrap_or_default().to_string()),
         // A copy that raced this one (another apply) took the name.
-        Err(e) if error::has_code(&e, &["InvalidAMIName.Duplicate"]) => match find_image(aws, name).await? {
+        Err(e) if error::has_code(&e, &[codes::INVALID_AMI_NAME_DUPLICATE]) => match find_image(aws, name).await? {
             Some((id, owned)) => adopt::adopt("image", name, owned, id),
             None => Err(error::api(&format!("copy image {source} from {source_region}"), e)),
         },
@@ -376,7 +377,7 @@ async fn delete(aws: &Aws, model: Model) -> Result<(), Failure> {
     for snapshot in snapshot_ids {
         error::unless_gone(
             aws.ec2.delete_snapshot().snapshot_id(&snapshot).send().await,
-            &["InvalidSnapshot.NotFound"],
+            &[codes::INVALID_SNAPSHOT_NOT_FOUND],
             &format!("delete snapshot {snapshot}"),
         )?;
     }

@@ -7,6 +7,7 @@ use circleci_tfplugin::Diagnostic;
 
 use super::Model;
 use crate::access::{self, Access};
+use crate::error::codes;
 use crate::{Aws, adopt, error};
 
 /// The least privilege nomad-autoscaler needs on this group.
@@ -61,7 +62,7 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
         .await
     {
         Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
-        Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+        Err(e) if error::has_code(&e, &[codes::ENTITY_ALREADY_EXISTS]) => {
             let out = aws
                 .iam
                 .get_role()
@@ -90,7 +91,7 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
     {
         Ok(_) => {}
         // Ours (an earlier attempt made it: lost answer, killed apply) or someone else's.
-        Err(e) if error::has_code(&e, &["EntityAlreadyExists"]) => {
+        Err(e) if error::has_code(&e, &[codes::ENTITY_ALREADY_EXISTS]) => {
             let out = aws
                 .iam
                 .get_instance_profile()
@@ -112,7 +113,7 @@ pub(super) async fn create_role(aws: &Aws, name: &str, tags: &BTreeMap<String, S
         .await
     {
         Ok(_) => {}
-        Err(e) if error::has_code(&e, &["LimitExceeded", "EntityAlreadyExists"]) => {}
+        Err(e) if error::has_code(&e, &[codes::LIMIT_EXCEEDED, codes::ENTITY_ALREADY_EXISTS]) => {}
         Err(e) => return Err(error::api(&format!("add role {name} to its instance profile"), e)),
     }
     Ok(arn)

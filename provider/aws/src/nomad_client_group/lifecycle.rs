@@ -24,6 +24,7 @@ use super::security_group::{SSH_RERUN_PORTS, create_security_group};
 use super::template::{script_of, template_data};
 use super::{Model, OWNER_TAG, autoscaler_name, group_tags, role_name};
 use crate::access::{self, Access};
+use crate::error::codes;
 use crate::tags::{ec2_owned, ec2_tags};
 use crate::{Aws, AwsData, adopt, error};
 
@@ -77,7 +78,7 @@ async fn create_template(
                 t.latest_version_number().unwrap_or(1),
             )
         }),
-        Err(e) if error::has_code(&e, &["InvalidLaunchTemplateName.AlreadyExistsException"]) => {
+        Err(e) if error::has_code(&e, &[codes::INVALID_LAUNCH_TEMPLATE_NAME_ALREADY_EXISTS_EXCEPTION]) => {
             let found = aws
                 .ec2
                 .describe_launch_templates()
@@ -113,7 +114,7 @@ const IAM_PROPAGATION: Duration = Duration::from_secs(120);
 
 /// Auto Scaling's answer while a new instance profile has not propagated yet.
 fn instance_profile_not_yet_usable<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    error::has_code(err, &["ValidationError"])
+    error::has_code(err, &[codes::VALIDATION_ERROR])
         && matches!(err, SdkError::ServiceError(e) if e.err().message().is_some_and(|m| m.to_ascii_lowercase().contains("instance profile")))
 }
 
@@ -184,7 +185,7 @@ pub(super) async fn create<D: AwsData>(ctx: &Context<D>, aws: &Aws, mut model: M
         .map_err(|d| partial(&model, d))?;
     match created {
         Ok(_) => {}
-        Err(e) if error::has_code(&e, &["AlreadyExists"]) => {
+        Err(e) if error::has_code(&e, &[codes::ALREADY_EXISTS]) => {
             // An earlier attempt made it: adopt it if it is ours, and give it this attempt's
             // template and sizes.
             let found = describe(aws, &name).await.map_err(|d| partial(&model, d))?;
@@ -308,7 +309,10 @@ async fn parts_left(aws: &Aws, model: &Model, name: &str) -> Result<bool, Diagno
                 .launch_template_ids(template)
                 .send()
                 .await,
-            &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed"],
+            &[
+                codes::INVALID_LAUNCH_TEMPLATE_ID_NOT_FOUND,
+                codes::INVALID_LAUNCH_TEMPLATE_ID_MALFORMED,
+            ],
             &format!("read launch template {template}"),
         )?;
         if found.is_some_and(|out| !out.launch_templates().is_empty()) {
@@ -318,7 +322,7 @@ async fn parts_left(aws: &Aws, model: &Model, name: &str) -> Result<bool, Diagno
     if let Some(group) = &model.settings.security_group_id {
         let found = error::unless_gone(
             aws.ec2.describe_security_groups().group_ids(group).send().await,
-            &["InvalidGroup.NotFound"],
+            &[codes::INVALID_GROUP_NOT_FOUND],
             &format!("read security group {group}"),
         )?;
         if found.is_some_and(|out| !out.security_groups().is_empty()) {
@@ -608,7 +612,7 @@ pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, model: Model
                 .force_delete(true)
                 .send()
                 .await,
-            &["ValidationError"],
+            &[codes::VALIDATION_ERROR],
             &format!("delete autoscaling group {name}"),
         )?;
     }
@@ -626,8 +630,8 @@ pub(super) async fn delete<D: AwsData>(ctx: &Context<D>, aws: &Aws, model: Model
                 .send()
                 .await,
             &[
-                "InvalidLaunchTemplateId.NotFound",
-                "InvalidLaunchTemplateId.Malformed",
+                codes::INVALID_LAUNCH_TEMPLATE_ID_NOT_FOUND,
+                codes::INVALID_LAUNCH_TEMPLATE_ID_MALFORMED,
                 "InvalidLaunchTemplateName.NotFoundException",
             ],
             &format!("delete launch template {template}"),
