@@ -486,7 +486,9 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
             };
             let sent = replacement["metadata"]["resourceVersion"].as_str().unwrap_or("");
             let have = current.json["metadata"]["resourceVersion"].as_str().unwrap_or("");
-            if sent != have {
+            // An update without a resource version is unconditional, as the API server
+            // allows for the built-in kinds (Helm's record updates rely on it).
+            if !sent.is_empty() && sent != have {
                 return status(
                     StatusCode::CONFLICT,
                     "Conflict",
@@ -498,7 +500,15 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
             store.resource_version += 1;
             let rv = store.resource_version;
             let object = store.objects.get_mut(&key(name)).unwrap();
-            let metadata = object.json["metadata"].clone();
+            // The new metadata (labels, annotations) replaces the old; the fields the server
+            // owns stay.
+            let mut metadata = replacement["metadata"].clone();
+            for owned in ["uid", "creationTimestamp", "namespace", "managedFields"] {
+                match object.json["metadata"].get(owned) {
+                    Some(v) => metadata[owned] = v.clone(),
+                    None => remove(&mut metadata, &format!("/{owned}")),
+                }
+            }
             object.json = replacement;
             object.json["metadata"] = metadata;
             object.json["metadata"]["resourceVersion"] = rv.to_string().into();

@@ -7,7 +7,9 @@ use circleci_cty::{AttributePath, Type, Value};
 use circleci_server::render::FIELD_MANAGER;
 use circleci_tfplugin::schema::{Attribute, Block, NestedBlock};
 use circleci_tfplugin::{Diagnostic, Diagnostics, validators};
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams,
+};
 use serde_json::Value as Json;
 
 /// The provider's `kubernetes { ... }` block.
@@ -203,6 +205,63 @@ impl Cluster {
                 &format!("delete {} {name}", object["kind"].as_str().unwrap_or("object")),
                 e,
             )),
+        }
+    }
+
+    /// Creates; an object of that name already there is an error (`AlreadyExists`).
+    pub async fn create(&self, object: &Json) -> Result<Json, Diagnostic> {
+        let (api, name) = self.api(object)?;
+        let object: DynamicObject = serde_json::from_value(object.clone())
+            .map_err(|e| Diagnostic::error("Invalid object", format!("{name}: {e}")))?;
+        api.create(&PostParams::default(), &object)
+            .await
+            .map(|o| serde_json::to_value(o).unwrap_or_default())
+            .map_err(|e| {
+                kube_error(
+                    &format!(
+                        "create {} {name}",
+                        object.types.as_ref().map_or("object", |t| t.kind.as_str())
+                    ),
+                    e,
+                )
+            })
+    }
+
+    /// Replaces the whole object (a PUT), whatever its resource version.
+    pub async fn replace(&self, object: &Json) -> Result<Json, Diagnostic> {
+        let (api, name) = self.api(object)?;
+        let object: DynamicObject = serde_json::from_value(object.clone())
+            .map_err(|e| Diagnostic::error("Invalid object", format!("{name}: {e}")))?;
+        api.replace(&name, &PostParams::default(), &object)
+            .await
+            .map(|o| serde_json::to_value(o).unwrap_or_default())
+            .map_err(|e| {
+                kube_error(
+                    &format!(
+                        "replace {} {name}",
+                        object.types.as_ref().map_or("object", |t| t.kind.as_str())
+                    ),
+                    e,
+                )
+            })
+    }
+
+    /// Objects of `kind` in `namespace` matching a label `selector` (`k=v,k2=v2`).
+    pub async fn list(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        selector: &str,
+    ) -> Result<Vec<Json>, Diagnostic> {
+        let api = self.api_for(api_version, kind, Some(namespace))?;
+        match api.list(&ListParams::default().labels(selector)).await {
+            Ok(list) => Ok(list
+                .items
+                .into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or_default())
+                .collect()),
+            Err(e) => Err(kube_error(&format!("list {kind}s with labels {selector}"), e)),
         }
     }
 

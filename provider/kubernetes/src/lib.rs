@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod install;
 pub mod manifests;
+pub mod release_store;
 pub mod spec;
 pub mod status;
 
