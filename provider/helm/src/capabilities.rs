@@ -119,6 +119,18 @@ impl Capabilities {
         }
     }
 
+    /// What a live cluster serves (Helm's `GetVersionSet` over discovery): every group
+    /// version and `GROUP/VERSION/Kind`; Helm's defaults when discovery found nothing.
+    pub fn discovered(kube_version: KubeVersion, api_versions: Vec<String>) -> Capabilities {
+        if api_versions.is_empty() {
+            return Capabilities::new(kube_version, &[]);
+        }
+        Capabilities {
+            kube_version,
+            api_versions,
+        }
+    }
+
     pub(crate) fn value(&self) -> Value {
         Value::Object(Arc::new(CapabilitiesObject(self.clone())))
     }

@@ -29,6 +29,7 @@ pub mod yaml;
 
 pub use capabilities::{Capabilities, DEFAULT_KUBE_VERSION, HELM_VERSION, KubeVersion};
 pub use chart::Chart;
+pub use circleci_gotemplate::Value;
 pub use error::{LoadError, RenderError};
 pub use funcs::Lookup;
 pub use manifest::{Hook, HookEvent, Manifest};

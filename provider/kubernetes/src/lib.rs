@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod install;
+pub mod live;
 pub mod manifests;
 pub mod release_store;
 pub mod spec;

@@ -1,0 +1,62 @@
+//! `lookup` against a Kubernetes API server (the in-repo fake, over HTTP), as Helm's does.
+
+use acceptance_tests::fake_kube::FakeKube;
+use circleci_cty::Value;
+use circleci_helm::Lookup;
+use circleci_kubernetes::Cluster;
+
+async fn cluster(kube: &FakeKube, dir: &tempfile::TempDir) -> Cluster {
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kube.kubeconfig()).unwrap();
+    let block = Value::object([("config_path", Value::from(path.to_str().unwrap()))]);
+    Cluster::from_block(&block).await.unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+fn json(v: &circleci_helm::Value) -> serde_json::Value {
+    circleci_helm::convert::to_json(v)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lookup_finds_an_object_lists_a_kind_and_answers_empty_for_a_missing_one() {
+    let kube = FakeKube::start();
+    kube.create_namespace("circleci");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let secret = serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": { "name": "session-cookie", "namespace": "circleci" },
+        "data": { "session-cookie-key": "a2V5" },
+    });
+    cluster.create(&secret).await.unwrap();
+    let lookup = cluster.lookup(tokio::runtime::Handle::current());
+
+    let found = json(&lookup.lookup("v1", "Secret", "circleci", "session-cookie").unwrap());
+    assert_eq!(found["data"]["session-cookie-key"], "a2V5");
+    assert_eq!(found["metadata"]["name"], "session-cookie");
+
+    let missing = json(&lookup.lookup("v1", "Secret", "circleci", "nothing-here").unwrap());
+    assert_eq!(
+        missing,
+        serde_json::json!({}),
+        "a missing object is an empty map, so `if not (lookup ...)` works"
+    );
+
+    let list = json(&lookup.lookup("v1", "Secret", "circleci", "").unwrap());
+    assert_eq!(list["kind"], "SecretList");
+    let names: Vec<_> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["kind"].clone(), i["metadata"]["name"].clone()))
+        .collect();
+    assert_eq!(
+        names,
+        [(serde_json::json!("Secret"), serde_json::json!("session-cookie"))]
+    );
+
+    let e = lookup.lookup("example.com/v1", "Widget", "circleci", "w").unwrap_err();
+    assert!(
+        e.starts_with("unable to get apiresource from unstructured: example.com/v1, Kind=Widget"),
+        "{e}"
+    );
+}
