@@ -295,7 +295,7 @@ pub fn plural(kind: &str) -> Option<&'static str> {
     })
 }
 
-fn kube_error(action: &str, e: kube::Error) -> Diagnostic {
+pub(crate) fn kube_error(action: &str, e: kube::Error) -> Diagnostic {
     let detail = match &e {
         kube::Error::Api(s) => format!("{} ({}): {}", s.reason, s.code, s.message),
         other => format!("{other}. Check that the cluster is reachable and the provider's kubernetes block."),

@@ -5,6 +5,7 @@
 //! May depend on kube-rs, the framework, `circleci-core` and `circleci-server` (the renderer):
 //! never on a cloud SDK.
 
+pub mod chart_objects;
 pub mod cluster;
 pub mod install;
 pub mod live;

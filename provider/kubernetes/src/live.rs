@@ -27,7 +27,9 @@ impl Cluster {
         let gvk = GroupVersionKind::gvk(group, version, kind);
         match kube::discovery::pinned_kind(&self.client, &gvk).await {
             Ok((resource, caps)) => Ok(Some((resource, caps.scope == Scope::Namespaced))),
+            // The kind is not in the group version's list, or the group version is not served.
             Err(kube::Error::Discovery(_)) => Ok(None),
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -178,5 +180,54 @@ impl Lookup for LiveLookup {
         let found =
             tokio::task::block_in_place(|| self.handle.block_on(self.find(api_version, kind, namespace, name)))?;
         Ok(circleci_helm::convert::from_json(&found))
+    }
+}
+
+/// An object of any kind the cluster serves, resolved by discovery.
+pub struct Resolved {
+    pub api: Api<DynamicObject>,
+    pub name: String,
+    pub kind: String,
+    /// `None` for a cluster-scoped kind.
+    pub namespace: Option<String>,
+}
+
+impl Cluster {
+    /// The API of `object`'s kind, in its namespace, or `default_namespace` when it is
+    /// namespaced and names none (as Helm places a chart's objects in the release namespace).
+    /// A kind the cluster does not serve is a diagnostic naming it (a CRD not installed yet).
+    pub async fn resolve(&self, object: &Json, default_namespace: &str) -> Result<Resolved, Diagnostic> {
+        let api_version = object["apiVersion"].as_str().unwrap_or_default();
+        let kind = object["kind"].as_str().unwrap_or_default().to_string();
+        let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let found = self
+            .discover(api_version, &kind)
+            .await
+            .map_err(|e| discovery_error(&format!("discover {api_version} {kind}"), e))?;
+        let Some((resource, namespaced)) = found else {
+            return Err(Diagnostic::error(
+                format!("Kubernetes does not serve {kind} ({api_version})"),
+                format!(
+                    "{kind} {name} cannot be made: the cluster has no {api_version} {kind}. Install its CRD first, or check the chart's Kubernetes version requirements."
+                ),
+            ));
+        };
+        let namespace = namespaced.then(|| {
+            object["metadata"]["namespace"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .unwrap_or(default_namespace)
+                .to_string()
+        });
+        let api = match &namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &resource),
+            None => Api::all_with(self.client.clone(), &resource),
+        };
+        Ok(Resolved {
+            api,
+            name,
+            kind,
+            namespace,
+        })
     }
 }

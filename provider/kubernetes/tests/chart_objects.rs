@@ -1,0 +1,95 @@
+//! A chart's objects applied to a Kubernetes API server (the in-repo fake, over HTTP) with
+//! Helm's ownership marks, and another owner's object refused as Helm refuses it.
+
+use acceptance_tests::fake_kube::FakeKube;
+use circleci_cty::Value;
+use circleci_kubernetes::{Cluster, chart_objects};
+
+async fn cluster(kube: &FakeKube, dir: &tempfile::TempDir) -> Cluster {
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kube.kubeconfig()).unwrap();
+    let block = Value::object([("config_path", Value::from(path.to_str().unwrap()))]);
+    Cluster::from_block(&block).await.unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+fn config_map(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": { "name": name, "labels": { "app.kubernetes.io/name": "frontend" } },
+        "data": { "domain": "ci.example.com" },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_without_a_namespace_lands_in_the_release_namespace_marked_as_the_releases() {
+    let kube = FakeKube::start();
+    kube.create_namespace("circleci");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    chart_objects::apply(&cluster, &config_map("frontend-config"), "circleci-server", "circleci")
+        .await
+        .unwrap();
+    let live = kube
+        .get("configmaps", "circleci", "frontend-config")
+        .expect("made in the release namespace");
+    let labels = &live["metadata"]["labels"];
+    assert_eq!(
+        (
+            labels["app.kubernetes.io/managed-by"].as_str(),
+            labels["app.kubernetes.io/name"].as_str()
+        ),
+        (Some("Helm"), Some("frontend"))
+    );
+    let annotations = &live["metadata"]["annotations"];
+    assert_eq!(annotations["meta.helm.sh/release-name"], "circleci-server");
+    assert_eq!(annotations["meta.helm.sh/release-namespace"], "circleci");
+    assert_eq!(live["data"]["domain"], "ci.example.com");
+    // Applying again is a no-op, not an ownership conflict.
+    chart_objects::apply(&cluster, &config_map("frontend-config"), "circleci-server", "circleci")
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_someone_else_made_is_refused_in_helms_words_and_left_alone() {
+    let kube = FakeKube::start();
+    kube.create_namespace("circleci");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let mut theirs = config_map("frontend-config");
+    theirs["metadata"]["namespace"] = "circleci".into();
+    theirs["data"]["domain"] = "theirs.example.com".into();
+    cluster.create(&theirs).await.unwrap();
+    let e = chart_objects::apply(&cluster, &config_map("frontend-config"), "circleci-server", "circleci")
+        .await
+        .unwrap_err();
+    let text = format!("{e:?}");
+    assert!(
+        text.contains("exists and cannot be imported into the current release: invalid ownership metadata"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"missing key \"meta.helm.sh/release-name\": must be set to \"circleci-server\""#),
+        "{text}"
+    );
+    assert_eq!(
+        kube.get("configmaps", "circleci", "frontend-config").unwrap()["data"]["domain"],
+        "theirs.example.com"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kind_the_cluster_does_not_serve_is_named() {
+    let kube = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let widget = serde_json::json!({ "apiVersion": "example.com/v1", "kind": "Widget", "metadata": { "name": "w" } });
+    let e = chart_objects::apply(&cluster, &widget, "circleci-server", "circleci")
+        .await
+        .unwrap_err();
+    let text = format!("{e:?}");
+    assert!(
+        text.contains("Kubernetes does not serve Widget (example.com/v1)") && text.contains("Install its CRD first"),
+        "{text}"
+    );
+}
