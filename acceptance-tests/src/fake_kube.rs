@@ -316,6 +316,13 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
                 "preferredVersion": { "groupVersion": "apps/v1", "version": "v1" }
             }]}));
         }
+        // The server version (`kubectl version`, Helm's .Capabilities.KubeVersion).
+        (&Method::GET, ["version"]) => {
+            return ok(json!({
+                "major": "1", "minor": "33", "gitVersion": "v1.33.2", "gitCommit": "", "gitTreeState": "clean",
+                "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.24", "compiler": "gc", "platform": "linux/amd64"
+            }));
+        }
         (&Method::GET, ["api", "v1"]) => return ok(resource_list("v1", CORE)),
         (&Method::GET, ["apis", "apps", "v1"]) => return ok(resource_list("apps/v1", APPS)),
         (&Method::POST, ["fake", "unready", ns, name]) => {

@@ -47,14 +47,26 @@ pub fn digest(data: &[u8]) -> String {
 }
 
 fn basic(username: &str, password: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
+    )
 }
 
 /// One raw HTTP/1.1 exchange with 127.0.0.1:port: status, headers (lowercased names), body.
-fn exchange(port: u16, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+fn exchange(
+    port: u16,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the registry");
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -66,8 +78,15 @@ fn exchange(port: u16, method: &str, target: &str, headers: &[(&str, &str)], bod
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.lines();
-    let status = lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
     (status, headers, raw[split + 4..].to_vec())
 }
 
@@ -80,10 +99,21 @@ impl OciRegistry {
     /// [`USERNAME`]/[`PASSWORD`] and waits until it answers.
     pub fn start() -> OciRegistry {
         let dir = tempfile::tempdir().unwrap();
-        let htpasswd = Command::new("htpasswd").args(["-Bbn", USERNAME, PASSWORD]).output().expect("htpasswd (apache2-utils; scripts/setup installs it)");
-        assert!(htpasswd.status.success(), "htpasswd: {}", String::from_utf8_lossy(&htpasswd.stderr));
+        let htpasswd = Command::new("htpasswd")
+            .args(["-Bbn", USERNAME, PASSWORD])
+            .output()
+            .expect("htpasswd (apache2-utils; scripts/setup installs it)");
+        assert!(
+            htpasswd.status.success(),
+            "htpasswd: {}",
+            String::from_utf8_lossy(&htpasswd.stderr)
+        );
         std::fs::write(dir.path().join("htpasswd"), &htpasswd.stdout).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let config = format!(
             "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: test-only-secret\nauth:\n  htpasswd:\n    realm: test-registry\n    path: {dir}/htpasswd\n",
             root = dir.path().join("data").display(),
@@ -99,10 +129,19 @@ impl OciRegistry {
             .stderr(log)
             .spawn()
             .expect("docker-registry (Debian's package; scripts/setup installs it)");
-        let registry = OciRegistry { host: format!("127.0.0.1:{port}"), port, child, dir };
+        let registry = OciRegistry {
+            host: format!("127.0.0.1:{port}"),
+            port,
+            child,
+            dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "docker-registry did not listen: {}", registry.log());
+            assert!(
+                Instant::now() < deadline,
+                "docker-registry did not listen: {}",
+                registry.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         registry
@@ -120,14 +159,28 @@ impl OciRegistry {
     /// Uploads a blob (monolithic upload: POST, then PUT with the digest).
     pub fn push_blob(&self, repository: &str, data: &[u8]) -> String {
         let auth = self.authorization();
-        let (status, headers, body) = exchange(self.port, "POST", &format!("/v2/{repository}/blobs/uploads/"), &[("Authorization", &auth)], b"");
+        let (status, headers, body) = exchange(
+            self.port,
+            "POST",
+            &format!("/v2/{repository}/blobs/uploads/"),
+            &[("Authorization", &auth)],
+            b"",
+        );
         assert_eq!(status, 202, "start upload: {}", String::from_utf8_lossy(&body));
         let location = header(&headers, "location").expect("upload location");
-        let location = location.strip_prefix(&format!("http://{}", self.host)).unwrap_or(location);
+        let location = location
+            .strip_prefix(&format!("http://{}", self.host))
+            .unwrap_or(location);
         let sep = if location.contains('?') { '&' } else { '?' };
         let digest = digest(data);
         let target = format!("{location}{sep}digest={digest}");
-        let (status, _, body) = exchange(self.port, "PUT", &target, &[("Authorization", &auth), ("Content-Type", "application/octet-stream")], data);
+        let (status, _, body) = exchange(
+            self.port,
+            "PUT",
+            &target,
+            &[("Authorization", &auth), ("Content-Type", "application/octet-stream")],
+            data,
+        );
         assert_eq!(status, 201, "upload blob: {}", String::from_utf8_lossy(&body));
         digest
     }
@@ -139,7 +192,10 @@ impl OciRegistry {
             self.port,
             "PUT",
             &format!("/v2/{repository}/manifests/{reference}"),
-            &[("Authorization", &auth), ("Content-Type", "application/vnd.oci.image.manifest.v1+json")],
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
+            ],
             manifest,
         );
         assert_eq!(status, 201, "put manifest: {}", String::from_utf8_lossy(&body));
@@ -149,12 +205,28 @@ impl OciRegistry {
     /// Pushes a chart archive as `helm push` does: config (Chart.yaml's fields as JSON), layer,
     /// then the manifest, tagged `tag`.
     pub fn push_chart(&self, repository: &str, tag: &str, archive: &[u8]) -> Pushed {
-        self.push_artifact(repository, tag, CHART_CONFIG_MEDIA_TYPE, CHART_LAYER_MEDIA_TYPE, archive)
+        self.push_artifact(
+            repository,
+            tag,
+            CHART_CONFIG_MEDIA_TYPE,
+            CHART_LAYER_MEDIA_TYPE,
+            archive,
+        )
     }
 
     /// Pushes any one-layer artifact (an image's media types, say, to check it is refused).
-    pub fn push_artifact(&self, repository: &str, tag: &str, config_media_type: &str, layer_media_type: &str, layer: &[u8]) -> Pushed {
-        let config = format!(r#"{{"name":"{}","version":"{tag}","apiVersion":"v2"}}"#, repository.rsplit('/').next().unwrap());
+    pub fn push_artifact(
+        &self,
+        repository: &str,
+        tag: &str,
+        config_media_type: &str,
+        layer_media_type: &str,
+        layer: &[u8],
+    ) -> Pushed {
+        let config = format!(
+            r#"{{"name":"{}","version":"{tag}","apiVersion":"v2"}}"#,
+            repository.rsplit('/').next().unwrap()
+        );
         let config_digest = self.push_blob(repository, config.as_bytes());
         let chart_digest = self.push_blob(repository, layer);
         let manifest = serde_json::json!({
@@ -165,13 +237,21 @@ impl OciRegistry {
         });
         let manifest = serde_json::to_vec(&manifest).unwrap();
         let manifest_digest = self.push_manifest(repository, tag, &manifest);
-        Pushed { manifest_digest, chart_digest }
+        Pushed {
+            manifest_digest,
+            chart_digest,
+        }
     }
 
     /// Where the registry keeps a blob on disk (to damage it, as a faulty store would).
     pub fn blob_file(&self, digest: &str) -> PathBuf {
         let hex = digest.strip_prefix("sha256:").expect("a sha256 digest");
-        self.dir.path().join("data/docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex).join("data")
+        self.dir
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
     }
 
     /// A bearer-token front on its own port, as ACR answers: a 401 with `Bearer realm=…` for
@@ -239,7 +319,11 @@ async fn issue_token(State(front): State<Arc<Front>>, headers: HeaderMap) -> Res
         None => front.anonymous,
     };
     if !allowed {
-        return (StatusCode::UNAUTHORIZED, r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+        )
+            .into_response();
     }
     let field = match front.token_field {
         TokenField::Token => "token",
@@ -251,13 +335,24 @@ async fn issue_token(State(front): State<Arc<Front>>, headers: HeaderMap) -> Res
 
 async fn forward(State(front): State<Arc<Front>>, request: Request) -> Response {
     let bearer = format!("Bearer {}", front.token);
-    let authorized = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(bearer.as_str());
+    let authorized = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(bearer.as_str());
     if !authorized {
-        let challenge = format!(r#"Bearer realm="{}",service="test-front",scope="repository:{}:pull""#, front.realm.get().unwrap(), repository_of(request.uri().path()));
+        let challenge = format!(
+            r#"Bearer realm="{}",service="test-front",scope="repository:{}:pull""#,
+            front.realm.get().unwrap(),
+            repository_of(request.uri().path())
+        );
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)], "").into_response();
     }
     let url = format!("{}{}", front.registry, request.uri());
-    let mut upstream = front.http.request(request.method().clone(), url).header(header::AUTHORIZATION, &front.registry_auth);
+    let mut upstream = front
+        .http
+        .request(request.method().clone(), url)
+        .header(header::AUTHORIZATION, &front.registry_auth);
     if let Some(accept) = request.headers().get(header::ACCEPT) {
         upstream = upstream.header(header::ACCEPT, accept);
     }
@@ -277,5 +372,8 @@ async fn forward(State(front): State<Arc<Front>>, request: Request) -> Response 
 /// `/v2/REPO/manifests/REF` → `REPO`.
 fn repository_of(path: &str) -> String {
     let rest = path.trim_start_matches("/v2/");
-    ["/manifests/", "/blobs/", "/tags/"].iter().find_map(|m| rest.find(m).map(|i| rest[..i].to_string())).unwrap_or_default()
+    ["/manifests/", "/blobs/", "/tags/"]
+        .iter()
+        .find_map(|m| rest.find(m).map(|i| rest[..i].to_string()))
+        .unwrap_or_default()
 }

@@ -60,3 +60,26 @@ async fn lookup_finds_an_object_lists_a_kind_and_answers_empty_for_a_missing_one
         "{e}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn capabilities_come_from_the_server_version_and_discovery() {
+    let kube = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let caps = cluster.capabilities().await.unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(
+        (caps.kube_version.version.as_str(), caps.kube_version.minor.as_str()),
+        ("v1.33.2", "33")
+    );
+    for served in ["v1", "v1/Secret", "apps/v1", "apps/v1/Deployment"] {
+        assert!(
+            caps.api_versions.iter().any(|v| v == served),
+            "{served} not in {:?}",
+            caps.api_versions
+        );
+    }
+    assert!(
+        !caps.api_versions.iter().any(|v| v == "example.com/v1"),
+        "only what the server lists"
+    );
+}
