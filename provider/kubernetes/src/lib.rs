@@ -7,6 +7,7 @@
 
 pub mod chart_objects;
 pub mod cluster;
+pub mod hooks;
 pub mod install;
 pub mod live;
 pub mod manifests;

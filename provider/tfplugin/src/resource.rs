@@ -22,6 +22,9 @@ pub struct Context<D> {
     timeout: Duration,
     operation: Operation,
     warnings: Mutex<Vec<Diagnostic>>,
+    /// Held by a [`Context::standalone`] context, whose stop signal never fires (a dropped
+    /// sender would read as a stop).
+    _never_stop: Option<watch::Sender<bool>>,
 }
 
 impl<D> Context<D> {
@@ -34,6 +37,17 @@ impl<D> Context<D> {
             timeout: Duration::from_secs(20 * 60),
             operation: Operation::Read,
             warnings: Mutex::new(Vec::new()),
+            _never_stop: None,
+        }
+    }
+
+    /// A context for code run outside a Terraform operation (library tests, benchmarks):
+    /// `data` if given, no private state, never asked to stop, `timeout` for its waits.
+    pub fn standalone(data: Option<Arc<D>>, operation: Operation, timeout: Duration) -> Self {
+        let (never_stop, stop) = watch::channel(false);
+        Context {
+            _never_stop: Some(never_stop),
+            ..Context::new(data, stop, &[]).for_operation(operation, timeout)
         }
     }
 

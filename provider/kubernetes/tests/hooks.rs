@@ -1,0 +1,76 @@
+//! A release's hooks run against a Kubernetes API server (the in-repo fake, over HTTP) with
+//! Helm's delete policies.
+
+use std::time::Duration;
+
+use acceptance_tests::fake_kube::FakeKube;
+use circleci_cty::Value;
+use circleci_helm::release::{Hook, HookDeletePolicy, HookEvent, HookPhase};
+use circleci_kubernetes::{Cluster, hooks};
+use circleci_tfplugin::{Context, Operation};
+
+async fn cluster(kube: &FakeKube, dir: &tempfile::TempDir) -> Cluster {
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kube.kubeconfig()).unwrap();
+    let block = Value::object([("config_path", Value::from(path.to_str().unwrap()))]);
+    Cluster::from_block(&block).await.unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+fn config_map_hook(name: &str, data: &str, policies: Vec<HookDeletePolicy>) -> Hook {
+    Hook {
+        name: name.into(),
+        kind: "ConfigMap".into(),
+        path: format!("circleci-server/templates/{name}.yaml"),
+        manifest: format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  annotations:\n    helm.sh/hook: pre-install\ndata:\n  run: {data}\n"
+        ),
+        events: vec![HookEvent::PreInstall],
+        delete_policies: policies,
+        ..Hook::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hook_is_replaced_before_it_runs_and_a_succeeded_one_deleted_after() {
+    let kube = FakeKube::start();
+    kube.create_namespace("circleci");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let ctx: Context<()> = Context::standalone(None, Operation::Create, Duration::from_secs(30));
+    let left_from_last_run = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": { "name": "preflight", "namespace": "circleci" }, "data": { "run": "old" },
+    });
+    cluster.create(&left_from_last_run).await.unwrap();
+    let mut hooks = vec![
+        config_map_hook("preflight", "new", vec![]),
+        config_map_hook("cleanup", "x", vec![HookDeletePolicy::HookSucceeded]),
+    ];
+    hooks::run(&ctx, &cluster, &mut hooks, HookEvent::PreInstall, "circleci")
+        .await
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    let preflight = kube
+        .get("configmaps", "circleci", "preflight")
+        .expect("a before-hook-creation hook stays after it ran");
+    assert_eq!(
+        preflight["data"]["run"], "new",
+        "the old one was deleted and the new one made"
+    );
+    assert!(
+        kube.get("configmaps", "circleci", "cleanup").is_none(),
+        "a hook-succeeded hook is deleted once all succeed"
+    );
+    assert!(
+        hooks
+            .iter()
+            .all(|h| h.last_run.phase == HookPhase::Succeeded && !h.last_run.completed_at.is_zero())
+    );
+    // Another event's hooks do not run.
+    let mut others = vec![config_map_hook("other", "y", vec![])];
+    others[0].events = vec![HookEvent::PostUpgrade];
+    hooks::run(&ctx, &cluster, &mut others, HookEvent::PreInstall, "circleci")
+        .await
+        .unwrap();
+    assert!(kube.get("configmaps", "circleci", "other").is_none());
+    assert_eq!(others[0].last_run.phase, HookPhase::NotRun);
+}
