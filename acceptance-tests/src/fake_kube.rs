@@ -2,10 +2,12 @@
 //! enough that kube-rs cannot tell: discovery (/api, /apis), namespaces, namespaced CRUD for
 //! the kinds CircleCI Server uses, server-side apply (`application/apply-patch+yaml`) that
 //! creates or merges with per-manager field ownership and 409 conflicts, resourceVersion with
-//! 409 on stale updates, `Status` error bodies, and two controllers: workloads become ready a
-//! moment after each change, and LoadBalancer services get an ingress hostname.
+//! 409 on stale updates, `Status` error bodies, and three controllers: workloads become ready a
+//! moment after each change, Jobs complete, and LoadBalancer services get an ingress hostname.
+//! The kinds served are listed once, in `GROUPS` (cluster-scoped ones at `/apis/G/V/PLURAL`).
 //!
-//! Test-only extras live under `/fake/`: `POST /fake/unready/NS/NAME` holds a workload unready.
+//! Test-only extras live under `/fake/`: `POST /fake/unready/NS/NAME` holds a workload unready
+//! (and makes a Job of that name fail).
 //! Watch sends the current objects as ADDED events and ends (as at a watch timeout); events
 //! after that are not streamed. Not emulated: finalizers, admission, list-map merge keys (lists
 //! are atomic).
@@ -166,18 +168,80 @@ fn ok(body: Json) -> Response {
     (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response()
 }
 
-const CORE: &[(&str, &str, bool)] = &[
-    ("namespaces", "Namespace", false),
-    ("configmaps", "ConfigMap", true),
-    ("secrets", "Secret", true),
-    ("services", "Service", true),
-    ("serviceaccounts", "ServiceAccount", true),
-    ("persistentvolumeclaims", "PersistentVolumeClaim", true),
+/// Every kind the fake serves: (group, version, [(plural, kind, namespaced)]); the core
+/// group is "". What a chart of CircleCI Server makes, hooks (Jobs) included.
+const GROUPS: &[(&str, &str, &[(&str, &str, bool)])] = &[
+    (
+        "",
+        "v1",
+        &[
+            ("namespaces", "Namespace", false),
+            ("configmaps", "ConfigMap", true),
+            ("secrets", "Secret", true),
+            ("services", "Service", true),
+            ("serviceaccounts", "ServiceAccount", true),
+            ("persistentvolumeclaims", "PersistentVolumeClaim", true),
+            ("pods", "Pod", true),
+        ],
+    ),
+    (
+        "apps",
+        "v1",
+        &[
+            ("deployments", "Deployment", true),
+            ("statefulsets", "StatefulSet", true),
+            ("daemonsets", "DaemonSet", true),
+        ],
+    ),
+    ("batch", "v1", &[("jobs", "Job", true), ("cronjobs", "CronJob", true)]),
+    (
+        "networking.k8s.io",
+        "v1",
+        &[
+            ("ingresses", "Ingress", true),
+            ("networkpolicies", "NetworkPolicy", true),
+        ],
+    ),
+    ("policy", "v1", &[("poddisruptionbudgets", "PodDisruptionBudget", true)]),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        &[
+            ("roles", "Role", true),
+            ("rolebindings", "RoleBinding", true),
+            ("clusterroles", "ClusterRole", false),
+            ("clusterrolebindings", "ClusterRoleBinding", false),
+        ],
+    ),
+    (
+        "autoscaling",
+        "v2",
+        &[("horizontalpodautoscalers", "HorizontalPodAutoscaler", true)],
+    ),
+    (
+        "apiextensions.k8s.io",
+        "v1",
+        &[("customresourcedefinitions", "CustomResourceDefinition", false)],
+    ),
 ];
-const APPS: &[(&str, &str, bool)] = &[
-    ("deployments", "Deployment", true),
-    ("statefulsets", "StatefulSet", true),
-];
+
+/// The `apiVersion` of a group version.
+fn group_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
+}
+
+/// The path prefix of a group version: `api/v1` or `apis/GROUP/VERSION`.
+fn api_prefix(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
 
 fn resource_list(group_version: &str, resources: &[(&str, &str, bool)]) -> Json {
     json!({
@@ -260,6 +324,17 @@ fn with_status(store: &Store, plural: &str, namespace: &str, name: &str, object:
                 "replicas": replicas, "updatedReplicas": ready, "readyReplicas": ready, "availableReplicas": ready
             });
         }
+        // The Job controller: complete once settled; a held Job fails as one out of retries.
+        "jobs" if settled => {
+            let held = store.unready.contains(&(namespace.to_string(), name.to_string()));
+            let (condition, reason, counts) = if held {
+                ("Failed", "BackoffLimitExceeded", json!({ "failed": 1 }))
+            } else {
+                ("Complete", "", json!({ "succeeded": 1 }))
+            };
+            json["status"] = counts;
+            json["status"]["conditions"] = json!([{ "type": condition, "status": "True", "reason": reason }]);
+        }
         "services" if json["spec"]["type"] == "LoadBalancer" => {
             json["status"] = if settled {
                 json!({ "loadBalancer": { "ingress": [{ "hostname": format!("{name}.{namespace}.lb.fake.internal") }] } })
@@ -311,10 +386,15 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
     match (method, segments.as_slice()) {
         (&Method::GET, ["api"]) => return ok(json!({ "kind": "APIVersions", "versions": ["v1"] })),
         (&Method::GET, ["apis"]) => {
-            return ok(json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [{
-                "name": "apps", "versions": [{ "groupVersion": "apps/v1", "version": "v1" }],
-                "preferredVersion": { "groupVersion": "apps/v1", "version": "v1" }
-            }]}));
+            let groups: Vec<Json> = GROUPS
+                .iter()
+                .filter(|(group, ..)| !group.is_empty())
+                .map(|(group, version, _)| {
+                    let gv = json!({ "groupVersion": group_version(group, version), "version": version });
+                    json!({ "name": group, "versions": [gv.clone()], "preferredVersion": gv })
+                })
+                .collect();
+            return ok(json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": groups }));
         }
         // The server version (`kubectl version`, Helm's .Capabilities.KubeVersion).
         (&Method::GET, ["version"]) => {
@@ -323,41 +403,57 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
                 "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.24", "compiler": "gc", "platform": "linux/amd64"
             }));
         }
-        (&Method::GET, ["api", "v1"]) => return ok(resource_list("v1", CORE)),
-        (&Method::GET, ["apis", "apps", "v1"]) => return ok(resource_list("apps/v1", APPS)),
+        (&Method::GET, ["api", version]) | (&Method::GET, ["apis", _, version]) => {
+            let group = if segments[0] == "api" { "" } else { segments[1] };
+            if let Some((_, _, kinds)) = GROUPS.iter().find(|(g, v, _)| *g == group && v == version) {
+                return ok(resource_list(&group_version(group, version), kinds));
+            }
+        }
         (&Method::POST, ["fake", "unready", ns, name]) => {
             store.unready.insert((ns.to_string(), name.to_string()));
             return ok(json!({}));
         }
         _ => {}
     }
-    // /api/v1/namespaces[/NAME] | /api/v1/namespaces/NS/PLURAL[/NAME] | /apis/apps/v1/namespaces/NS/PLURAL[/NAME]
-    let (prefix, rest) = match segments.as_slice() {
-        ["api", "v1", rest @ ..] => ("api/v1", rest),
-        ["apis", "apps", "v1", rest @ ..] => ("apis/apps/v1", rest),
-        _ => {
-            return status(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                format!("the server could not find the requested resource ({path})"),
-            );
-        }
+    // /api/v1/... or /apis/GROUP/VERSION/..., then PLURAL[/NAME] (cluster-scoped, or a
+    // namespaced kind across namespaces) or namespaces/NS/PLURAL[/NAME].
+    let served = GROUPS.iter().find_map(|(group, version, kinds)| {
+        let prefix = api_prefix(group, version);
+        let depth = prefix.split('/').count();
+        (segments.len() >= depth && segments[..depth].join("/") == prefix)
+            .then(|| (prefix, group_version(group, version), *kinds, &segments[depth..]))
+    });
+    let Some((prefix, api_version, kinds, rest)) = served else {
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("the server could not find the requested resource ({path})"),
+        );
     };
     let (plural, namespace, name) = match rest {
-        ["namespaces"] => ("namespaces", "", None),
-        ["namespaces", name] if prefix == "api/v1" => ("namespaces", "", Some(*name)),
         ["namespaces", ns, plural] => (*plural, *ns, None),
         ["namespaces", ns, plural, name] => (*plural, *ns, Some(*name)),
+        [plural] => (*plural, "", None),
+        [plural, name] => (*plural, "", Some(*name)),
         _ => return status(StatusCode::NOT_FOUND, "NotFound", format!("no such path {path}")),
     };
-    let known = if prefix == "api/v1" { CORE } else { APPS };
-    let Some((_, kind, _)) = known.iter().find(|(p, ..)| *p == plural) else {
+    let prefix = prefix.as_str();
+    let api_version = api_version.as_str();
+    let Some((_, kind, namespaced)) = kinds.iter().find(|(p, ..)| *p == plural) else {
         return status(
             StatusCode::NOT_FOUND,
             "NotFound",
             format!("the server doesn't have a resource type {plural:?}"),
         );
     };
+    let kind = *kind;
+    if *namespaced && namespace.is_empty() && name.is_some() {
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("{plural} is namespaced: no such path {path}"),
+        );
+    }
     if !namespace.is_empty()
         && !store
             .objects
@@ -379,7 +475,6 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
             n.to_string(),
         )
     };
-    let api_version = if prefix == "api/v1" { "v1" } else { "apps/v1" };
 
     match (method.clone(), name) {
         (Method::GET, None) if matches!(query(uri, "watch").as_deref(), Some("true") | Some("1")) => {
@@ -389,7 +484,9 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
             let events: String = store
                 .objects
                 .iter()
-                .filter(|((pre, p, ns, _), _)| pre == prefix && p == plural && ns == namespace)
+                .filter(|((pre, p, ns, _), _)| {
+                    pre == prefix && p == plural && (namespace.is_empty() || ns == namespace)
+                })
                 .filter(|(_, o)| label_selector_matches(&o.json, &selector))
                 .map(|((_, p, ns, n), o)| {
                     format!(
@@ -405,7 +502,9 @@ fn route(store: &mut Store, method: &Method, uri: &axum::http::Uri, headers: &He
             let items: Vec<Json> = store
                 .objects
                 .iter()
-                .filter(|((pre, p, ns, _), _)| pre == prefix && p == plural && ns == namespace)
+                .filter(|((pre, p, ns, _), _)| {
+                    pre == prefix && p == plural && (namespace.is_empty() || ns == namespace)
+                })
                 .filter(|(_, o)| label_selector_matches(&o.json, &selector))
                 .map(|((_, p, ns, n), o)| with_status(store, p, ns, n, o))
                 .collect();

@@ -93,3 +93,19 @@ async fn a_kind_the_cluster_does_not_serve_is_named() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_scoped_object_gets_no_namespace() {
+    let kube = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let role = serde_json::json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": { "name": "circleci-server-nomad" },
+        "rules": [{ "apiGroups": [""], "resources": ["nodes"], "verbs": ["get"] }],
+    });
+    chart_objects::apply(&cluster, &role, "circleci-server", "circleci").await.unwrap();
+    let live = kube.get("clusterroles", "", "circleci-server-nomad").expect("cluster-scoped, in no namespace");
+    assert_eq!(live["metadata"].get("namespace"), None);
+    assert_eq!(live["metadata"]["annotations"]["meta.helm.sh/release-namespace"], "circleci");
+}

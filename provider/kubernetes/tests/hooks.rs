@@ -74,3 +74,68 @@ async fn a_hook_is_replaced_before_it_runs_and_a_succeeded_one_deleted_after() {
     assert!(kube.get("configmaps", "circleci", "other").is_none());
     assert_eq!(others[0].last_run.phase, HookPhase::NotRun);
 }
+
+fn job_hook(name: &str, policies: Vec<HookDeletePolicy>) -> Hook {
+    Hook {
+        name: name.into(),
+        kind: "Job".into(),
+        path: format!("circleci-server/templates/{name}.yaml"),
+        manifest: format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  annotations:\n    helm.sh/hook: pre-install\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: check\n        image: busybox\n"
+        ),
+        events: vec![HookEvent::PreInstall],
+        delete_policies: policies,
+        ..Hook::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_hook_is_waited_for_until_it_completes() {
+    let kube = FakeKube::start();
+    kube.create_namespace("circleci");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let ctx: Context<()> = Context::standalone(None, Operation::Create, Duration::from_secs(30));
+    let mut hooks = vec![job_hook("preflight", vec![HookDeletePolicy::BeforeHookCreation])];
+    hooks::run(&ctx, &cluster, &mut hooks, HookEvent::PreInstall, "circleci")
+        .await
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    let job = kube
+        .get("jobs", "circleci", "preflight")
+        .expect("the job stays (before-hook-creation only)");
+    assert_eq!(job["status"]["succeeded"], 1, "the run waited for completion: {job}");
+    assert_eq!(hooks[0].last_run.phase, HookPhase::Succeeded);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_job_hook_stops_the_run_names_the_hook_and_goes_under_hook_failed() {
+    let kube = FakeKube::start();
+    kube.create_namespace("circleci");
+    kube.set_unready("circleci", "migrate");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&kube, &dir).await;
+    let ctx: Context<()> = Context::standalone(None, Operation::Create, Duration::from_secs(30));
+    let mut later = job_hook("zz-after", vec![]);
+    later.weight = 10;
+    let mut hooks = vec![job_hook("migrate", vec![HookDeletePolicy::HookFailed]), later];
+    let e = hooks::run(&ctx, &cluster, &mut hooks, HookEvent::PreInstall, "circleci")
+        .await
+        .unwrap_err();
+    let text = format!("{e:?}");
+    assert!(
+        text.contains("The pre-install hook Job migrate failed") && text.contains("BackoffLimitExceeded"),
+        "{text}"
+    );
+    assert!(
+        kube.get("jobs", "circleci", "migrate").is_none(),
+        "hook-failed deletes it"
+    );
+    assert!(
+        kube.get("jobs", "circleci", "zz-after").is_none(),
+        "the run stopped at the failure"
+    );
+    assert_eq!(
+        (hooks[0].last_run.phase, hooks[1].last_run.phase),
+        (HookPhase::Failed, HookPhase::NotRun)
+    );
+}
