@@ -168,9 +168,12 @@ fn ok(body: Json) -> Response {
     (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response()
 }
 
+/// A group version's kinds: (plural, kind, namespaced).
+type Kinds = &'static [(&'static str, &'static str, bool)];
+
 /// Every kind the fake serves: (group, version, [(plural, kind, namespaced)]); the core
 /// group is "". What a chart of CircleCI Server makes, hooks (Jobs) included.
-const GROUPS: &[(&str, &str, &[(&str, &str, bool)])] = &[
+const GROUPS: &[(&str, &str, Kinds)] = &[
     (
         "",
         "v1",

@@ -1,16 +1,7 @@
 //! `lookup` against a Kubernetes API server (the in-repo fake, over HTTP), as Helm's does.
 
-use acceptance_tests::fake_kube::FakeKube;
-use circleci_cty::Value;
+use crate::{Fixture, fixture};
 use circleci_helm::Lookup;
-use circleci_kubernetes::Cluster;
-
-async fn cluster(kube: &FakeKube, dir: &tempfile::TempDir) -> Cluster {
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, kube.kubeconfig()).unwrap();
-    let block = Value::object([("config_path", Value::from(path.to_str().unwrap()))]);
-    Cluster::from_block(&block).await.unwrap_or_else(|d| panic!("{d:?}"))
-}
 
 fn json(v: &circleci_helm::Value) -> serde_json::Value {
     circleci_helm::convert::to_json(v)
@@ -18,10 +9,7 @@ fn json(v: &circleci_helm::Value) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lookup_finds_an_object_lists_a_kind_and_answers_empty_for_a_missing_one() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
+    let Fixture { cluster, .. } = &fixture(Some("circleci")).await;
     let secret = serde_json::json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": { "name": "session-cookie", "namespace": "circleci" },
@@ -63,9 +51,7 @@ async fn lookup_finds_an_object_lists_a_kind_and_answers_empty_for_a_missing_one
 
 #[tokio::test(flavor = "multi_thread")]
 async fn capabilities_come_from_the_server_version_and_discovery() {
-    let kube = FakeKube::start();
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
+    let Fixture { cluster, .. } = &fixture(None).await;
     let caps = cluster.capabilities().await.unwrap_or_else(|d| panic!("{d:?}"));
     assert_eq!(
         (caps.kube_version.version.as_str(), caps.kube_version.minor.as_str()),

@@ -1,20 +1,12 @@
 //! A release's hooks run against a Kubernetes API server (the in-repo fake, over HTTP) with
 //! Helm's delete policies.
 
+use crate::{Fixture, fixture};
 use std::time::Duration;
 
-use acceptance_tests::fake_kube::FakeKube;
-use circleci_cty::Value;
 use circleci_helm::release::{Hook, HookDeletePolicy, HookEvent, HookPhase};
-use circleci_kubernetes::{Cluster, hooks};
+use circleci_kubernetes::hooks;
 use circleci_tfplugin::{Context, Operation};
-
-async fn cluster(kube: &FakeKube, dir: &tempfile::TempDir) -> Cluster {
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, kube.kubeconfig()).unwrap();
-    let block = Value::object([("config_path", Value::from(path.to_str().unwrap()))]);
-    Cluster::from_block(&block).await.unwrap_or_else(|d| panic!("{d:?}"))
-}
 
 fn config_map_hook(name: &str, data: &str, policies: Vec<HookDeletePolicy>) -> Hook {
     Hook {
@@ -32,10 +24,7 @@ fn config_map_hook(name: &str, data: &str, policies: Vec<HookDeletePolicy>) -> H
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hook_is_replaced_before_it_runs_and_a_succeeded_one_deleted_after() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
+    let Fixture { kube, cluster, .. } = &fixture(Some("circleci")).await;
     let ctx: Context<()> = Context::standalone(None, Operation::Create, Duration::from_secs(30));
     let left_from_last_run = serde_json::json!({
         "apiVersion": "v1", "kind": "ConfigMap",
@@ -46,7 +35,7 @@ async fn a_hook_is_replaced_before_it_runs_and_a_succeeded_one_deleted_after() {
         config_map_hook("preflight", "new", vec![]),
         config_map_hook("cleanup", "x", vec![HookDeletePolicy::HookSucceeded]),
     ];
-    hooks::run(&ctx, &cluster, &mut hooks, HookEvent::PreInstall, "circleci")
+    hooks::run(&ctx, cluster, &mut hooks, HookEvent::PreInstall, "circleci")
         .await
         .unwrap_or_else(|d| panic!("{d:?}"));
     let preflight = kube
@@ -68,7 +57,7 @@ async fn a_hook_is_replaced_before_it_runs_and_a_succeeded_one_deleted_after() {
     // Another event's hooks do not run.
     let mut others = vec![config_map_hook("other", "y", vec![])];
     others[0].events = vec![HookEvent::PostUpgrade];
-    hooks::run(&ctx, &cluster, &mut others, HookEvent::PreInstall, "circleci")
+    hooks::run(&ctx, cluster, &mut others, HookEvent::PreInstall, "circleci")
         .await
         .unwrap();
     assert!(kube.get("configmaps", "circleci", "other").is_none());
@@ -91,13 +80,10 @@ fn job_hook(name: &str, policies: Vec<HookDeletePolicy>) -> Hook {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_hook_is_waited_for_until_it_completes() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
+    let Fixture { kube, cluster, .. } = &fixture(Some("circleci")).await;
     let ctx: Context<()> = Context::standalone(None, Operation::Create, Duration::from_secs(30));
     let mut hooks = vec![job_hook("preflight", vec![HookDeletePolicy::BeforeHookCreation])];
-    hooks::run(&ctx, &cluster, &mut hooks, HookEvent::PreInstall, "circleci")
+    hooks::run(&ctx, cluster, &mut hooks, HookEvent::PreInstall, "circleci")
         .await
         .unwrap_or_else(|d| panic!("{d:?}"));
     let job = kube
@@ -109,16 +95,13 @@ async fn a_job_hook_is_waited_for_until_it_completes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_job_hook_stops_the_run_names_the_hook_and_goes_under_hook_failed() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
+    let Fixture { kube, cluster, .. } = &fixture(Some("circleci")).await;
     kube.set_unready("circleci", "migrate");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
     let ctx: Context<()> = Context::standalone(None, Operation::Create, Duration::from_secs(30));
     let mut later = job_hook("zz-after", vec![]);
     later.weight = 10;
     let mut hooks = vec![job_hook("migrate", vec![HookDeletePolicy::HookFailed]), later];
-    let e = hooks::run(&ctx, &cluster, &mut hooks, HookEvent::PreInstall, "circleci")
+    let e = hooks::run(&ctx, cluster, &mut hooks, HookEvent::PreInstall, "circleci")
         .await
         .unwrap_err();
     let text = format!("{e:?}");

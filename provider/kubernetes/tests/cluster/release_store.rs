@@ -1,18 +1,9 @@
 //! Helm release records written to and read from a Kubernetes API server (the in-repo fake,
 //! over HTTP) as helm's secrets driver keeps them.
 
-use acceptance_tests::fake_kube::FakeKube;
-use circleci_cty::Value;
+use crate::{Fixture, fixture};
 use circleci_helm::release::{Release, Status, Timestamp};
-use circleci_kubernetes::Cluster;
 use circleci_kubernetes::release_store::ReleaseStore;
-
-async fn cluster(kube: &FakeKube, dir: &tempfile::TempDir) -> Cluster {
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, kube.kubeconfig()).unwrap();
-    let block = Value::object([("config_path", Value::from(path.to_str().unwrap()))]);
-    Cluster::from_block(&block).await.unwrap_or_else(|d| panic!("{d:?}"))
-}
 
 fn deployed(version: i64) -> Release {
     let mut r = Release::install("circleci-server", "circleci", Timestamp::now());
@@ -26,11 +17,8 @@ fn deployed(version: i64) -> Release {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_is_stored_as_helm_stores_it_and_reads_back() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
-    let store = ReleaseStore::new(&cluster, "circleci");
+    let Fixture { kube, cluster, .. } = &fixture(Some("circleci")).await;
+    let store = ReleaseStore::new(cluster, "circleci");
     assert!(store.history("circleci-server").await.unwrap().is_empty());
 
     let first = deployed(1);
@@ -59,11 +47,8 @@ async fn a_record_is_stored_as_helm_stores_it_and_reads_back() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_writer_of_the_same_revision_is_refused() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
-    let store = ReleaseStore::new(&cluster, "circleci");
+    let Fixture { cluster, .. } = &fixture(Some("circleci")).await;
+    let store = ReleaseStore::new(cluster, "circleci");
     store.create(&deployed(1)).await.unwrap();
     let e = store.create(&deployed(1)).await.unwrap_err();
     assert!(format!("{e:?}").contains("AlreadyExists"), "{e:?}");
@@ -71,11 +56,8 @@ async fn a_second_writer_of_the_same_revision_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upgrade_supersedes_the_deployed_revision_and_delete_removes_one() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
-    let store = ReleaseStore::new(&cluster, "circleci");
+    let Fixture { kube, cluster, .. } = &fixture(Some("circleci")).await;
+    let store = ReleaseStore::new(cluster, "circleci");
     store.create(&deployed(1)).await.unwrap();
 
     let plan = store.history("circleci-server").await.unwrap().plan_upgrade().unwrap();

@@ -1,16 +1,8 @@
 //! A chart's objects applied to a Kubernetes API server (the in-repo fake, over HTTP) with
 //! Helm's ownership marks, and another owner's object refused as Helm refuses it.
 
-use acceptance_tests::fake_kube::FakeKube;
-use circleci_cty::Value;
-use circleci_kubernetes::{Cluster, chart_objects};
-
-async fn cluster(kube: &FakeKube, dir: &tempfile::TempDir) -> Cluster {
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, kube.kubeconfig()).unwrap();
-    let block = Value::object([("config_path", Value::from(path.to_str().unwrap()))]);
-    Cluster::from_block(&block).await.unwrap_or_else(|d| panic!("{d:?}"))
-}
+use crate::{Fixture, fixture};
+use circleci_kubernetes::chart_objects;
 
 fn config_map(name: &str) -> serde_json::Value {
     serde_json::json!({
@@ -22,11 +14,8 @@ fn config_map(name: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_object_without_a_namespace_lands_in_the_release_namespace_marked_as_the_releases() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
-    chart_objects::apply(&cluster, &config_map("frontend-config"), "circleci-server", "circleci")
+    let Fixture { kube, cluster, .. } = &fixture(Some("circleci")).await;
+    chart_objects::apply(cluster, &config_map("frontend-config"), "circleci-server", "circleci")
         .await
         .unwrap();
     let live = kube
@@ -45,22 +34,19 @@ async fn an_object_without_a_namespace_lands_in_the_release_namespace_marked_as_
     assert_eq!(annotations["meta.helm.sh/release-namespace"], "circleci");
     assert_eq!(live["data"]["domain"], "ci.example.com");
     // Applying again is a no-op, not an ownership conflict.
-    chart_objects::apply(&cluster, &config_map("frontend-config"), "circleci-server", "circleci")
+    chart_objects::apply(cluster, &config_map("frontend-config"), "circleci-server", "circleci")
         .await
         .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_object_someone_else_made_is_refused_in_helms_words_and_left_alone() {
-    let kube = FakeKube::start();
-    kube.create_namespace("circleci");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
+    let Fixture { kube, cluster, .. } = &fixture(Some("circleci")).await;
     let mut theirs = config_map("frontend-config");
     theirs["metadata"]["namespace"] = "circleci".into();
     theirs["data"]["domain"] = "theirs.example.com".into();
     cluster.create(&theirs).await.unwrap();
-    let e = chart_objects::apply(&cluster, &config_map("frontend-config"), "circleci-server", "circleci")
+    let e = chart_objects::apply(cluster, &config_map("frontend-config"), "circleci-server", "circleci")
         .await
         .unwrap_err();
     let text = format!("{e:?}");
@@ -80,11 +66,9 @@ async fn an_object_someone_else_made_is_refused_in_helms_words_and_left_alone() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kind_the_cluster_does_not_serve_is_named() {
-    let kube = FakeKube::start();
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
+    let Fixture { cluster, .. } = &fixture(None).await;
     let widget = serde_json::json!({ "apiVersion": "example.com/v1", "kind": "Widget", "metadata": { "name": "w" } });
-    let e = chart_objects::apply(&cluster, &widget, "circleci-server", "circleci")
+    let e = chart_objects::apply(cluster, &widget, "circleci-server", "circleci")
         .await
         .unwrap_err();
     let text = format!("{e:?}");
@@ -96,16 +80,21 @@ async fn a_kind_the_cluster_does_not_serve_is_named() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cluster_scoped_object_gets_no_namespace() {
-    let kube = FakeKube::start();
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster(&kube, &dir).await;
+    let Fixture { kube, cluster, .. } = &fixture(None).await;
     let role = serde_json::json!({
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
         "metadata": { "name": "circleci-server-nomad" },
         "rules": [{ "apiGroups": [""], "resources": ["nodes"], "verbs": ["get"] }],
     });
-    chart_objects::apply(&cluster, &role, "circleci-server", "circleci").await.unwrap();
-    let live = kube.get("clusterroles", "", "circleci-server-nomad").expect("cluster-scoped, in no namespace");
+    chart_objects::apply(cluster, &role, "circleci-server", "circleci")
+        .await
+        .unwrap();
+    let live = kube
+        .get("clusterroles", "", "circleci-server-nomad")
+        .expect("cluster-scoped, in no namespace");
     assert_eq!(live["metadata"].get("namespace"), None);
-    assert_eq!(live["metadata"]["annotations"]["meta.helm.sh/release-namespace"], "circleci");
+    assert_eq!(
+        live["metadata"]["annotations"]["meta.helm.sh/release-namespace"],
+        "circleci"
+    );
 }
