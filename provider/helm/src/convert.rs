@@ -9,6 +9,9 @@ pub fn to_json(v: &Value) -> serde_json::Value {
         Value::Nil => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),
         Value::Int(i) => serde_json::Value::from(*i),
+        // Go's json.Marshal writes an integral float64 without a fraction (`2`, not `2.0`):
+        // the API server decodes such a number into an integer field, and not `2.0`.
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => serde_json::Value::from(*f as i64),
         Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
         Value::String(s) => serde_json::Value::String(s.clone()),
         Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),

@@ -11,6 +11,7 @@ pub mod hooks;
 pub mod install;
 pub mod live;
 pub mod manifests;
+pub mod release;
 pub mod release_store;
 pub mod spec;
 pub mod status;

@@ -5,6 +5,7 @@
 mod chart_objects;
 mod hooks;
 mod live;
+mod release;
 mod release_store;
 
 use acceptance_tests::fake_kube::FakeKube;
