@@ -9,9 +9,10 @@
 - Loses the answer of a fraction FAULTS_LOSE_FRACTION of the requests moto did carry out: the
   client gets a 500 instead, as when a connection drops after AWS acted. Its retry then meets
   what the first attempt made ("already exists").
-- Answers a CopyImage whose ClientToken it has seen, and an ELBv2 CreateLoadBalancer for a name
-  it has created, with the first answer, as AWS does for these idempotent calls (moto copies
-  again, and makes a second load balancer of the same name).
+- Answers a CopyImage, CreateLaunchTemplate or CreateLaunchTemplateVersion whose ClientToken it
+  has seen, and an ELBv2 CreateLoadBalancer for a name it has created, with the first answer, as
+  AWS does for these idempotent calls (moto ignores ClientToken: it copies again and adds a
+  second version, and makes a second load balancer of the same name).
 - Answers CreateAutoScalingGroup for a name it saw created (and not deleted) with AWS's
   AlreadyExists (moto fails with a bodiless 500).
 - Gives CopyImage what AWS does and moto lacks: the request's TagSpecification tags on the new
@@ -69,7 +70,7 @@ first_answers = {}
 
 def idempotency_key(params):
     action = params.get("Action")
-    if action == "CopyImage" and params.get("ClientToken"):
+    if action in ("CopyImage", "CreateLaunchTemplate", "CreateLaunchTemplateVersion") and params.get("ClientToken"):
         return (action, params["ClientToken"])
     if action == "CreateLoadBalancer" and params.get("Version") == "2015-12-01":
         return (action, params.get("Name"))

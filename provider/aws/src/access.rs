@@ -275,32 +275,26 @@ async fn create_inner(
                 .send()
                 .await
                 .map_err(|e| error::api(&format!("attach policy to IAM user {name}"), e))?;
-            let key = iam
-                .create_access_key()
-                .user_name(name)
-                .send()
-                .await
-                .map_err(|e| error::api(&format!("create an access key for IAM user {name}"), e))?;
-            let key = key.access_key();
-            // Keys whose secret this run never saw (an earlier attempt's, or one whose answer
-            // was lost) are of no use to anyone: delete them.
-            let ours = key.map(|k| k.access_key_id().to_string()).unwrap_or_default();
-            let keys = iam
-                .list_access_keys()
-                .user_name(name)
-                .send()
-                .await
-                .map_err(|e| error::api(&format!("list access keys of IAM user {name}"), e))?;
-            for id in keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()) {
-                if id != ours {
-                    tracing::info!(name, id, "deleting an access key whose secret was lost");
-                    error::unless_gone(
-                        iam.delete_access_key().user_name(name).access_key_id(id).send().await,
-                        GONE,
-                        &format!("delete access key {id}"),
-                    )?;
+            // Keys already on the user (an earlier attempt's, or one whose answer was lost)
+            // have secrets no one holds: delete them first, as IAM allows only two.
+            delete_access_keys(iam, name, None).await?;
+            let create = || {
+                iam.create_access_key()
+                    .user_name(name)
+                    .send()
+            };
+            let key = match create().await {
+                // A retried create whose first answer was lost made a key of its own.
+                Err(e) if error::has_code(&e, &[codes::LIMIT_EXCEEDED]) => {
+                    delete_access_keys(iam, name, None).await?;
+                    create().await
                 }
+                other => other,
             }
+            .map_err(|e| error::api(&format!("create an access key for IAM user {name}"), e))?;
+            let key = key.access_key();
+            let ours = key.map(|k| k.access_key_id().to_string()).unwrap_or_default();
+            delete_access_keys(iam, name, Some(&ours)).await?;
             Ok(Access {
                 kind: AccessKind::IamUser,
                 access_key_id: key.map(|k| k.access_key_id().to_string()),
@@ -391,6 +385,29 @@ pub async fn discover(iam: &aws_sdk_iam::Client, name: &str) -> Result<Access, D
     })
 }
 
+/// Deletes the access keys of IAM user `name` but `keep`; false when there is no such user.
+async fn delete_access_keys(iam: &aws_sdk_iam::Client, name: &str, keep: Option<&str>) -> Result<bool, Diagnostic> {
+    let Some(keys) = error::unless_gone(
+        iam.list_access_keys().user_name(name).send().await,
+        GONE,
+        &format!("list access keys of IAM user {name}"),
+    )?
+    else {
+        return Ok(false);
+    };
+    for id in keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()) {
+        if Some(id) != keep {
+            tracing::info!(name, id, "deleting an access key whose secret this run does not hold");
+            error::unless_gone(
+                iam.delete_access_key().user_name(name).access_key_id(id).send().await,
+                GONE,
+                &format!("delete access key {id}"),
+            )?;
+        }
+    }
+    Ok(true)
+}
+
 /// Deletes the role or user `name` and everything attached; absent entities are fine.
 pub async fn delete(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), Diagnostic> {
     error::unless_gone(
@@ -407,20 +424,8 @@ pub async fn delete(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), Diagnos
         GONE,
         &format!("delete IAM role {name}"),
     )?;
-    let Some(keys) = error::unless_gone(
-        iam.list_access_keys().user_name(name).send().await,
-        GONE,
-        &format!("list access keys of IAM user {name}"),
-    )?
-    else {
+    if !delete_access_keys(iam, name, None).await? {
         return Ok(());
-    };
-    for id in keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()) {
-        error::unless_gone(
-            iam.delete_access_key().user_name(name).access_key_id(id).send().await,
-            GONE,
-            &format!("delete access key {id}"),
-        )?;
     }
     error::unless_gone(
         iam.delete_user_policy()

@@ -13,6 +13,23 @@ use circleci_tfplugin::Diagnostic;
 pub const OWNER_TAG_KEY: &str = "circleci:managed-by";
 pub const OWNER_TAG_VALUE: &str = "terraform-provider-circleciserver";
 
+/// A fresh idempotency token (EC2's `ClientToken`) for one create: the SDK sends the same
+/// token on each of its retries, so AWS answers a retry whose first answer was lost with what
+/// the first made instead of making a second one. Unique per call, within AWS's 64 characters.
+pub fn client_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!(
+        "circleci-{:x}-{nanos:x}-{:x}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// True when `tags` (key, value pairs) hold the owner tag.
 pub fn is_owned<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
     tags.into_iter()

@@ -180,16 +180,6 @@ async fn find_image(aws: &Aws, name: &str) -> Result<Option<(String, bool)>, Dia
 /// Starts copying `source` into the image `model` describes; returns the new image's ID.
 async fn copy(aws: &Aws, model: &Model, source: &str, source_region: &str) -> Result<String, Diagnostic> {
     let name = &model.spec.name;
-    // One token per create, the same on every SDK retry of it: AWS answers a retried copy
-    // whose first answer was lost with the same image instead of copying twice.
-    let client_token = format!(
-        "circleci-{:x}-{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos()
-    );
     let copied = aws
         .ec2
         .copy_image()
@@ -199,7 +189,7 @@ async fn copy(aws: &Aws, model: &Model, source: &str, source_region: &str) -> Re
         .encrypted(model.settings.encrypted.unwrap_or(true))
         .set_kms_key_id(model.settings.kms_key_id.clone())
         .description("CircleCI Server VM service image (managed by Terraform)")
-        .client_token(client_token)
+        .client_token(crate::adopt::client_token())
         // Tagged from birth, so a later run can tell the copy an interrupted apply left.
         .tag_specifications(
             TagSpecification::builder()

@@ -61,6 +61,7 @@ async fn create_template(
     let created = aws
         .ec2
         .create_launch_template()
+        .client_token(crate::adopt::client_token())
         .launch_template_name(name)
         .launch_template_data(data.clone())
         .tag_specifications(
@@ -91,6 +92,7 @@ async fn create_template(
             let out = aws
                 .ec2
                 .create_launch_template_version()
+                .client_token(crate::adopt::client_token())
                 .launch_template_name(name)
                 .launch_template_data(data)
                 .send()
@@ -515,6 +517,7 @@ pub(super) async fn update(aws: &Aws, prior: Model, mut state: Model) -> Result<
         let out = aws
             .ec2
             .create_launch_template_version()
+            .client_token(crate::adopt::client_token())
             .launch_template_id(&template_id)
             .launch_template_data(data)
             .send()

@@ -342,6 +342,46 @@ fn half_destroyed_bucket_is_made_whole_by_apply() {
     });
 }
 
+/// An IAM user an earlier, killed create made (owner-tagged) that already holds IAM's limit of
+/// two access keys, whose secrets no one has: the create adopts it, deletes those keys before
+/// making its own, and ends with exactly one key, the state's.
+#[test]
+fn an_adopted_iam_user_holding_two_stale_keys_ends_with_one_key() {
+    for_each_terraform(|tf| {
+        let moto = Moto::start();
+        let rt = runtime();
+        let aws = aws(&moto, &rt);
+        let user = circleci_aws::access::entity_name("circleci-storage", "circleci-adopted");
+        let owner = circleci_aws::sdk::iam::types::Tag::builder()
+            .key(circleci_aws::adopt::OWNER_TAG_KEY)
+            .value(circleci_aws::adopt::OWNER_TAG_VALUE)
+            .build()
+            .unwrap();
+        rt.block_on(aws.iam.create_user().user_name(&user).tags(owner).send())
+            .unwrap();
+        for _ in 0..2 {
+            rt.block_on(aws.iam.create_access_key().user_name(&user).send())
+                .unwrap();
+        }
+        let mut wd = workdir(tf, &moto);
+        wd.step(&config(
+            &moto,
+            "name = \"circleci-adopted\"\naccess = \"iam_user\"\naws {}",
+        ));
+        let keys = rt
+            .block_on(aws.iam.list_access_keys().user_name(&user).send())
+            .unwrap();
+        assert_eq!(keys.access_key_metadata().len(), 1, "{keys:?}");
+        let state = wd.resource("circleciserver_object_storage.this");
+        assert_eq!(
+            state["aws"]["access_key_id"],
+            keys.access_key_metadata()[0].access_key_id().unwrap()
+        );
+        wd.destroy();
+        assert!(iam_users(&aws, &rt).is_empty());
+    });
+}
+
 /// An answer that says nothing (a bodiless 500, as moto gives for calls it cannot handle): the
 /// error names the call, the HTTP status and AWS's request id, never "Unknown: .".
 #[test]
