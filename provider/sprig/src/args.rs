@@ -3,9 +3,8 @@
 //! Go type (`wrong type for value; expected string; got int`, `invalid value; expected int`
 //! for a nil where a non-nillable type is wanted).
 
-use std::collections::BTreeMap;
 
-use circleci_gotemplate::Value;
+use circleci_gotemplate::{Map, Value};
 use circleci_gotemplate::fmt::type_name;
 
 /// The arguments of one call, with the function's name for Go's messages.
@@ -95,7 +94,7 @@ impl<'a> Args<'a> {
     }
 
     /// A `map[string]interface{}` parameter; nil is Go's nil map (`None`).
-    pub fn map(&self, i: usize) -> Result<Option<&'a BTreeMap<String, Value>>, String> {
+    pub fn map(&self, i: usize) -> Result<Option<&'a Map>, String> {
         match &self.v[i] {
             Value::Map(m) => Ok(Some(m)),
             Value::Nil => Ok(None),
