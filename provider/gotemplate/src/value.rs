@@ -186,6 +186,14 @@ impl Map {
         self.r().clone()
     }
 
+    /// The entries, taken without a copy when no other value holds this map.
+    pub fn into_btree(self) -> BTreeMap<String, Value> {
+        match Arc::try_unwrap(self.0) {
+            Ok(lock) => lock.into_inner().unwrap_or_else(|p| p.into_inner()),
+            Err(shared) => Map(shared).to_btree(),
+        }
+    }
+
     /// A new map sharing nothing with this one (nested maps and lists copied too).
     pub fn deep_copy(&self) -> Map {
         let entries = self.entries();
