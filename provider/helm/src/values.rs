@@ -296,10 +296,9 @@ fn process_import_values(chart: &mut Chart, merge: bool) -> Result<(), RenderErr
             let placed = if parent == "." {
                 found
             } else {
-                parent
-                    .split('.')
-                    .rev()
-                    .fold(found, |inner, key| Table::from([(key.to_string(), Value::Map(inner.into()))]))
+                parent.split('.').rev().fold(found, |inner, key| {
+                    Table::from([(key.to_string(), Value::Map(inner.into()))])
+                })
             };
             coalesce_tables(&mut imported, placed, merge);
         }

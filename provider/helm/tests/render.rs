@@ -599,7 +599,11 @@ fn what_templates_change_stays_in_their_render() {
     let vals = user_values(&["user:\n  name: me\n".to_string()], &BTreeMap::new()).unwrap();
     for _ in 0..2 {
         let out = render(&chart, &vals, &RenderOptions::default()).unwrap();
-        assert!(out.manifests[0].content.contains("v: 2 v1-x true"), "{}", out.manifests[0].content);
+        assert!(
+            out.manifests[0].content.contains("v: 2 v1-x true"),
+            "{}",
+            out.manifests[0].content
+        );
         // `values` is what the templates were given.
         assert_eq!(out.values["count"], circleci_gotemplate::Value::Float(1.0));
         let circleci_gotemplate::Value::Map(user) = &out.values["user"] else {

@@ -3,9 +3,8 @@
 //! Go type (`wrong type for value; expected string; got int`, `invalid value; expected int`
 //! for a nil where a non-nillable type is wanted).
 
-
-use circleci_gotemplate::{Map, Value};
 use circleci_gotemplate::fmt::type_name;
+use circleci_gotemplate::{Map, Value};
 
 /// The arguments of one call, with the function's name for Go's messages.
 pub(crate) struct Args<'a> {

@@ -59,20 +59,12 @@ pub(crate) fn register(r: &mut Reg) {
         a.at_least(1)?;
         let k = a.str(0)?;
         Ok(Value::List(
-            maps(a, 1)?
-                .into_iter()
-                .flatten()
-                .filter_map(|d| d.get(k))
-                .collect(),
+            maps(a, 1)?.into_iter().flatten().filter_map(|d| d.get(k)).collect(),
         ))
     });
     r.add("keys", |a| {
         Ok(strings(
-            maps(a, 0)?
-                .into_iter()
-                .flatten()
-                .flat_map(|d| d.keys())
-                .collect(),
+            maps(a, 0)?.into_iter().flatten().flat_map(|d| d.keys()).collect(),
         ))
     });
     r.add("pick", |a| {
@@ -103,9 +95,7 @@ pub(crate) fn register(r: &mut Reg) {
     }
     r.add("values", |a| {
         a.exact(1)?;
-        Ok(Value::List(
-            a.map(0)?.into_iter().flat_map(Map::values).collect(),
-        ))
+        Ok(Value::List(a.map(0)?.into_iter().flat_map(Map::values).collect()))
     });
     for name in ["deepCopy", "mustDeepCopy"] {
         r.add(name, |a| {
