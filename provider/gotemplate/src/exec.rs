@@ -1,6 +1,7 @@
 //! Execution with Go's semantics (exec.go, funcs.go): Go's distinction between an invalid
 //! value (a missing key) and an `interface{}` holding nil, the error contexts, the builtins.
-//! Data is borrowed, never cloned per field access; only function arguments are cloned.
+//! Data is borrowed where it can be (lists, the data itself); a map's entry is a clone (a
+//! nested map's clone is the same map, shared as Go's maps are), as are function arguments.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -333,7 +334,7 @@ impl<'a, 'e> State<'a, 'e> {
         if let Some(Value::Object(o)) = val.indirect()
             && let Some(entries) = o.entries()
         {
-            val = R::own(Value::Map(entries));
+            val = R::own(Value::Map(entries.into()));
         }
         match val.indirect() {
             Some(Value::List(items)) if !items.is_empty() => {
@@ -353,17 +354,9 @@ impl<'a, 'e> State<'a, 'e> {
                 return Ok(());
             }
             Some(Value::Map(m)) if !m.is_empty() => {
-                match &val {
-                    R::Ref(Value::Map(m), _) => {
-                        for (k, e) in m.iter() {
-                            self.one_iteration(c, R::own(Value::String(k.clone())), R::Ref(e, true), out)?;
-                        }
-                    }
-                    _ => {
-                        for (k, e) in m.clone() {
-                            self.one_iteration(c, R::own(Value::String(k)), R::Own(Arc::new(e), true), out)?;
-                        }
-                    }
+                // Go's fmtsort snapshot: the entries as they were when the range began.
+                for (k, e) in m.entries() {
+                    self.one_iteration(c, R::own(Value::String(k)), R::Own(Arc::new(e), true), out)?;
                 }
                 return Ok(());
             }
@@ -588,10 +581,7 @@ impl<'a, 'e> State<'a, 'e> {
                 if has_args {
                     return self.errorf(format!("{name} is not a method but has arguments"));
                 }
-                let found = match &receiver {
-                    R::Ref(Value::Map(m), _) => m.get(name).map(|v| R::Ref(v, true)),
-                    _ => m.get(name).map(|v| R::Own(Arc::new(v.clone()), true)),
-                };
+                let found = m.get(name).map(|v| R::Own(Arc::new(v), true));
                 match found {
                     Some(v) => Ok(v),
                     None => match self.env.missing {
@@ -1024,13 +1014,7 @@ fn call_builtin<'a>(name: &str, args: Vec<R<'a>>) -> Result<R<'a>, String> {
                             Some(Value::String(k)) => k,
                             Some(v) => return Err(format!("value has type {}; should be string", gofmt::type_name(v))),
                         };
-                        match &item {
-                            R::Ref(Value::Map(m), _) => match m.get(key) {
-                                Some(v) => R::Ref(v, true),
-                                None => R::Own(Arc::new(Value::Nil), true),
-                            },
-                            _ => R::Own(Arc::new(m.get(key).cloned().unwrap_or(Value::Nil)), true),
-                        }
+                        R::Own(Arc::new(m.get(key).unwrap_or(Value::Nil)), true)
                     }
                     Some(v) => return Err(format!("can't index item of type {}", gofmt::type_name(v))),
                 };

@@ -603,7 +603,7 @@ impl Printer {
                 } else {
                     self.buf.push_str("map[");
                 }
-                for (i, (k, e)) in m.iter().enumerate() {
+                for (i, (k, e)) in m.entries().iter().enumerate() {
                     if i > 0 {
                         if self.f.sharp_v {
                             self.buf.push_str(", ");

@@ -25,7 +25,7 @@ mod value;
 pub use error::Error;
 pub use exec::query_escape;
 pub use template::{MissingKey, Templates};
-pub use value::{FuncMap, Function, Object, Value};
+pub use value::{FuncMap, Function, Map, Object, Value};
 
 /// Go's `template.IsTrue` for a value.
 pub fn is_true(v: &Value) -> bool {

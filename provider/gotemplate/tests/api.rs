@@ -11,7 +11,8 @@ fn map(entries: &[(&str, Value)]) -> Value {
         entries
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect::<BTreeMap<_, _>>(),
+            .collect::<BTreeMap<_, _>>()
+            .into(),
     )
 }
 
@@ -132,7 +133,7 @@ fn sets_are_send_sync_and_fast() {
     let values = map(&[
         ("name", Value::String("web".into())),
         ("enabled", Value::Bool(true)),
-        ("items", Value::Map(items)),
+        ("items", Value::Map(items.into())),
         ("list", Value::List((0..10).map(|i| Value::Float(i as f64)).collect())),
     ]);
     let data = map(&[("Values", values), ("Release", Value::String("r1".into()))]);

@@ -15,7 +15,7 @@ pub fn to_json(v: &Value) -> serde_json::Value {
         Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
         Value::String(s) => serde_json::Value::String(s.clone()),
         Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
-        Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Value::Map(m) => serde_json::Value::Object(m.entries().iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
         Value::Object(o) => serde_json::Value::String(o.display()),
     }
 }

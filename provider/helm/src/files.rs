@@ -43,7 +43,7 @@ impl Files {
                 (base, Value::String(text))
             })
             .collect();
-        crate::funcs::to_yaml_trimmed(&Value::Map(m)).unwrap_or_default()
+        crate::funcs::to_yaml_trimmed(&Value::Map(m.into())).unwrap_or_default()
     }
 }
 

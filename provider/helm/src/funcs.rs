@@ -1,10 +1,10 @@
 //! Helm's own template functions (`engine/funcs.go` and `initFunMap`), on top of Sprig's:
 //! `include`, `tpl`, `required`, `fail`, `lookup`, and the YAML/JSON converters.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use circleci_gotemplate::{FuncMap, Function, MissingKey, Templates, Value};
+use circleci_gotemplate::{FuncMap, Function, Map, MissingKey, Templates, Value};
 
 use crate::yaml;
 
@@ -147,7 +147,7 @@ pub(crate) fn helm_functions(cell: SetCell, included: Included, lookup: Option<A
                 .collect::<Result<_, _>>()?;
             match &lookup {
                 Some(l) => l.lookup(a[0], a[1], a[2], a[3]),
-                None => Ok(Value::Map(BTreeMap::new())),
+                None => Ok(Value::Map(Map::new())),
             }
         }),
     );
@@ -196,7 +196,7 @@ pub(crate) fn helm_functions(cell: SetCell, included: Included, lookup: Option<A
             let text = string_arg("fromYaml", args, 0)?;
             Ok(match yaml::parse(text) {
                 Ok(Value::Map(m)) => Value::Map(m),
-                Ok(Value::Nil) => Value::Map(BTreeMap::new()),
+                Ok(Value::Nil) => Value::Map(Map::new()),
                 Ok(_) => error_map("error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"),
                 Err(e) => error_map(&format!("error converting YAML to JSON: {e}")),
             })
@@ -225,7 +225,7 @@ pub(crate) fn helm_functions(cell: SetCell, included: Included, lookup: Option<A
             let text = string_arg("fromJson", args, 0)?;
             Ok(match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(j @ serde_json::Value::Object(_)) => crate::convert::from_json(&j),
-                Ok(serde_json::Value::Null) => Value::Map(BTreeMap::new()),
+                Ok(serde_json::Value::Null) => Value::Map(Map::new()),
                 Ok(_) => error_map("json: cannot unmarshal value into Go value of type map[string]interface {}"),
                 Err(e) => error_map(&e.to_string()),
             })
@@ -251,5 +251,5 @@ pub(crate) fn helm_functions(cell: SetCell, included: Included, lookup: Option<A
 
 /// `map[string]interface{}{"Error": msg}`: how Helm's from* functions report bad input.
 fn error_map(msg: &str) -> Value {
-    Value::Map(BTreeMap::from([("Error".to_string(), Value::String(msg.to_string()))]))
+    Value::Map(Map::from([("Error", Value::String(msg.to_string()))]))
 }

@@ -161,20 +161,21 @@ pub fn split_documents(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn text_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    let mut cur = v;
+fn text_at(v: &Value, path: &[&str]) -> String {
+    let mut cur = v.clone();
     for p in path {
-        match cur {
-            Value::Map(m) => match m.get(*p) {
-                Some(next) => cur = next,
-                None => return "",
+        let next = match &cur {
+            Value::Map(m) => match m.get(p) {
+                Some(next) => next,
+                None => return String::new(),
             },
-            _ => return "",
-        }
+            _ => return String::new(),
+        };
+        cur = next;
     }
     match cur {
         Value::String(s) => s,
-        _ => "",
+        _ => String::new(),
     }
 }
 
@@ -194,7 +195,7 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<(Vec<Hook>, Ve
             })?;
             let annotations = match &head {
                 Value::Map(m) => match m.get("metadata") {
-                    Some(Value::Map(md)) => md.get("annotations").cloned(),
+                    Some(Value::Map(md)) => md.get("annotations"),
                     _ => None,
                 },
                 _ => None,
@@ -202,6 +203,7 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<(Vec<Hook>, Ve
             let annotations: BTreeMap<String, String> = match annotations {
                 None | Some(Value::Nil) => BTreeMap::new(),
                 Some(Value::Map(a)) => a
+                    .into_btree()
                     .into_iter()
                     .map(|(k, v)| match v {
                         Value::String(s) => Ok((k, s)),
@@ -224,10 +226,10 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<(Vec<Hook>, Ve
             };
             let manifest = Manifest {
                 source: path.clone(),
-                api_version: text_at(&head, &["apiVersion"]).to_string(),
-                kind: text_at(&head, &["kind"]).to_string(),
-                name: text_at(&head, &["metadata", "name"]).to_string(),
-                namespace: text_at(&head, &["metadata", "namespace"]).to_string(),
+                api_version: text_at(&head, &["apiVersion"]),
+                kind: text_at(&head, &["kind"]),
+                name: text_at(&head, &["metadata", "name"]),
+                namespace: text_at(&head, &["metadata", "namespace"]),
                 content: doc,
             };
             let Some(hook_words) = annotations.get("helm.sh/hook") else {

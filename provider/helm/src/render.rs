@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use circleci_gotemplate::{Error as TemplateError, MissingKey, Templates, Value};
+use circleci_gotemplate::{Error as TemplateError, Map, MissingKey, Templates, Value};
 
 use crate::capabilities::{Capabilities, DEFAULT_KUBE_VERSION, KubeVersion};
 use crate::chart::{Chart, ChartType, File};
@@ -115,8 +115,11 @@ pub fn user_values(documents: &[String], set: &BTreeMap<String, String>) -> Resu
 /// Helm's `mergeMaps`: `b` over `a`, maps merging.
 fn merge_maps(a: &mut Table, b: Table) {
     for (k, v) in b {
-        match (a.get_mut(&k), v) {
-            (Some(Value::Map(am)), Value::Map(bm)) => merge_maps(am, bm),
+        match (a.get(&k), v) {
+            (Some(Value::Map(am)), Value::Map(bm)) => {
+                let bm = bm.into_btree();
+                am.update(|am| merge_maps(am, bm));
+            }
             (_, v) => {
                 a.insert(k, v);
             }
@@ -153,12 +156,12 @@ fn set_path(t: &mut Table, path: &str, v: Value) {
             t.insert(path.to_string(), v);
         }
         Some((head, rest)) => {
-            let entry = t.entry(head.to_string()).or_insert_with(|| Value::Map(Table::new()));
+            let entry = t.entry(head.to_string()).or_insert_with(|| Value::Map(Map::new()));
             if !matches!(entry, Value::Map(_)) {
-                *entry = Value::Map(Table::new());
+                *entry = Value::Map(Map::new());
             }
             if let Value::Map(m) = entry {
-                set_path(m, rest, v);
+                m.update(|m| set_path(m, rest, v));
             }
         }
     }
@@ -182,10 +185,10 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
             md.maintainers
                 .iter()
                 .map(|x| {
-                    Value::Map(Table::from([
-                        ("Name".into(), s(&x.name)),
-                        ("Email".into(), s(&x.email)),
-                        ("URL".into(), s(&x.url)),
+                    Value::Map(Map::from([
+                        ("Name", s(&x.name)),
+                        ("Email", s(&x.email)),
+                        ("URL", s(&x.url)),
                     ]))
                 })
                 .collect(),
@@ -214,14 +217,14 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
             md.dependencies
                 .iter()
                 .map(|d| {
-                    Value::Map(Table::from([
-                        ("Name".into(), s(&d.name)),
-                        ("Version".into(), s(&d.version)),
-                        ("Repository".into(), s(&d.repository)),
-                        ("Condition".into(), s(&d.condition)),
-                        ("Tags".into(), list(&d.tags)),
-                        ("Enabled".into(), Value::Bool(d.enabled)),
-                        ("Alias".into(), s(&d.alias)),
+                    Value::Map(Map::from([
+                        ("Name", s(&d.name)),
+                        ("Version", s(&d.version)),
+                        ("Repository", s(&d.repository)),
+                        ("Condition", s(&d.condition)),
+                        ("Tags", list(&d.tags)),
+                        ("Enabled", Value::Bool(d.enabled)),
+                        ("Alias", s(&d.alias)),
                     ]))
                 })
                 .collect(),
@@ -235,17 +238,22 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
         }),
     );
     m.insert("IsRoot".into(), Value::Bool(is_root));
-    Value::Map(m)
+    Value::Map(m.into())
 }
 
 struct Renderable {
     text: String,
-    scope: Arc<Table>,
+    /// The chart's scope, one map shared by all its templates (and its parent's `.Subcharts`).
+    scope: Map,
     base_path: String,
 }
 
 /// Helm's `recAllTpls`: every template of `chart` and its subcharts under its full path,
 /// each with the scope (`.Values`, `.Chart`, …) of its own chart. Returns the chart's scope.
+///
+/// As in Helm, these are Go maps shared, not copies: a subchart's `.Values` is its parent's
+/// `.Values.NAME`, and every template of a chart gets the same scope, so what one template
+/// sets there (`set $ …`, `set .Values …`) the templates rendered after it see.
 fn collect(
     chart: &Chart,
     full_path: &str,
@@ -253,32 +261,31 @@ fn collect(
     parent_values: &Value,
     top: &Table,
     out: &mut BTreeMap<String, Renderable>,
-) -> Table {
+) -> Map {
     let values = if is_root {
         parent_values.clone()
     } else {
         match parent_values {
             Value::Map(m) => match m.get(&chart.metadata.name) {
-                Some(v @ Value::Map(_)) => v.clone(),
-                _ => Value::Map(Table::new()),
+                Some(v @ Value::Map(_)) => v,
+                _ => Value::Map(Map::new()),
             },
-            _ => Value::Map(Table::new()),
+            _ => Value::Map(Map::new()),
         }
     };
-    let mut subcharts = Table::new();
+    let subcharts = Map::new();
     for sub in &chart.dependencies {
         let sub_path = format!("{full_path}/charts/{}", sub.metadata.name);
         let scope = collect(sub, &sub_path, false, &values, top, out);
         subcharts.insert(sub.metadata.name.clone(), Value::Map(scope));
     }
-    let mut scope = Table::new();
-    scope.insert("Chart".into(), chart_value(chart, is_root));
-    scope.insert("Files".into(), Value::Object(Arc::new(Files::new(&chart.files))));
-    scope.insert("Release".into(), top["Release"].clone());
-    scope.insert("Capabilities".into(), top["Capabilities"].clone());
-    scope.insert("Values".into(), values);
-    scope.insert("Subcharts".into(), Value::Map(subcharts));
-    let shared = Arc::new(scope.clone());
+    let scope = Map::new();
+    scope.insert("Chart", chart_value(chart, is_root));
+    scope.insert("Files", Value::Object(Arc::new(Files::new(&chart.files))));
+    scope.insert("Release", top["Release"].clone());
+    scope.insert("Capabilities", top["Capabilities"].clone());
+    scope.insert("Values", values);
+    scope.insert("Subcharts", Value::Map(subcharts));
     let library = chart.metadata.chart_type == ChartType::Library;
     for t in &chart.templates {
         let base = t.name.rsplit('/').next().unwrap_or(&t.name);
@@ -290,7 +297,7 @@ fn collect(
             format!("{full_path}/{}", t.name),
             Renderable {
                 text: String::from_utf8_lossy(&t.data).into_owned(),
-                scope: shared.clone(),
+                scope: scope.clone(),
                 base_path: format!("{full_path}/templates"),
             },
         );
@@ -373,7 +380,7 @@ fn crd_manifest(full_path: &str, f: &File) -> Manifest {
     let head = crate::yaml::parse(&content).unwrap_or(Value::Nil);
     let get = |k: &str| match &head {
         Value::Map(m) => match m.get(k) {
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => s,
             _ => String::new(),
         },
         _ => String::new(),
@@ -381,7 +388,7 @@ fn crd_manifest(full_path: &str, f: &File) -> Manifest {
     let name = match &head {
         Value::Map(m) => match m.get("metadata") {
             Some(Value::Map(md)) => match md.get("name") {
-                Some(Value::String(s)) => s.clone(),
+                Some(Value::String(s)) => s,
                 _ => String::new(),
             },
             _ => String::new(),
@@ -424,23 +431,25 @@ pub fn render(chart: &Chart, values: &Table, options: &RenderOptions) -> Result<
     let mut top = Table::new();
     top.insert(
         "Release".into(),
-        Value::Map(Table::from([
-            ("Name".into(), Value::String(options.release_name.clone())),
-            ("Namespace".into(), Value::String(options.namespace.clone())),
-            ("IsUpgrade".into(), Value::Bool(options.is_upgrade)),
-            ("IsInstall".into(), Value::Bool(!options.is_upgrade)),
-            ("Revision".into(), Value::Int(options.revision)),
-            ("Service".into(), Value::String("Helm".into())),
+        Value::Map(Map::from([
+            ("Name", Value::String(options.release_name.clone())),
+            ("Namespace", Value::String(options.namespace.clone())),
+            ("IsUpgrade", Value::Bool(options.is_upgrade)),
+            ("IsInstall", Value::Bool(!options.is_upgrade)),
+            ("Revision", Value::Int(options.revision)),
+            ("Service", Value::String("Helm".into())),
         ])),
     );
     top.insert("Capabilities".into(), options.capabilities.value());
     let root = chart.metadata.name.clone();
     let mut renderables = BTreeMap::new();
+    // The templates' `.Values`: one map through the render, which templates may change; a
+    // copy, so `coalesced` stays what they were given.
     collect(
         &chart,
         &root,
         true,
-        &Value::Map(coalesced.clone()),
+        &Value::Map(values::deep_copy(&coalesced).into()),
         &top,
         &mut renderables,
     );
@@ -465,15 +474,17 @@ pub fn render(chart: &Chart, values: &Table, options: &RenderOptions) -> Result<
             continue;
         }
         let r = &renderables[name];
-        let mut data = (*r.scope).clone();
-        data.insert(
-            "Template".into(),
-            Value::Map(Table::from([
-                ("Name".into(), Value::String(name.clone())),
-                ("BasePath".into(), Value::String(r.base_path.clone())),
+        // Helm sets `.Template` in the chart's shared scope before each template.
+        r.scope.insert(
+            "Template",
+            Value::Map(Map::from([
+                ("Name", Value::String(name.clone())),
+                ("BasePath", Value::String(r.base_path.clone())),
             ])),
         );
-        let out = set.execute(name, &Value::Map(data)).map_err(|e| exec_error(name, &e))?;
+        let out = set
+            .execute(name, &Value::Map(r.scope.clone()))
+            .map_err(|e| exec_error(name, &e))?;
         rendered.insert(name.clone(), out.replace("<no value>", ""));
     }
 
@@ -514,7 +525,7 @@ fn validate_schemas(chart: &Chart, values: &Table) -> Result<(), RenderError> {
 
 fn schema_report(chart: &Chart, values: &Table, out: &mut String) {
     if let Some(schema) = &chart.schema {
-        let json = crate::convert::to_json(&Value::Map(values.clone()));
+        let json = crate::convert::to_json(&Value::Map(values.clone().into()));
         if let Err(e) = crate::schema::validate(schema, &json) {
             out.push_str(&format!("{}:\n{e}", chart.metadata.name));
         }
@@ -522,7 +533,7 @@ fn schema_report(chart: &Chart, values: &Table, out: &mut String) {
     for sub in &chart.dependencies {
         match values.get(&sub.metadata.name) {
             None | Some(Value::Nil) => {}
-            Some(Value::Map(m)) => schema_report(sub, m, out),
+            Some(Value::Map(m)) => schema_report(sub, &m.to_btree(), out),
             Some(other) => out.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map), got {}\n",
                 sub.metadata.name,

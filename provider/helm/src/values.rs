@@ -1,30 +1,39 @@
 //! Values as Helm computes them: subcharts switched by `condition` and `tags`, `alias`es,
 //! `import-values`, then the user's values coalesced over the chart's defaults (maps merge,
 //! scalars and lists replace, `null` deletes, `global` copied down to every subchart).
+//!
+//! Values are worked on as tables of their own: what comes in (the user's values, the charts'
+//! defaults) is deep-copied first, as Helm copies it (`copystructure`), so the shared maps
+//! inside [`Value`] are changed in place only where this module made them.
 
 use std::collections::BTreeMap;
 
-use circleci_gotemplate::Value;
+use circleci_gotemplate::{Map, Value};
 
 use crate::chart::Chart;
 use crate::error::RenderError;
 
-/// A values map (Go's `map[string]interface{}`).
+/// A values map (Go's `map[string]interface{}`); the maps inside it are shared [`Map`]s.
 pub type Table = BTreeMap<String, Value>;
+
+/// A copy of `t` sharing no map with it.
+pub fn deep_copy(t: &Table) -> Table {
+    t.iter().map(|(k, v)| (k.clone(), v.deep_copy())).collect()
+}
 
 /// The reserved key copied from parent to subcharts.
 const GLOBAL: &str = "global";
 
 /// Helm's `CoalesceValues`: `user` over the chart's defaults and its subcharts', nulls deleting.
 pub fn coalesce_values(chart: &Chart, user: &Table) -> Result<Table, RenderError> {
-    let mut dest = user.clone();
+    let mut dest = deep_copy(user);
     coalesce(chart, &mut dest, false)?;
     Ok(dest)
 }
 
 /// Helm's `MergeValues`: as [`coalesce_values`], but nulls are kept.
 pub fn merge_values(chart: &Chart, user: &Table) -> Result<Table, RenderError> {
-    let mut dest = user.clone();
+    let mut dest = deep_copy(user);
     coalesce(chart, &mut dest, true)?;
     Ok(dest)
 }
@@ -39,7 +48,7 @@ fn coalesce_deps(chart: &Chart, dest: &mut Table, merge: bool) -> Result<(), Ren
         let name = &sub.metadata.name;
         match dest.get(name) {
             None => {
-                dest.insert(name.clone(), Value::Map(Table::new()));
+                dest.insert(name.clone(), Value::Map(Map::new()));
             }
             Some(Value::Map(_)) => {}
             Some(other) => {
@@ -50,12 +59,13 @@ fn coalesce_deps(chart: &Chart, dest: &mut Table, merge: bool) -> Result<(), Ren
                 )));
             }
         }
-        let Some(Value::Map(mut sub_values)) = dest.remove(name) else {
+        let Some(Value::Map(sub_values)) = dest.remove(name) else {
             unreachable!()
         };
+        let mut sub_values = sub_values.into_btree();
         coalesce_globals(&mut sub_values, dest);
         coalesce(sub, &mut sub_values, merge)?;
-        dest.insert(name.clone(), Value::Map(sub_values));
+        dest.insert(name.clone(), Value::Map(sub_values.into()));
     }
     Ok(())
 }
@@ -64,57 +74,59 @@ fn coalesce_deps(chart: &Chart, dest: &mut Table, merge: bool) -> Result<(), Ren
 fn coalesce_globals(dest: &mut Table, parent: &Table) {
     let mut dg = match dest.get(GLOBAL) {
         None => Table::new(),
-        Some(Value::Map(m)) => m.clone(),
+        Some(Value::Map(m)) => m.to_btree(),
         Some(_) => return,
     };
     let sg = match parent.get(GLOBAL) {
         None => Table::new(),
-        Some(Value::Map(m)) => m.clone(),
+        Some(Value::Map(m)) => m.to_btree(),
         Some(_) => return,
     };
     for (key, val) in sg {
         match (&val, dg.get(&key)) {
             (Value::Map(pm), None) => {
-                dg.insert(key, Value::Map(pm.clone()));
+                dg.insert(key, Value::Map(pm.deep_copy()));
             }
             (Value::Map(pm), Some(Value::Map(cm))) => {
-                let mut vv = pm.clone();
-                coalesce_tables(&mut vv, cm.clone(), true);
-                dg.insert(key, Value::Map(vv));
+                let mut vv = pm.deep_copy().into_btree();
+                coalesce_tables(&mut vv, cm.to_btree(), true);
+                dg.insert(key, Value::Map(vv.into()));
             }
             (Value::Map(_), Some(_)) => {}
             (_, Some(Value::Map(_))) => {}
             _ => {
-                dg.insert(key, val);
+                dg.insert(key, val.deep_copy());
             }
         }
     }
-    dest.insert(GLOBAL.into(), Value::Map(dg));
+    dest.insert(GLOBAL.into(), Value::Map(dg.into()));
 }
 
 /// The chart's own defaults under `v` (Helm's `coalesceValues`).
 fn coalesce_chart_values(chart: &Chart, v: &mut Table, merge: bool) {
     for (key, val) in &chart.values {
-        match v.get_mut(key) {
+        match v.get(key) {
             Some(Value::Nil) if !merge => {
                 v.remove(key);
             }
             Some(Value::Map(dest)) => {
                 if let Value::Map(src) = val {
                     let merge = merge || chart.dependencies.iter().any(|d| &d.metadata.name == key);
-                    coalesce_tables(dest, src.clone(), merge);
+                    let src = src.deep_copy().into_btree();
+                    dest.update(|dest| coalesce_tables(dest, src, merge));
                 }
             }
             Some(_) => {}
             None => {
-                v.insert(key.clone(), val.clone());
+                v.insert(key.clone(), val.deep_copy());
             }
         }
     }
 }
 
 /// Helm's `coalesceTablesFullKey`: `src`'s keys into `dst`, `dst` winning; a null in `dst`
-/// deletes the key (unless merging) when `src` had a value for it.
+/// deletes the key (unless merging) when `src` had a value for it. `src`'s entries move into
+/// `dst` (its maps, no copy of them, become `dst`'s).
 pub(crate) fn coalesce_tables(dst: &mut Table, mut src: Table, merge: bool) {
     let src_non_nil: Vec<String> = src
         .iter()
@@ -127,7 +139,7 @@ pub(crate) fn coalesce_tables(dst: &mut Table, mut src: Table, merge: bool) {
         }
     }
     for (key, val) in src {
-        match dst.get_mut(&key) {
+        match dst.get(&key) {
             Some(Value::Nil) if !merge && src_non_nil.contains(&key) => {
                 dst.remove(&key);
             }
@@ -136,7 +148,8 @@ pub(crate) fn coalesce_tables(dst: &mut Table, mut src: Table, merge: bool) {
             }
             Some(Value::Map(d)) => {
                 if let Value::Map(s) = val {
-                    coalesce_tables(d, s, merge);
+                    let s = s.into_btree();
+                    d.update(|d| coalesce_tables(d, s, merge));
                 }
             }
             Some(_) => {}
@@ -211,7 +224,7 @@ fn process_enabled(chart: &mut Chart, v: &Table, path: &str) -> Result<(), Rende
                 continue;
             }
             if let Some(Value::Bool(b)) = path_value(&cvals, &format!("{path}{cond}")) {
-                req.enabled = *b;
+                req.enabled = b;
                 break;
             }
         }
@@ -233,22 +246,23 @@ fn process_enabled(chart: &mut Chart, v: &Table, path: &str) -> Result<(), Rende
 }
 
 /// `Values.PathValue("a.b.c")`.
-pub(crate) fn path_value<'a>(values: &'a Table, path: &str) -> Option<&'a Value> {
+pub(crate) fn path_value(values: &Table, path: &str) -> Option<Value> {
     let mut parts = path.split('.');
-    let mut cur = values.get(parts.next()?)?;
+    let mut cur = values.get(parts.next()?)?.clone();
     for p in parts {
-        match cur {
-            Value::Map(m) => cur = m.get(p)?,
+        let next = match &cur {
+            Value::Map(m) => m.get(p)?,
             _ => return None,
-        }
+        };
+        cur = next;
     }
     Some(cur)
 }
 
-/// `Values.Table("a.b")`: the map at a path.
+/// `Values.Table("a.b")`: a copy of the map at a path.
 fn table_at(values: &Table, path: &str) -> Option<Table> {
     match path_value(values, path)? {
-        Value::Map(m) => Some(m.clone()),
+        Value::Map(m) => Some(m.deep_copy().into_btree()),
         _ => None,
     }
 }
@@ -282,10 +296,9 @@ fn process_import_values(chart: &mut Chart, merge: bool) -> Result<(), RenderErr
             let placed = if parent == "." {
                 found
             } else {
-                parent
-                    .split('.')
-                    .rev()
-                    .fold(found, |inner, key| Table::from([(key.to_string(), Value::Map(inner))]))
+                parent.split('.').rev().fold(found, |inner, key| {
+                    Table::from([(key.to_string(), Value::Map(inner.into()))])
+                })
             };
             coalesce_tables(&mut imported, placed, merge);
         }
@@ -311,9 +324,9 @@ fn go_string(v: Option<&serde_json::Value>) -> String {
 
 fn trim_nils(t: &mut Table) {
     t.retain(|_, v| !matches!(v, Value::Nil));
-    for v in t.values_mut() {
+    for v in t.values() {
         if let Value::Map(m) = v {
-            trim_nils(m);
+            m.update(trim_nils);
         }
     }
 }

@@ -335,7 +335,7 @@ fn the_engines_chart_becomes_the_records_chart() {
             ("replicas".to_string(), TValue::Int(2)),
             (
                 "image".to_string(),
-                TValue::Map(BTreeMap::from([("tag".to_string(), TValue::String("v1".into()))])),
+                TValue::Map(BTreeMap::from([("tag".to_string(), TValue::String("v1".into()))]).into()),
             ),
         ]),
         dependencies: vec![Chart {

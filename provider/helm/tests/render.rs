@@ -512,3 +512,107 @@ fn set_values_nest_by_dots_and_are_typed_as_helm_types_them() {
         Err(RenderError::UserValues { index: 0, .. })
     ));
 }
+
+// Go's maps are references, and Helm hands templates its maps themselves: the chart's scope
+// (`$`) is one map for all the chart's templates, `.Values` one map through the render (a
+// subchart's is its parent's `.Values.NAME`), and `include`/`tpl` pass their argument on.
+
+#[test]
+fn set_on_a_map_passed_to_include_or_tpl_is_seen_by_the_caller() {
+    let out = template(
+        &[
+            ("Chart.yaml", CHART),
+            ("values.yaml", "image:\n  tag: v1\n"),
+            (
+                "templates/_helpers.tpl",
+                "{{ define \"app.init\" }}{{ $_ := set . \"initialized\" \"yes\" }}{{ $_ := set .Values \"computed\" (printf \"%s-x\" .Release.Name) }}{{ $_ := set .Values.image \"full\" (printf \"nginx:%s\" .Values.image.tag) }}{{ end }}\
+                 {{ define \"app.bump\" }}{{ $_ := set . \"n\" (add .n 1) }}{{ $_ := unset . \"gone\" }}{{ end }}",
+            ),
+            (
+                "templates/cm.yaml",
+                "{{- include \"app.init\" . -}}\n{{- $ctx := dict \"n\" 1 \"gone\" true -}}\n{{- include \"app.bump\" $ctx -}}{{- include \"app.bump\" $ctx -}}\n{{- tpl \"{{ $_ := set . \\\"viaTpl\\\" 1 }}\" .Values -}}\n\
+                 kind: ConfigMap\ndata:\n  init: {{ .initialized }}\n  computed: {{ .Values.computed }}\n  full: {{ .Values.image.full }}\n  n: \"{{ $ctx.n }} {{ hasKey $ctx \"gone\" }}\"\n  tpl: \"{{ .Values.viaTpl }}\"\n",
+            ),
+        ],
+        &[],
+    )
+    .unwrap();
+    assert!(
+        out.contains(
+            "data:\n  init: yes\n  computed: release-name-x\n  full: nginx:v1\n  n: \"3 false\"\n  tpl: \"1\"\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn set_on_dollar_and_values_is_seen_by_the_templates_rendered_later_in_helms_order() {
+    // Helm renders deepest paths first, then in reverse name order: the subchart's svc.yaml,
+    // then z-set.yaml, then a-read.yaml.
+    let out = template(
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: db\n  version: \">=0.1.0\"\n"),
+            ("values.yaml", "db:\n  size: 10\n"),
+            (
+                "templates/z-set.yaml",
+                "{{- $_ := set $ \"x\" 1 -}}{{- $_ := set .Values \"fromZ\" \"set by z\" -}}\nkind: ConfigMap\nmetadata:\n  name: z\ndata:\n  x: \"{{ $.x }}\"\n  early: \"{{ .early }}\"\n",
+            ),
+            (
+                "templates/a-read.yaml",
+                "kind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"{{ $.x }}\"\n  fromZ: {{ .Values.fromZ }}\n  fromSub: {{ .Values.db.fromSub }}\n  subScope: {{ .Subcharts.db.mark }}\n  subValues: {{ .Subcharts.db.Values.fromSub }}\n  template: {{ .Template.Name }}\n",
+            ),
+            ("charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 0.2.0\n"),
+            (
+                "charts/db/templates/svc.yaml",
+                "{{- $_ := set .Values \"fromSub\" (printf \"size %v\" .Values.size) -}}{{- $_ := set $ \"mark\" \"db scope\" -}}\nkind: Service\nmetadata:\n  name: db\ndata:\n  fromZ: \"{{ .Values.fromZ }}\"\n",
+            ),
+        ],
+        &[],
+    )
+    .unwrap();
+    assert!(out.contains("name: z\ndata:\n  x: \"1\"\n  early: \"\"\n"), "{out}");
+    assert!(
+        out.contains(
+            "name: a\ndata:\n  x: \"1\"\n  fromZ: set by z\n  fromSub: size 10\n  subScope: db scope\n  subValues: size 10\n  template: app/templates/a-read.yaml\n"
+        ),
+        "{out}"
+    );
+    // The subchart rendered first, before z set anything.
+    assert!(out.contains("name: db\ndata:\n  fromZ: \"\"\n"), "{out}");
+}
+
+#[test]
+fn what_templates_change_stays_in_their_render() {
+    let dir = tempfile::tempdir().unwrap();
+    write_chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART),
+            ("values.yaml", "count: 1\nimage:\n  tag: v1\n"),
+            (
+                "templates/cm.yaml",
+                "{{- $_ := set .Values \"count\" (add1 .Values.count) -}}{{- $_ := set .Values.image \"tag\" (printf \"%s-x\" .Values.image.tag) -}}{{- $_ := set .Values.user \"seen\" true -}}\nkind: ConfigMap\ndata:\n  v: {{ .Values.count }} {{ .Values.image.tag }} {{ .Values.user.seen }}\n",
+            ),
+        ],
+    );
+    let chart = chart::load_dir(dir.path()).unwrap();
+    let vals = user_values(&["user:\n  name: me\n".to_string()], &BTreeMap::new()).unwrap();
+    for _ in 0..2 {
+        let out = render(&chart, &vals, &RenderOptions::default()).unwrap();
+        assert!(
+            out.manifests[0].content.contains("v: 2 v1-x true"),
+            "{}",
+            out.manifests[0].content
+        );
+        // `values` is what the templates were given.
+        assert_eq!(out.values["count"], circleci_gotemplate::Value::Float(1.0));
+        let circleci_gotemplate::Value::Map(user) = &out.values["user"] else {
+            panic!("{:?}", out.values)
+        };
+        assert!(!user.contains_key("seen"));
+    }
+    let circleci_gotemplate::Value::Map(user) = &vals["user"] else {
+        panic!("{vals:?}")
+    };
+    assert_eq!(user.keys(), ["name"]);
+}

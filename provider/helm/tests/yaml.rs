@@ -128,7 +128,8 @@ fn canon(v: &Value) -> String {
         Value::List(l) => format!("[{}]", l.iter().map(canon).collect::<Vec<_>>().join(",")),
         Value::Map(m) => format!(
             "{{{}}}",
-            m.iter()
+            m.entries()
+                .iter()
                 .map(|(k, v)| format!("{k:?}:{}", canon(v)))
                 .collect::<Vec<_>>()
                 .join(",")
@@ -333,7 +334,7 @@ fn parse_values_and_array_match_helm() {
         match (yaml::parse_values(text), &go) {
             (Ok(a), Ok(b)) => {
                 let b = oracle_value(b);
-                if canon(&Value::Map(a.clone())) != canon(&b) {
+                if canon(&Value::Map(a.clone().into())) != canon(&b) {
                     diffs.push(format!("values {text:?}: {a:?} vs {b:?}"));
                 }
             }

@@ -3,10 +3,8 @@
 //! Go type (`wrong type for value; expected string; got int`, `invalid value; expected int`
 //! for a nil where a non-nillable type is wanted).
 
-use std::collections::BTreeMap;
-
-use circleci_gotemplate::Value;
 use circleci_gotemplate::fmt::type_name;
+use circleci_gotemplate::{Map, Value};
 
 /// The arguments of one call, with the function's name for Go's messages.
 pub(crate) struct Args<'a> {
@@ -95,7 +93,7 @@ impl<'a> Args<'a> {
     }
 
     /// A `map[string]interface{}` parameter; nil is Go's nil map (`None`).
-    pub fn map(&self, i: usize) -> Result<Option<&'a BTreeMap<String, Value>>, String> {
+    pub fn map(&self, i: usize) -> Result<Option<&'a Map>, String> {
         match &self.v[i] {
             Value::Map(m) => Ok(Some(m)),
             Value::Nil => Ok(None),

@@ -212,9 +212,13 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
         (Value::String(x), Value::String(y)) => x == y,
         (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| deep_equal(p, q)),
         (Value::Map(x), Value::Map(y)) => {
+            if x.ptr_eq(y) {
+                return true;
+            }
+            let (x, y) = (x.entries(), y.entries());
             x.len() == y.len()
                 && x.iter()
-                    .zip(y)
+                    .zip(&y)
                     .all(|((k1, v1), (k2, v2))| k1 == k2 && deep_equal(v1, v2))
         }
         (Value::Object(x), Value::Object(y)) => x.type_name() == y.type_name() && x.display() == y.display(),

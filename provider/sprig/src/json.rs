@@ -90,7 +90,8 @@ impl Enc {
             }
             Value::Map(m) => {
                 out.push('{');
-                for (i, (k, x)) in m.iter().enumerate() {
+                let entries = m.entries();
+                for (i, (k, x)) in entries.iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
@@ -102,7 +103,7 @@ impl Enc {
                     }
                     self.value(out, x, depth + 1)?;
                 }
-                if !m.is_empty() {
+                if !entries.is_empty() {
                     self.newline(out, depth);
                 }
                 out.push('}');
@@ -359,7 +360,7 @@ impl Parser<'_> {
             let c = self.next()?;
             if c == '}' && first {
                 self.i += 1;
-                return Ok(Value::Map(m));
+                return Ok(Value::Map(m.into()));
             }
             if c != '"' {
                 return Err(invalid(c, "looking for beginning of object key string"));
@@ -377,7 +378,7 @@ impl Parser<'_> {
                 ',' => self.i += 1,
                 '}' => {
                     self.i += 1;
-                    return Ok(Value::Map(m));
+                    return Ok(Value::Map(m.into()));
                 }
                 c => return Err(invalid(c, "after object key:value pair")),
             }

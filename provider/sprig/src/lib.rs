@@ -9,8 +9,9 @@
 //! panic or a returned error as `Err(message)` (the engine wraps it as
 //! `error calling NAME: MESSAGE`).
 //!
-//! Values are immutable here, so `set`, `unset`, `merge` and `mergeOverwrite` return the
-//! changed map but cannot change the map a template variable holds, as Go's do in place.
+//! Maps are Go's references ([`circleci_gotemplate::Map`]): `set`, `unset`, `merge` and
+//! `mergeOverwrite` change their first argument in place and return it, so a template
+//! variable (or `$`, or `.Values`) holding that map sees the change; `deepCopy` copies.
 //!
 //! Not here: `getHostByName` (a DNS lookup: this crate does no I/O). The certificate
 //! functions cannot generate DSA keys (see `certs`). Times are UTC or a parsed fixed offset

@@ -322,11 +322,11 @@ pub(crate) fn register(r: &mut Reg) {
             "userinfo".to_string(),
             vs(u.user.as_ref().map(userinfo).unwrap_or_default()),
         );
-        Ok(Value::Map(m))
+        Ok(Value::Map(m.into()))
     });
     r.add("urlJoin", |a| {
         a.exact(1)?;
-        let d = a.map(0)?.cloned().unwrap_or_default();
+        let d = a.map(0)?.map(|m| m.to_btree()).unwrap_or_default();
         Ok(vs(url_join(&d)?))
     });
 }

@@ -53,9 +53,42 @@ const CORPUS: &[&str] = &[
     r#"{{ chunk 0 .l }}"#,
     // dicts
     r#"{{ dict "a" 1 "b" 2 }}|{{ dict "a" }}|{{ get .m "a" }}|{{ get .m "zz" }}|{{ hasKey .m "a" }}|{{ keys .m | sortAlpha }}"#,
-    // One mutation per template: Go's set/unset change .m in place, these return a copy.
     r#"{{ set .m "z" 3 }}"#,
     r#"{{ unset .m "a" }}"#,
+    // Maps are references: set, unset and the merges change their first argument in place
+    // and return it; dict, pick and omit make new maps holding the same entries.
+    r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "b" 2 }}{{ $d.b }}|{{ $d }}"#,
+    r#"{{ $_ := set .m "z" 3 }}{{ .m.z }}|{{ .m }}|{{ keys .m | sortAlpha }}|{{ hasKey .m "z" }}|{{ len .m }}"#,
+    r#"{{ $_ := unset .m "a" }}{{ .m }}|{{ hasKey .m "a" }}|{{ .m.a }}|{{ len .m }}"#,
+    r#"{{ $r := set .m "k" 1 }}{{ $_ := set $r "k2" 2 }}{{ .m }}|{{ $r }}"#,
+    r#"{{ $x := .m }}{{ $_ := set $x "q" 1 }}{{ .m.q }}|{{ index (set (dict) "a" 1) "a" }}|{{ (unset (dict "a" 1 "b" 2) "a") }}"#,
+    r#"{{ $_ := set $ "x" 1 }}{{ $.x }}|{{ .x }}|{{ $_ := unset $ "l" }}{{ keys $ | sortAlpha }}"#,
+    r#"{{ $d := dict }}{{ range $i, $e := .s }}{{ $_ := set $d $e $i }}{{ end }}{{ $d }}"#,
+    r#"{{ with .m }}{{ $_ := set . "c" 3 }}{{ end }}{{ .m.c }}|{{ with .n.x }}{{ $_ := set . "z" "new" }}{{ end }}{{ .n }}"#,
+    // range sees the entries as they were when it began
+    r#"{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ $_ := set $.m "b" "changed" }}{{ $_ := set $.m "zz" 1 }}{{ end }}|{{ .m }}"#,
+    r#"{{ $l := list (dict "a" 1) (dict "a" 2) }}{{ range $l }}{{ $_ := set . "b" 0 }}{{ end }}{{ $l }}"#,
+    r#"{{ define "mut" }}{{ $_ := set . "t" "set in template" }}{{ end }}{{ template "mut" .m }}{{ .m.t }}"#,
+    r#"{{ $p := pick .m "a" }}{{ $_ := set $p "a" 9 }}{{ $o := omit .m "b" }}{{ $_ := set $o "a" 8 }}{{ .m.a }}|{{ $p }}|{{ $o }}"#,
+    r#"{{ $d := dict "n" .n }}{{ $_ := set $d.n "y" "via dict" }}{{ .n.y }}|{{ $v := values (dict "k" .n) }}{{ $_ := set (first $v) "w" 1 }}{{ .n.w }}"#,
+    r#"{{ $_ := set .n.x "y" "deep" }}{{ dig "x" "y" "def" .n }}|{{ toJson .n }}|{{ $_ := set .m "l" (list 1 2) }}{{ toJson .m }}"#,
+    // merge: the destination filled in place (recursively into nested maps) and returned
+    r#"{{ $d := dict "a" 1 "n" (dict "x" 1) }}{{ $_ := merge $d (dict "a" 2 "b" 3 "n" (dict "x" 2 "y" 3)) }}{{ $d }}"#,
+    r#"{{ $d := dict "a" 1 }}{{ $r := merge $d (dict "b" 2) }}{{ $_ := set $r "c" 3 }}{{ $d }}|{{ $r }}"#,
+    r#"{{ $_ := merge .m (dict "a" 5 "c" 6) (dict "d" 7) }}{{ .m }}|{{ $_ := mustMerge .n (dict "x" (dict "z" 1) "w" 2) }}{{ .n }}"#,
+    r#"{{ $n := .n.x }}{{ $_ := merge .n (dict "x" (dict "z" 1)) }}{{ $n }}"#,
+    r#"{{ $s := dict "n" (dict "x" 1) }}{{ $d := merge (dict) $s }}{{ $_ := set $d.n "y" 2 }}{{ $s.n }}"#,
+    r#"{{ $d := dict "a" 1 "n" (dict "x" 1) }}{{ $_ := merge $d $d }}{{ $d }}|{{ $_ := mergeOverwrite $d $d }}{{ $d }}"#,
+    r#"{{ $e := dict "a" "" "b" 0 "l" list }}{{ $_ := merge $e (dict "a" "x" "b" 1 "l" (list 1)) }}{{ $e }}"#,
+    // mergeOverwrite: the sources' values replace the destination's, in place
+    r#"{{ $d := dict "a" 1 "n" (dict "x" 1) }}{{ $_ := mergeOverwrite $d (dict "a" 2 "n" (dict "y" 3)) (dict "c" 4) }}{{ $d }}"#,
+    r#"{{ $_ := mergeOverwrite .m (dict "a" 5 "c" 6) }}{{ .m }}|{{ $r := mustMergeOverwrite .n (dict "x" (dict "y" "over")) }}{{ .n }}|{{ $r }}"#,
+    r#"{{ $d := dict "a" 1 }}{{ $r := mergeOverwrite $d (dict "b" 2) }}{{ $_ := set $r "c" 3 }}{{ $d }}"#,
+    // deepCopy: a copy sharing nothing
+    r#"{{ $c := deepCopy .m }}{{ $_ := set $c "a" 9 }}{{ .m.a }}|{{ $c.a }}"#,
+    r#"{{ $c := deepCopy .n }}{{ $_ := set $c.x "y" "changed" }}{{ .n.x.y }}|{{ $c.x.y }}|{{ $c2 := mustDeepCopy $ }}{{ $_ := set $c2.n.x "y" "again" }}{{ .n.x.y }}|{{ $c2.n.x.y }}"#,
+    r#"{{ $l := list (dict "a" 1) }}{{ $c := deepCopy $l }}{{ $_ := set (first $c) "a" 2 }}{{ $l }}|{{ $c }}"#,
+    r#"{{ $c := deepCopy .m }}{{ $_ := set .m "a" 7 }}{{ $c.a }}|{{ .m.a }}|{{ deepEqual (deepCopy .n) .n }}"#,
     r#"{{ pluck "a" .m (dict "a" 9) }}|{{ pick .m "a" }}|{{ omit .m "a" }}|{{ values .m | len }}"#,
     r#"{{ dig "x" "y" "def" .n }}|{{ dig "x" "z" "def" .n }}"#,
     r#"{{ dict 1 2 }}"#,

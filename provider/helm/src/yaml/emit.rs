@@ -20,9 +20,10 @@ pub(crate) fn from_value(v: &Value) -> Result<Node, String> {
         Value::String(s) => Node::Str(s.clone()),
         Value::List(l) => Node::Seq(l.iter().map(from_value).collect::<Result<_, _>>()?),
         Value::Map(m) => {
-            let mut entries = Vec::with_capacity(m.len());
-            for (k, v) in m {
-                entries.push((Node::Str(k.clone()), from_value(v)?));
+            let snapshot = m.entries();
+            let mut entries = Vec::with_capacity(snapshot.len());
+            for (k, v) in snapshot {
+                entries.push((Node::Str(k), from_value(&v)?));
             }
             Node::Map(entries)
         }

@@ -491,7 +491,7 @@ pub(crate) fn to_json_value(n: Node) -> Result<Value, YamlError> {
                 // which is random; here the later one.
                 m.insert(key, to_json_value(v)?);
             }
-            Value::Map(m)
+            Value::Map(m.into())
         }
     })
 }

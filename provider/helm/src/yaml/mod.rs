@@ -111,7 +111,7 @@ fn json_type(v: &Value) -> &'static str {
 pub fn parse_values(text: &str) -> Result<BTreeMap<String, Value>, YamlError> {
     match parse(text)? {
         Value::Nil => Ok(BTreeMap::new()),
-        Value::Map(m) => Ok(m),
+        Value::Map(m) => Ok(m.into_btree()),
         other => Err(YamlError {
             line: 0,
             message: format!(
@@ -167,15 +167,19 @@ pub fn to_toml(v: &Value) -> Result<String, String> {
 /// The writer recurses; Go has no such limit, but no chart builds values this deep.
 const MAX_WRITE_DEPTH: usize = 512;
 
-/// Nesting depth of `v`, without recursion (the point is to guard the recursive writer).
+/// Nesting depth of `v`, without recursion (the point is to guard the recursive writer),
+/// counted no further than past the limit (a map set into itself nests without end).
 fn depth(v: &Value) -> usize {
     let mut max = 0;
-    let mut stack = vec![(v, 1usize)];
+    let mut stack = vec![(v.clone(), 1usize)];
     while let Some((v, d)) = stack.pop() {
         max = max.max(d);
+        if max > MAX_WRITE_DEPTH {
+            break;
+        }
         match v {
-            Value::List(l) => stack.extend(l.iter().map(|c| (c, d + 1))),
-            Value::Map(m) => stack.extend(m.values().map(|c| (c, d + 1))),
+            Value::List(l) => stack.extend(l.into_iter().map(|c| (c, d + 1))),
+            Value::Map(m) => stack.extend(m.values().into_iter().map(|c| (c, d + 1))),
             _ => {}
         }
     }
@@ -200,16 +204,16 @@ fn json_readback(v: &Value) -> Result<Value, String> {
         Value::List(l) => Value::List(l.iter().map(json_readback).collect::<Result<_, _>>()?),
         Value::Map(m) => {
             let mut out = BTreeMap::new();
-            for (k, v) in m {
-                if control(k) {
+            for (k, v) in m.entries() {
+                if control(&k) {
                     return Err(err());
                 }
                 if k.contains('\u{85}') {
                     return Err("yaml: did not find expected ',' or '}'".to_string());
                 }
-                out.insert(k.clone(), json_readback(v)?);
+                out.insert(k, json_readback(&v)?);
             }
-            Value::Map(out)
+            Value::Map(out.into())
         }
         other => other.clone(),
     })

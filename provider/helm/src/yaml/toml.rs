@@ -66,9 +66,10 @@ impl Enc {
         let Value::Map(m) = v else {
             return Err(format!("toml: unexpected type: {}", go_type(v)));
         };
+        let entries = m.entries();
         let mut direct = Vec::new();
         let mut sub = Vec::new();
-        for (k, val) in m {
+        for (k, val) in &entries {
             if is_table(val)? {
                 sub.push((k, val));
             } else {
