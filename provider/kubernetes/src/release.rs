@@ -263,7 +263,7 @@ pub async fn deploy<D>(
     };
     let rendered = render(cluster, request, record.version, is_upgrade).await?;
     record.chart = ReleaseChart::from(request.chart);
-    record.config = circleci_helm::convert::to_json(&circleci_helm::Value::Map(request.values.clone()))
+    record.config = circleci_helm::convert::to_json(&circleci_helm::Value::from(request.values.clone()))
         .as_object()
         .cloned()
         .unwrap_or_default();
