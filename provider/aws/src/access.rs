@@ -278,11 +278,7 @@ async fn create_inner(
             // Keys already on the user (an earlier attempt's, or one whose answer was lost)
             // have secrets no one holds: delete them first, as IAM allows only two.
             delete_access_keys(iam, name, None).await?;
-            let create = || {
-                iam.create_access_key()
-                    .user_name(name)
-                    .send()
-            };
+            let create = || iam.create_access_key().user_name(name).send();
             let key = match create().await {
                 // A retried create whose first answer was lost made a key of its own.
                 Err(e) if error::has_code(&e, &[codes::LIMIT_EXCEEDED]) => {

@@ -3,17 +3,15 @@
 //! inputs make: the reference's AWS and GCP examples (built as tests/values.rs builds them),
 //! and variations of them. Each test checks one behaviour on the parsed documents.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::Path;
 
 use base64::Engine as _;
 use circleci_helm::{Chart, RenderError, RenderOptions, Rendered};
-use circleci_server::values::{
-    AwsAccess, ChartVersion, DataStorePasswords, GcpAccess, MachineProvisioner, NomadMtls, ObjectStorage, ServerValues,
-};
+use circleci_server::values::{AwsAccess, ObjectStorage, ServerValues};
+use common::{DOMAIN, aws_inputs, gcp_inputs};
 use serde_json::{Value, json};
-
-const DOMAIN: &str = "circleci.example.com";
 
 /// The 4.10 services the values reference's "Number of replicas to deploy for the NAME
 /// deployment" and the 4.10 overview's service list name, run by default (insights and
@@ -119,79 +117,6 @@ fn decoded(secret: &Value, key: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no {key} in {secret}"));
     String::from_utf8(base64::engine::general_purpose::STANDARD.decode(text).unwrap()).unwrap()
-}
-
-fn aws_inputs() -> ServerValues {
-    ServerValues {
-        version: ChartVersion::parse("4.10.0").unwrap(),
-        domain_name: DOMAIN.into(),
-        license: "license-text".into(),
-        registry: "cciserver.azurecr.io".into(),
-        registry_org: None,
-        image_pull_secrets: None,
-        api_token: None,
-        session_cookie_key: "cookie-key-16chr".into(),
-        signing_keyset: "signing-keyset".into(),
-        encryption_keyset: "encryption-keyset".into(),
-        gossip_key: "0123456789abcdef0123456789abcdef".into(),
-        nomad_mtls: Some(NomadMtls {
-            ca_certificate: "Y2EtcGVt".into(),
-            certificate: "Y2VydC1wZW0=".into(),
-            private_key: "a2V5LXBlbQ==".into(),
-        }),
-        object_storage: ObjectStorage::S3 {
-            bucket: "circleci-data".into(),
-            endpoint: "https://s3.us-east-1.amazonaws.com".into(),
-            region: "us-east-1".into(),
-            access: AwsAccess::Irsa {
-                role_arn: "arn:aws:iam::123456789012:role/circleci-storage".into(),
-            },
-        },
-        github_client_id: "github-client-id".into(),
-        github_client_secret: "github-client-secret".into(),
-        github_enterprise: None,
-        machine_provisioner: MachineProvisioner::Ec2 {
-            region: "us-east-1".into(),
-            subnets: vec!["subnet-0abc".into()],
-            security_group_id: "sg-0abc".into(),
-            access: AwsAccess::Irsa {
-                role_arn: "arn:aws:iam::123456789012:role/circleci-vm".into(),
-            },
-            tags: BTreeMap::from([("name1".into(), "value1".into()), ("name2".into(), "value2".into())]),
-        },
-        passwords: DataStorePasswords {
-            mongodb_root: "mongo-root".into(),
-            mongodb: "mongo-user".into(),
-            postgres: "postgres-pw".into(),
-            rabbitmq: "rabbit-pw".into(),
-            rabbitmq_erlang_cookie: "rabbit-cookie".into(),
-            pusher_secret: "pusher-secret".into(),
-        },
-        private_load_balancers: false,
-        load_balancer_source_ranges: vec![],
-    }
-}
-
-fn gcp_inputs() -> ServerValues {
-    ServerValues {
-        object_storage: ObjectStorage::Gcs {
-            bucket: "circleci-data".into(),
-            access: GcpAccess::WorkloadIdentity {
-                email: "storage@my-project.iam.gserviceaccount.com".into(),
-            },
-        },
-        machine_provisioner: MachineProvisioner::Gcp {
-            project_id: "my-project".into(),
-            zones: vec!["us-central1-a".into(), "us-central1-b".into()],
-            network: "circleci".into(),
-            subnetwork: String::new(),
-            network_tags: vec!["circleci-vm".into()],
-            access: GcpAccess::WorkloadIdentity {
-                email: "vm@my-project.iam.gserviceaccount.com".into(),
-            },
-        },
-        ..aws_inputs()
-    }
 }
 
 fn values_of(inputs: &ServerValues) -> Value {

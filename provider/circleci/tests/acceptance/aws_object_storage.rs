@@ -368,9 +368,7 @@ fn an_adopted_iam_user_holding_two_stale_keys_ends_with_one_key() {
             &moto,
             "name = \"circleci-adopted\"\naccess = \"iam_user\"\naws {}",
         ));
-        let keys = rt
-            .block_on(aws.iam.list_access_keys().user_name(&user).send())
-            .unwrap();
+        let keys = rt.block_on(aws.iam.list_access_keys().user_name(&user).send()).unwrap();
         assert_eq!(keys.access_key_metadata().len(), 1, "{keys:?}");
         let state = wd.resource("circleciserver_object_storage.this");
         assert_eq!(
