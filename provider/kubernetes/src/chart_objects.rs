@@ -50,12 +50,7 @@ pub fn ownership_conflict(live: &Json, release: &str, namespace: &str) -> Option
 pub async fn apply(cluster: &Cluster, object: &Json, release: &str, namespace: &str) -> Result<Json, Diagnostic> {
     let resolved = cluster.resolve(object, namespace).await?;
     let (kind, name) = (&resolved.kind, &resolved.name);
-    let live = resolved
-        .api
-        .get_opt(name)
-        .await
-        .map_err(|e| kube_error(&format!("read {kind} {name}"), e))?;
-    if let Some(live) = live.map(|l| serde_json::to_value(l).unwrap_or_default())
+    if let Some(live) = resolved.live().await?
         && let Some(problems) = ownership_conflict(&live, release, namespace)
     {
         return Err(Diagnostic::error(

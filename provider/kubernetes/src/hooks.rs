@@ -133,11 +133,10 @@ async fn create_and_wait<D>(
         .map_err(|e| kube_error(&format!("create {kind} {name} ({event:?} hook {})", hook.path), e))?;
     tracing::info!(hook = %hook.path, %kind, %name, "hook created; waiting for it");
     ctx.wait_with_backoff(&format!("{kind} {name} ({} hook) to finish", event_name(event)), Duration::from_millis(250), Duration::from_secs(5), || async {
-        let live = resolved.api.get_opt(name).await.map_err(|e| kube_error(&format!("read {kind} {name}"), e))?;
-        let Some(live) = live else {
+        let Some(live) = resolved.live().await? else {
             return Err(Diagnostic::error(format!("Hook {kind} {name} vanished while it ran"), "Something deleted it; run the apply again."));
         };
-        match progress(kind, &serde_json::to_value(live).unwrap_or_default()) {
+        match progress(kind, &live) {
             Progress::Running => Ok(None),
             Progress::Succeeded => Ok(Some(())),
             Progress::Failed(why) => Err(Diagnostic::error(

@@ -192,6 +192,18 @@ pub struct Resolved {
     pub namespace: Option<String>,
 }
 
+impl Resolved {
+    /// The object as the cluster has it now, `None` when there is none of its name.
+    pub async fn live(&self) -> Result<Option<Json>, Diagnostic> {
+        let (kind, name) = (&self.kind, &self.name);
+        self.api
+            .get_opt(name)
+            .await
+            .map(|o| o.map(|o| serde_json::to_value(o).unwrap_or_default()))
+            .map_err(|e| crate::cluster::kube_error(&format!("read {kind} {name}"), e))
+    }
+}
+
 impl Cluster {
     /// The API of `object`'s kind, in its namespace, or `default_namespace` when it is
     /// namespaced and names none (as Helm places a chart's objects in the release namespace).

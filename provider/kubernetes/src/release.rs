@@ -329,12 +329,7 @@ async fn apply_revision<D>(
 async fn create_crd(cluster: &Cluster, content: &str, source: &str) -> Result<(), Diagnostic> {
     for object in manifest_objects(content)? {
         let resolved = cluster.resolve(&object, "").await?;
-        let exists = resolved
-            .api
-            .get_opt(&resolved.name)
-            .await
-            .map_err(|e| kube_error(&format!("read CRD {}", resolved.name), e))?;
-        if exists.is_none() {
+        if resolved.live().await?.is_none() {
             let object = serde_json::from_value(object)
                 .map_err(|e| Diagnostic::error(format!("{source} is not a CRD"), e.to_string()))?;
             resolved
@@ -366,12 +361,7 @@ async fn delete_objects(cluster: &Cluster, objects: &[Json], release: &str, name
             Err(_) => continue,
         };
         let (kind, name) = (&resolved.kind, &resolved.name);
-        let live = resolved
-            .api
-            .get_opt(name)
-            .await
-            .map_err(|e| kube_error(&format!("read {kind} {name}"), e))?;
-        let Some(live) = live.map(|l| serde_json::to_value(l).unwrap_or_default()) else {
+        let Some(live) = resolved.live().await? else {
             continue;
         };
         if ownership_conflict(&live, release, namespace).is_some() {
