@@ -272,6 +272,17 @@ fn iam_users(aws: &Aws, rt: &tokio::runtime::Runtime) -> Vec<String> {
     out.users().iter().map(|u| u.user_name().to_string()).collect()
 }
 
+/// IAM user `user` holds exactly one access key, the one in the state.
+fn assert_one_key_the_states(aws: &Aws, rt: &tokio::runtime::Runtime, user: &str, wd: &acceptance_tests::Workdir) {
+    let keys = rt.block_on(aws.iam.list_access_keys().user_name(user).send()).unwrap();
+    assert_eq!(keys.access_key_metadata().len(), 1, "{keys:?}");
+    let state = wd.resource("circleciserver_object_storage.this");
+    assert_eq!(
+        state["aws"]["access_key_id"],
+        keys.access_key_metadata()[0].access_key_id().unwrap()
+    );
+}
+
 /// What a destroy killed between the bucket's delete and its IAM user's leaves: the user.
 fn half_destroyed(aws: &Aws, rt: &tokio::runtime::Runtime, bucket: &str) {
     rt.block_on(aws.s3.delete_bucket_policy().bucket(bucket).send())
@@ -328,15 +339,7 @@ fn half_destroyed_bucket_is_made_whole_by_apply() {
         );
         let users = iam_users(&aws, &rt);
         assert_eq!(users.len(), 1, "{users:?}");
-        let keys = rt
-            .block_on(aws.iam.list_access_keys().user_name(&users[0]).send())
-            .unwrap();
-        assert_eq!(keys.access_key_metadata().len(), 1);
-        let state = wd.resource("circleciserver_object_storage.this");
-        assert_eq!(
-            state["aws"]["access_key_id"],
-            keys.access_key_metadata()[0].access_key_id().unwrap()
-        );
+        assert_one_key_the_states(&aws, &rt, &users[0], &wd);
         wd.destroy();
         assert!(iam_users(&aws, &rt).is_empty());
     });
@@ -368,13 +371,7 @@ fn an_adopted_iam_user_holding_two_stale_keys_ends_with_one_key() {
             &moto,
             "name = \"circleci-adopted\"\naccess = \"iam_user\"\naws {}",
         ));
-        let keys = rt.block_on(aws.iam.list_access_keys().user_name(&user).send()).unwrap();
-        assert_eq!(keys.access_key_metadata().len(), 1, "{keys:?}");
-        let state = wd.resource("circleciserver_object_storage.this");
-        assert_eq!(
-            state["aws"]["access_key_id"],
-            keys.access_key_metadata()[0].access_key_id().unwrap()
-        );
+        assert_one_key_the_states(&aws, &rt, &user, &wd);
         wd.destroy();
         assert!(iam_users(&aws, &rt).is_empty());
     });
